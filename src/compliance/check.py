@@ -1,0 +1,59 @@
+"""The library entry point behind ``compliance check``: read files, evaluate, return results."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+
+from .codes import SATISFIED, ExitCode
+from .errors import ConfigError
+from .evaluate import CheckResult, check_submissions
+from .loader import load_catalog
+from .paths import project_home
+from .reader import expand_paths, read_file, require_defusedxml
+from .spec import Catalog, Profile
+from .submission import FileOutcome
+
+DEFAULT_PROFILE = "headline"
+
+
+def load_default_catalog(home: Path | None = None) -> Catalog:
+    root = home or project_home()
+    return load_catalog(root / "rules", root / "checks")
+
+
+def get_profile(catalog: Catalog, name: str) -> Profile:
+    try:
+        return catalog.profiles[name]
+    except KeyError:
+        known = ", ".join(sorted(catalog.profiles)) or "none"
+        raise ConfigError(f"unknown profile {name!r}; known profiles: {known}") from None
+
+
+def run_check(catalog: Catalog, profile: Profile, paths: Iterable[Path], as_of: dt.date | None = None) -> CheckResult:
+    """Check every file; a file that cannot be read is recorded as refused and the rest go on."""
+    require_defusedxml()
+    result = CheckResult(profile=profile, as_of=as_of)
+    submissions = []
+    for path in expand_paths(paths):
+        if not path.exists():
+            result.outcomes.append(FileOutcome(str(path), "refused", (), f"{path}：文件不存在，请检查路径。"))
+            continue
+        read, outcome, problems = read_file(path, catalog)
+        submissions.extend(read)
+        result.outcomes.append(outcome)
+        result.problems.extend(problems)
+    for subject in check_submissions(catalog, profile, submissions, as_of):
+        result.subjects.append(subject)
+        result.problems.extend(subject.submission.problems)
+    return result
+
+
+def exit_code(result: CheckResult) -> ExitCode:
+    """0 when every finding is satisfied, 1 when any is not, 2 when a file was refused or nothing was read."""
+    if result.refused or not result.subjects:
+        return ExitCode.USAGE_OR_INPUT_ERROR
+    if all(f.status in SATISFIED for f in result.findings):
+        return ExitCode.COMPLIANT
+    return ExitCode.FINDINGS

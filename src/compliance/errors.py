@@ -1,0 +1,52 @@
+"""Exceptions raised for problems in rule files, configuration and usage.
+
+Problems in *submitted data* are never raised: they are collected as
+findings or data problems so that evaluation always covers every rule.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ComplianceError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class RuleFileError(ComplianceError):
+    """A rule pack or profile file is malformed. Names file, line and problem."""
+
+    def __init__(self, path: str | Path, line: int | None, problem: str, fix: str = "") -> None:
+        self.path = str(path)
+        self.line = line
+        self.problem = problem
+        self.fix = fix
+        where = f"{self.path}:{line}" if line else self.path
+        text = f"{where}: {problem}"
+        if fix:
+            text += f" ({fix})"
+        super().__init__(text)
+
+
+class ConfigError(ComplianceError):
+    """Configuration or usage problem (unknown profile, missing rules folder...)."""
+
+
+class ExpressionError(ComplianceError):
+    """An arithmetic expression in a rule is not allowed or not well formed."""
+
+
+class SubmissionError(ComplianceError):
+    """A submitted file cannot be read at all; carried into a refused-file outcome."""
+
+    def __init__(self, path: str | Path, where: str, expected: str, found: str, fix: str) -> None:
+        self.path = str(path)
+        self.where = where
+        self.expected = expected
+        self.found = found
+        self.fix = fix
+        super().__init__(f"{self.path} {where}: 应为{expected}，实际为{found}。{fix}")
+
+
+class EngineError(ComplianceError):
+    """The rule engine failed in a way that is not caused by submitted data."""

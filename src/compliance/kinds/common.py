@@ -1,0 +1,192 @@
+"""Pieces shared by the evaluators of every rule kind."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from jinja2.sandbox import SandboxedEnvironment
+
+from .. import formatting
+from ..codes import Status
+from ..engine import Fact, Verdict
+from ..findings import Finding, InputUsed, ItemResult
+from ..node import Node
+from ..spec import Comparison, FieldSpec, GapAmount, Rule
+from ..submission import Submission
+
+ROUND_DIGITS = 9  # measures are rounded before comparison so 1100/1000-1 is exactly 0.1
+_remediation_env = SandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
+
+
+@dataclass
+class Prepared:
+    """Facts to classify for one rule and subject, with what conclude() needs."""
+
+    facts: list[Fact]
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+def round_measure(value: float) -> float:
+    return round(value, ROUND_DIGITS)
+
+
+def parse_comparison(node: Node) -> Comparison:
+    from ..spec import COMPARATORS
+
+    comparator = node.choice("comparator", COMPARATORS)
+    threshold = node.number("threshold")
+    tolerance = node.number("tolerance", 0.0)
+    if tolerance < 0:
+        raise node.fail("tolerance", "must not be negative")
+    return Comparison(comparator=comparator, threshold=threshold, tolerance=tolerance)
+
+
+def parse_gap_amount(node: Node | None, known_fields: set[str]) -> GapAmount | None:
+    if node is None:
+        return None
+    node.check_keys({"per_unit", "unit", "label", "unit_column"})
+    return GapAmount(per_unit=node.expression("per_unit", known_fields), unit=node.text("unit", ""), label=node.text("label"))
+
+
+def shortfall(comparison: Comparison, observed: float) -> float:
+    """How far ``observed`` is from meeting the comparison, in the rule's unit (0 if met)."""
+    threshold = comparison.threshold
+    if comparison.comparator in (">=", ">"):
+        return round_measure(max(0.0, threshold - observed))
+    if comparison.comparator in ("<=", "<"):
+        return round_measure(max(0.0, observed - threshold))
+    distance = abs(observed - threshold)
+    return round_measure(distance if distance > comparison.tolerance else 0.0)
+
+
+def status_for(rule: Rule, verdict: Verdict) -> Status:
+    if verdict is Verdict.MET:
+        return Status.PASS
+    if verdict is Verdict.NOT_MET:
+        return rule.severity
+    if verdict is Verdict.MISSING:
+        return Status.MISSING_DATA
+    return Status.ERROR
+
+
+def input_used(spec: FieldSpec, submission: Submission, prior: bool = False) -> InputUsed:
+    reading = submission.reading(spec.code, prior)
+    return InputUsed(
+        field=spec.code,
+        name=spec.name + ("（上年同期）" if prior else ""),
+        value=reading.value,
+        unit=spec.unit,
+        which="prior" if prior else "current",
+        source=str(reading.cell) if reading.cell else "",
+    )
+
+
+def read_numbers(
+    codes: Iterable[str], fields: dict[str, FieldSpec], submission: Submission, prior: bool = False
+) -> tuple[dict[str, float], list[InputUsed], list[InputUsed]]:
+    """Values of numeric fields; returns (values, inputs used, inputs missing)."""
+    values: dict[str, float] = {}
+    used: list[InputUsed] = []
+    missing: list[InputUsed] = []
+    for code in codes:
+        item = input_used(fields[code], submission, prior)
+        used.append(item)
+        value = item.value
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            values[code] = float(value)
+        else:
+            missing.append(item)
+    return values, used, missing
+
+
+def missing_message(missing: list[InputUsed], submission: Submission) -> str:
+    parts = []
+    for item in missing:
+        where = item.source or "未找到该字段"
+        parts.append(f"{item.name}（字段 {item.field}，{where}）")
+    problems = [p.message for p in submission.problems if p.field_code in {m.field for m in missing}]
+    text = "缺少数据：" + "、".join(parts) + " 未填写或无法识别，无法判断是否达标，不按达标处理。"
+    if problems:
+        text += " " + " ".join(problems)
+    else:
+        text += " 请在填报表中补填该数值后重新检查。"
+    return text
+
+
+def render_remediation(rule: Rule, status: Status, values: dict[str, str]) -> str:
+    if status not in (Status.FAIL, Status.WARN, Status.NOT_DUE) or not rule.remediation:
+        return ""
+    return _remediation_env.from_string(rule.remediation).render(**values).strip()
+
+
+def finding(
+    rule: Rule,
+    submission: Submission,
+    status: Status,
+    message: str,
+    *,
+    observed: float | None = None,
+    gap: float | None = None,
+    gap_amount: float | None = None,
+    gap_amount_unit: str = "",
+    gap_amount_label: str = "",
+    inputs: Iterable[InputUsed] = (),
+    items: Iterable[ItemResult] = (),
+    comparison: Comparison | None = None,
+    remediation_values: dict[str, str] | None = None,
+) -> Finding:
+    required = comparison.threshold if comparison else None
+    observed_text = formatting.measure(observed, rule.unit) if observed is not None else "—"
+    required_text = (
+        formatting.threshold_text(comparison.comparator, comparison.threshold, rule.unit) if comparison else "—"
+    )
+    gap_text = formatting.gap(gap, rule.unit) if gap is not None else "—"
+    values = {
+        "observed": observed_text,
+        "required": required_text,
+        "gap": gap_text,
+        "gap_amount": formatting.amount(gap_amount, gap_amount_unit) if gap_amount is not None else "—",
+    }
+    values.update(remediation_values or {})
+    return Finding(
+        subject_id=submission.subject.code,
+        subject_name=submission.subject.name,
+        period=submission.subject.period.label,
+        rule_id=rule.id,
+        title=rule.title,
+        kind=rule.kind,
+        domain=rule.domain,
+        status=status,
+        severity=rule.severity,
+        comparator=comparison.comparator if comparison else "",
+        observed=observed,
+        required=required,
+        gap=gap,
+        unit=rule.unit,
+        gap_amount=gap_amount,
+        gap_amount_unit=gap_amount_unit,
+        gap_amount_label=gap_amount_label,
+        message=message,
+        remediation=render_remediation(rule, status, values),
+        citation=rule.citation,
+        inputs=tuple(inputs),
+        items=tuple(items),
+        source_file=submission.path,
+        observed_text=observed_text,
+        required_text=required_text,
+        gap_text=gap_text,
+    )
+
+
+def verdict_phrase(comparison: Comparison, status: Status) -> str:
+    """'低于' / '高于' / '达到' wording between observed and required."""
+    if status is Status.PASS:
+        return "符合要求"
+    if comparison.comparator in (">=", ">"):
+        return "低于"
+    if comparison.comparator in ("<=", "<"):
+        return "高于"
+    return "不等于"

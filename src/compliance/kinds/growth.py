@@ -1,0 +1,88 @@
+"""Kind ``growth``: growth of a field against the same period last year.
+
+growth = this period / same period last year - 1, compared with a threshold.
+The money behind a gap is the excess growth times last year's value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..codes import Status
+from ..engine import Fact, Test, Verdict
+from ..findings import Finding
+from ..node import Node
+from ..spec import Comparison, FieldSpec, Rule
+from ..submission import Submission
+from . import common, scalar
+
+NAME = "growth"
+DESCRIPTION = "Growth of one indicator against the same period last year, compared with a threshold."
+
+
+@dataclass(frozen=True)
+class GrowthSpec:
+    measure_name: str
+    field: str
+    comparison: Comparison
+    amount_label: str
+
+
+def parse(node: Node, fields: dict[str, FieldSpec], tables: dict[str, object]) -> GrowthSpec:
+    node.check_keys({"name", "field", "comparator", "threshold", "tolerance", "gap_amount_label"})
+    code = node.text("field")
+    if code not in fields:
+        raise node.fail("field", f"unknown field {code!r}", "declare it under fields:")
+    if not fields[code].has_prior:
+        raise node.fail("field", f"field {code!r} has no same-period-last-year value", "set prior: true on the field")
+    return GrowthSpec(
+        measure_name=node.text("name"),
+        field=code,
+        comparison=common.parse_comparison(node),
+        amount_label=node.text("gap_amount_label", "超出部分对应金额"),
+    )
+
+
+def fields_used(spec: GrowthSpec) -> tuple[str, ...]:
+    return (spec.field,)
+
+
+def tests(rule: Rule) -> list[Test]:
+    spec: GrowthSpec = rule.spec
+    return [Test(rule.id, spec.comparison.comparator, spec.comparison.threshold, spec.comparison.tolerance)]
+
+
+def prepare(rule: Rule, submission: Submission, fields: dict[str, FieldSpec]) -> common.Prepared | Finding:
+    spec: GrowthSpec = rule.spec
+    current, used_now, missing_now = common.read_numbers([spec.field], fields, submission)
+    prior, used_prior, missing_prior = common.read_numbers([spec.field], fields, submission, prior=True)
+    inputs = used_now + used_prior
+    missing = missing_now + missing_prior
+    if missing:
+        return common.Prepared([Fact(rule.id, None)], {"inputs": inputs, "missing": missing})
+    base = prior[spec.field]
+    if base <= 0:
+        return common.finding(
+            rule, submission, Status.ERROR,
+            f"无法计算{spec.measure_name}：{fields[spec.field].name}上年同期数为 {base}（{used_prior[0].source}），"
+            "应为大于 0 的数值。请核对上年同期数。",
+            inputs=inputs, comparison=spec.comparison,
+        )
+    observed = common.round_measure(current[spec.field] / base - 1)
+    return common.Prepared([Fact(rule.id, observed)], {"inputs": inputs, "observed": observed, "base": base})
+
+
+def conclude(rule: Rule, submission: Submission, prepared: common.Prepared, verdicts: list[Verdict]) -> Finding:
+    spec: GrowthSpec = rule.spec
+    context = prepared.context
+    if verdicts[0] is Verdict.MISSING:
+        return common.finding(
+            rule, submission, Status.MISSING_DATA, common.missing_message(context["missing"], submission),
+            inputs=context["inputs"], comparison=spec.comparison,
+        )
+    unit = context["inputs"][0].unit
+    return scalar.conclude(
+        rule, submission, verdicts[0],
+        measure_name=spec.measure_name, comparison=spec.comparison, observed=context["observed"],
+        inputs=context["inputs"], amount_per_unit=context["base"], amount_unit=unit, amount_label=spec.amount_label,
+    )

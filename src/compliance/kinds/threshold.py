@@ -1,0 +1,90 @@
+"""Kind ``threshold``: an expression over indicator fields compared with a threshold.
+
+Example: incentive pay / total performance pay >= 60%.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..codes import Status
+from ..engine import Fact, Test, Verdict
+from ..expressions import DivisionByZero, Expression
+from ..findings import Finding
+from ..node import Node
+from ..spec import Comparison, FieldSpec, GapAmount, Rule
+from ..submission import Submission
+from . import common, scalar
+
+NAME = "threshold"
+DESCRIPTION = "An arithmetic expression over indicator fields (this period) compared with a threshold."
+
+
+@dataclass(frozen=True)
+class ThresholdSpec:
+    measure_name: str
+    expression: Expression
+    comparison: Comparison
+    gap_amount: GapAmount | None
+
+
+def parse(node: Node, fields: dict[str, FieldSpec], tables: dict[str, object]) -> ThresholdSpec:
+    node.check_keys({"name", "expression", "comparator", "threshold", "tolerance", "gap_amount"})
+    known = set(fields)
+    return ThresholdSpec(
+        measure_name=node.text("name"),
+        expression=node.expression("expression", known),
+        comparison=common.parse_comparison(node),
+        gap_amount=common.parse_gap_amount(node.child("gap_amount", required=False), known),
+    )
+
+
+def fields_used(spec: ThresholdSpec) -> tuple[str, ...]:
+    extra = spec.gap_amount.per_unit.fields if spec.gap_amount else ()
+    return tuple(dict.fromkeys(spec.expression.fields + extra))
+
+
+def tests(rule: Rule) -> list[Test]:
+    spec: ThresholdSpec = rule.spec
+    return [Test(rule.id, spec.comparison.comparator, spec.comparison.threshold, spec.comparison.tolerance)]
+
+
+def prepare(rule: Rule, submission: Submission, fields: dict[str, FieldSpec]) -> common.Prepared | Finding:
+    spec: ThresholdSpec = rule.spec
+    values, used, missing = common.read_numbers(fields_used(spec), fields, submission)
+    measured_missing = [item for item in missing if item.field in spec.expression.fields]
+    if measured_missing:
+        return common.Prepared([Fact(rule.id, None)], {"inputs": used, "missing": measured_missing})
+    try:
+        observed = common.round_measure(spec.expression.evaluate(values))
+    except DivisionByZero as exc:
+        names = "、".join(f"{fields[f].name}（{f}）" for f in spec.expression.fields if f in exc.denominator)
+        return common.finding(
+            rule, submission, Status.ERROR,
+            f"无法计算{spec.measure_name}：分母 {names or exc.denominator} 为 0。请核对填报数值；若确为 0，请在备注中说明。",
+            inputs=used, comparison=spec.comparison,
+        )
+    per_unit = None
+    if spec.gap_amount and all(f in values for f in spec.gap_amount.per_unit.fields):
+        try:
+            per_unit = spec.gap_amount.per_unit.evaluate(values)
+        except DivisionByZero:
+            per_unit = None
+    return common.Prepared([Fact(rule.id, observed)], {"inputs": used, "observed": observed, "per_unit": per_unit})
+
+
+def conclude(rule: Rule, submission: Submission, prepared: common.Prepared, verdicts: list[Verdict]) -> Finding:
+    spec: ThresholdSpec = rule.spec
+    context = prepared.context
+    if verdicts[0] is Verdict.MISSING:
+        return common.finding(
+            rule, submission, Status.MISSING_DATA, common.missing_message(context["missing"], submission),
+            inputs=context["inputs"], comparison=spec.comparison,
+        )
+    return scalar.conclude(
+        rule, submission, verdicts[0],
+        measure_name=spec.measure_name, comparison=spec.comparison, observed=context["observed"],
+        inputs=context["inputs"], amount_per_unit=context["per_unit"],
+        amount_unit=spec.gap_amount.unit if spec.gap_amount else "",
+        amount_label=spec.gap_amount.label if spec.gap_amount else "",
+    )

@@ -1,0 +1,341 @@
+"""Read submissions: the generated self-assessment workbook, or a flat table of hospitals.
+
+Every value keeps the cell it came from. Problems are collected as
+DataProblem entries naming file, sheet and cell; a file that cannot yield a
+subject at all is refused with a SubmissionError, which the batch records
+and moves past.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from . import values as conv
+from .errors import ConfigError, SubmissionError
+from .periods import parse_period
+from .schema import (
+    CODE_HEADER,
+    IDENTIFICATION,
+    IDENTIFICATION_BY_CODE,
+    PRIOR_NAME_SUFFIXES,
+    PRIOR_SUFFIX,
+    SHEET_INDICATORS,
+    SHEET_INFO,
+)
+from .spec import Catalog, FieldSpec, TableSpec
+from .submission import Cell, DataProblem, FileOutcome, Reading, Subject, Submission, TableRow
+from .vocab import normalize
+from .workbook import Grid, cell_ref, load_grids
+
+HEADER_SEARCH_ROWS = 15
+
+
+def require_defusedxml() -> None:
+    """Refuse to read workbooks unless openpyxl parses XML through defusedxml."""
+    from openpyxl.xml import DEFUSEDXML
+
+    if not DEFUSEDXML:
+        raise ConfigError("defusedxml is not active in openpyxl; install defusedxml before reading workbooks")
+
+
+class _Context:
+    def __init__(self, path: Path, grid: Grid) -> None:
+        self.path = path
+        self.grid = grid
+        self.problems: list[DataProblem] = []
+
+    def cell(self, row: int, column: int) -> Cell:
+        return Cell(self.path.name, self.grid.name, cell_ref(row, column))
+
+    def problem(self, row: int, column: int, expected: str, found: str, fix: str, field_code: str = "",
+                severity: str = "error") -> None:
+        where = f"{self.path.name} 工作表“{self.grid.name}” {cell_ref(row, column)}"
+        self.problems.append(DataProblem(self.path.name, where, expected, found, fix, severity, field_code))
+
+    def read(self, row: int, column: int, value_type: str, label: str, field_code: str, minimum: float | None = None) -> Reading:
+        position = (row, column)
+        if position in self.grid.formula_without_value:
+            self.problem(row, column, f"{label}的数值", "公式但没有计算结果（文件未经电子表格软件保存）",
+                         "请用 Excel、WPS 或 LibreOffice 打开该文件、重新计算并保存，或直接填写数值。", field_code)
+            return Reading(None, self.cell(row, column))
+        raw = self.grid.get(row, column)
+        converted = conv.convert(raw, value_type)
+        if converted.problem:
+            self.problem(row, column, f"{label}：{converted.problem}", conv.describe(raw),
+                         "请改为正确格式后重新提交。", field_code)
+            return Reading(None, self.cell(row, column))
+        value = converted.value
+        if minimum is not None and isinstance(value, float) and value < minimum:
+            self.problem(row, column, f"{label}不小于 {minimum:g}", conv.describe(raw), "请核对该数值（金额和数量不应为负）。",
+                         field_code)
+            return Reading(None, self.cell(row, column))
+        return Reading(value, self.cell(row, column))
+
+
+def _find_header(grid: Grid, wanted: Iterable[str], minimum_hits: int = 1) -> tuple[int, dict[str, int]] | None:
+    """Find the row holding most of ``wanted`` headers; returns (row, header -> column)."""
+    wanted_set = set(wanted)
+    best: tuple[int, dict[str, int]] | None = None
+    for row in range(1, min(grid.max_row, HEADER_SEARCH_ROWS) + 1):
+        found: dict[str, int] = {}
+        for column in range(1, grid.max_column + 1):
+            value = grid.get(row, column)
+            if isinstance(value, str) and value.strip() in wanted_set:
+                found.setdefault(value.strip(), column)
+        if len(found) >= minimum_hits and (best is None or len(found) > len(best[1])):
+            best = (row, found)
+    return best
+
+
+def _subject(path: Path, identification: dict[str, Reading], context_problems: list[DataProblem]) -> Subject:
+    def text(code: str) -> str | None:
+        reading = identification.get(code)
+        return str(reading.value).strip() if reading and reading.value not in (None, "") else None
+
+    def where(code: str) -> str:
+        reading = identification.get(code)
+        return f"{path.name} {reading.cell}" if reading and reading.cell else f"{path.name}（未找到“{IDENTIFICATION_BY_CODE[code].name}”）"
+
+    for code in ("institution_code", "institution_name"):
+        if not text(code):
+            raise SubmissionError(path, where(code), f"{IDENTIFICATION_BY_CODE[code].name}", "空白",
+                                  f"请填写{IDENTIFICATION_BY_CODE[code].name}后重新提交。")
+    period = parse_period(identification["period"].value) if identification.get("period") else None
+    if period is None:
+        found = conv.describe(identification["period"].value) if identification.get("period") else "空白"
+        raise SubmissionError(path, where("period"), "报告期，如 2024年、2024年上半年、2024年第3季度、2024-09", found,
+                              "请按示例填写报告期后重新提交。")
+    coded: dict[str, str | None] = {}
+    for code in ("grade", "type", "ownership"):
+        value = text(code)
+        coded[code] = normalize(IDENTIFICATION_BY_CODE[code].vocabulary or code, value) if value else None
+        if value and coded[code] is None:
+            reading = identification[code]
+            context_problems.append(DataProblem(
+                path.name, f"{path.name} {reading.cell}", f"{IDENTIFICATION_BY_CODE[code].name}（{IDENTIFICATION_BY_CODE[code].description}）",
+                conv.describe(value), "请从下拉列表中选择。", "error", code))
+    return Subject(
+        code=text("institution_code") or "",
+        name=text("institution_name") or "",
+        province=text("province"),
+        city=text("city"),
+        grade=coded["grade"],
+        type=coded["type"],
+        ownership=coded["ownership"],
+        period=period,
+    )
+
+
+def _read_identification(path: Path, grid: Grid, problems: list[DataProblem]) -> dict[str, Reading]:
+    context = _Context(path, grid)
+    header = _find_header(grid, ["字段代码", "项目", "填报内容"], 2)
+    if header is None:
+        raise SubmissionError(path, f"工作表“{grid.name}”", "表头“字段代码 / 项目 / 填报内容”", "未找到表头",
+                              "请使用 compliance template 生成的模板填报，不要删除表头行。")
+    header_row, columns = header
+    value_column = columns.get("填报内容", 3)
+    by_name = {f.name: f.code for f in IDENTIFICATION}
+    found: dict[str, Reading] = {}
+    for row in range(header_row + 1, grid.max_row + 1):
+        code = grid.get(row, columns.get("字段代码", 1))
+        name = grid.get(row, columns.get("项目", 2))
+        code = code.strip() if isinstance(code, str) else None
+        if code not in IDENTIFICATION_BY_CODE and isinstance(name, str):
+            code = by_name.get(name.strip())
+        if code is None:
+            continue
+        found[code] = context.read(row, value_column, "text", IDENTIFICATION_BY_CODE[code].name, code)
+    problems.extend(context.problems)
+    return found
+
+
+def _read_indicators(path: Path, grid: Grid, fields: dict[str, FieldSpec], submission: Submission) -> None:
+    context = _Context(path, grid)
+    header = _find_header(grid, ["字段代码", "指标名称", "本期数", "上年同期数"], 2)
+    if header is None:
+        raise SubmissionError(path, f"工作表“{grid.name}”", "表头“字段代码 / 指标名称 / 本期数 / 上年同期数”", "未找到表头",
+                              "请使用 compliance template 生成的模板填报，不要删除表头行。")
+    header_row, columns = header
+    code_column = columns.get("字段代码", 1)
+    current_column = columns.get("本期数", 4)
+    prior_column = columns.get("上年同期数", 5)
+    by_name = {spec.name: code for code, spec in fields.items()}
+    seen: dict[str, int] = {}
+    for row in range(header_row + 1, grid.max_row + 1):
+        raw_code = grid.get(row, code_column)
+        name = grid.get(row, columns.get("指标名称", 2))
+        code = raw_code.strip() if isinstance(raw_code, str) else None
+        if code is None and isinstance(name, str) and name.strip() in by_name:
+            code = by_name[name.strip()]
+        if code is None:
+            continue
+        if code not in fields:
+            context.problem(row, code_column, "模板中的字段代码", f"未知字段代码“{code}”",
+                            "请勿修改字段代码；多余的行请删除。", code)
+            continue
+        if code in seen:
+            context.problem(row, code_column, f"字段代码 {code} 只出现一次", f"与第 {seen[code]} 行重复",
+                            "请删除重复的行，只保留一行。", code)
+            continue
+        seen[code] = row
+        spec = fields[code]
+        submission.current[code] = context.read(row, current_column, spec.value_type, spec.name + "（本期数）", code, spec.minimum)
+        if spec.has_prior:
+            submission.prior[code] = context.read(row, prior_column, spec.value_type, spec.name + "（上年同期数）", code,
+                                                  spec.minimum)
+    submission.problems.extend(context.problems)
+
+
+def _read_table(path: Path, grid: Grid, table: TableSpec, submission: Submission) -> None:
+    context = _Context(path, grid)
+    names = {column.name: column.code for column in table.columns}
+    codes = {column.code for column in table.columns}
+    header = _find_header(grid, list(codes) + list(names), 2)
+    if header is None:
+        submission.problems.append(DataProblem(path.name, f"{path.name} 工作表“{grid.name}”", f"“{table.name}”表头",
+                                               "未找到表头", "请使用模板中的表格，不要删除表头行。"))
+        return
+    header_row, found = header
+    column_of: dict[str, int] = {}
+    for header_text, column in found.items():
+        code = header_text if header_text in codes else names[header_text]
+        column_of.setdefault(code, column)
+    data_start = header_row + 1
+    # The template puts field codes on the row under the Chinese names; skip it.
+    if any(grid.get(data_start, column) == code for code, column in column_of.items()):
+        data_start += 1
+    for code in (c.code for c in table.columns if c.required):
+        if code not in column_of:
+            context.problem(header_row, 1, f"“{table.column(code).name}”列", "缺少该列", "请使用模板中的表格，不要删除列。", code)
+    rows: list[TableRow] = []
+    for row in range(data_start, grid.max_row + 1):
+        if all(conv.is_blank(grid.get(row, column)) for column in column_of.values()):
+            continue
+        record: TableRow = {}
+        for column_spec in table.columns:
+            if column_spec.code in column_of:
+                record[column_spec.code] = context.read(row, column_of[column_spec.code], column_spec.value_type,
+                                                        column_spec.name, column_spec.code,
+                                                        0.0 if column_spec.value_type in ("money", "number", "count") else None)
+        rows.append(record)
+    submission.tables[table.code] = rows
+    submission.table_sources[table.code] = f"{path.name} 工作表“{grid.name}”"
+    submission.problems.extend(context.problems)
+
+
+def _read_template(path: Path, grids: dict[str, Grid], catalog: Catalog) -> Submission:
+    problems: list[DataProblem] = []
+    identification = _read_identification(path, grids[SHEET_INFO], problems)
+    subject = _subject(path, identification, problems)
+    submission = Submission(path=str(path), subject=subject, identification=identification, problems=problems)
+    _read_indicators(path, grids[SHEET_INDICATORS], catalog.fields, submission)
+    for table in catalog.tables.values():
+        if table.name in grids:
+            _read_table(path, grids[table.name], table, submission)
+    return submission
+
+
+def _flat_columns(catalog: Catalog) -> dict[str, tuple[str, str]]:
+    """Header text -> (field code, 'id' | 'current' | 'prior')."""
+    mapping: dict[str, tuple[str, str]] = {}
+    for spec in IDENTIFICATION:
+        mapping[spec.code] = (spec.code, "id")
+        mapping[spec.name] = (spec.code, "id")
+    for code, spec in catalog.fields.items():
+        mapping[code] = (code, "current")
+        mapping[spec.name] = (code, "current")
+        if spec.has_prior:
+            mapping[code + PRIOR_SUFFIX] = (code, "prior")
+            for suffix in PRIOR_NAME_SUFFIXES:
+                mapping[spec.name + suffix] = (code, "prior")
+    return mapping
+
+
+def _read_flat(path: Path, grid: Grid, catalog: Catalog) -> list[Submission | SubmissionError]:
+    mapping = _flat_columns(catalog)
+    header = _find_header(grid, list(mapping), 2)
+    if header is None or not any(mapping[h][0] == "institution_code" for h in header[1]):
+        raise SubmissionError(path, f"工作表“{grid.name}”", "模板工作表（基本信息、指标）或带表头的明细表（含“机构代码”列）",
+                              "两者都未找到", "请使用 compliance template 生成的模板，或在第一行写字段代码/中文名称。")
+    header_row, found = header
+    results: list[Submission | SubmissionError] = []
+    for row in range(header_row + 1, grid.max_row + 1):
+        if all(conv.is_blank(grid.get(row, column)) for column in found.values()):
+            continue
+        context = _Context(path, grid)
+        identification: dict[str, Reading] = {}
+        for header_text, column in found.items():
+            code, which = mapping[header_text]
+            if which == "id":
+                identification[code] = context.read(row, column, "text", IDENTIFICATION_BY_CODE[code].name, code)
+        problems: list[DataProblem] = []
+        try:
+            subject = _subject(path, identification, problems)
+        except SubmissionError as exc:
+            results.append(exc)
+            continue
+        submission = Submission(path=str(path), subject=subject, identification=identification, problems=problems)
+        for header_text, column in found.items():
+            code, which = mapping[header_text]
+            if which == "id":
+                continue
+            spec = catalog.fields[code]
+            target = submission.prior if which == "prior" else submission.current
+            target[code] = context.read(row, column, spec.value_type, spec.name, code, spec.minimum)
+        for table in catalog.tables.values():
+            submission.table_sources[table.code] = f"{path.name} 明细表（每行一个机构，只含指标，不含“{table.name}”表）"
+        submission.problems.extend(context.problems)
+        results.append(submission)
+    return results
+
+
+def read_file(path: Path, catalog: Catalog) -> tuple[list[Submission], FileOutcome, list[DataProblem]]:
+    """Read one file. Never raises for bad data: a refused file yields an outcome saying why."""
+    try:
+        sheets = load_grids(path)
+        if not sheets:
+            raise SubmissionError(path, "文件", "至少一个工作表", "没有工作表", "请使用模板填报。")
+        grids = {grid.name: grid for grid in sheets}
+        items: list[Submission | SubmissionError]
+        if SHEET_INFO in grids and SHEET_INDICATORS in grids:
+            items = [_read_template(path, grids, catalog)]
+        else:
+            items = _read_flat(path, sheets[0], catalog)
+    except SubmissionError as exc:
+        return [], FileOutcome(str(path), "refused", (), str(exc)), [
+            DataProblem(path.name, f"{path.name} {exc.where}", exc.expected, exc.found, exc.fix, "error")]
+    except Exception as exc:  # noqa: BLE001 - one broken file must never stop a batch
+        message = f"{path} 读取时出错（{type(exc).__name__}: {exc}），已跳过。请另存为新的 .xlsx 后重新提交。"
+        return [], FileOutcome(str(path), "refused", (), message), [
+            DataProblem(path.name, path.name, "可读取的工作簿", f"{type(exc).__name__}", "请另存为新的 .xlsx 后重新提交。")]
+    submissions = [item for item in items if isinstance(item, Submission)]
+    refused_rows = [item for item in items if isinstance(item, SubmissionError)]
+    problems = [p for s in submissions for p in s.problems]
+    row_problems = [DataProblem(path.name, f"{path.name} {e.where}", e.expected, e.found, e.fix) for e in refused_rows]
+    if not submissions:
+        message = "；".join(str(e) for e in refused_rows) or f"{path} 中没有可检查的机构数据行。"
+        return [], FileOutcome(str(path), "refused", (), message), row_problems
+    status = "read_with_warnings" if problems or row_problems else "read"
+    subjects = tuple(s.subject.code for s in submissions)
+    message = f"读取 {len(submissions)} 个机构" + (f"，{len(problems) + len(row_problems)} 个数据问题" if problems or row_problems else "")
+    if refused_rows:
+        message += f"，{len(refused_rows)} 行无法识别机构，未检查"
+    return submissions, FileOutcome(str(path), status, subjects, message), row_problems
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files named directly, and supported files inside named folders (sorted)."""
+    from .workbook import SUPPORTED_SUFFIXES
+
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                                and not p.name.startswith(("~$", "."))))
+        else:
+            found.append(path)
+    return found
+
+

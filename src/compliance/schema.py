@@ -1,0 +1,41 @@
+"""Layout of the self-assessment workbook: sheets, identification fields, headers.
+
+The template writer and the reader both use these names, so a generated
+template always reads back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SHEET_GUIDE = "填报说明"
+SHEET_INFO = "基本信息"
+SHEET_INDICATORS = "指标"
+
+INFO_HEADERS = ("字段代码", "项目", "填报内容", "说明")
+INDICATOR_HEADERS = ("字段代码", "指标名称", "单位", "本期数", "上年同期数", "备注")
+CODE_HEADER = "字段代码"
+PRIOR_SUFFIX = "_prior"
+PRIOR_NAME_SUFFIXES = ("（上年同期）", "(上年同期)", "上年同期")
+
+
+@dataclass(frozen=True)
+class IdentificationField:
+    code: str
+    name: str
+    description: str
+    vocabulary: str | None = None
+    required: bool = True
+
+
+IDENTIFICATION: tuple[IdentificationField, ...] = (
+    IdentificationField("institution_code", "机构代码", "统一社会信用代码（18位）或卫生健康机构代码"),
+    IdentificationField("institution_name", "机构名称", "医疗机构执业许可证上的第一名称"),
+    IdentificationField("province", "省份", "如：黑龙江省、甘肃省、四川省、河北省"),
+    IdentificationField("city", "城市", "地级市或州，如：哈尔滨市"),
+    IdentificationField("grade", "医院等级", "三级、二级、一级或未定级（可写三级甲等等）", "grade"),
+    IdentificationField("type", "机构类别", "综合医院、中医医院、专科医院、妇幼保健院等", "type"),
+    IdentificationField("ownership", "所有制", "公立或非公立", "ownership"),
+    IdentificationField("period", "报告期", "如：2024年、2024年上半年、2024年第3季度、2024-09"),
+)
+IDENTIFICATION_BY_CODE = {f.code: f for f in IDENTIFICATION}

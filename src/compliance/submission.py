@@ -1,0 +1,110 @@
+"""What a submission holds once read: the subject, values with their cells, problems."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .periods import Period
+
+
+@dataclass(frozen=True)
+class Cell:
+    """Where a value came from: file, sheet and cell reference such as D7."""
+
+    file: str
+    sheet: str
+    ref: str
+
+    def __str__(self) -> str:
+        return f"{self.sheet}!{self.ref}"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One value as read from a submission, already converted to its type."""
+
+    value: Any
+    cell: Cell | None = None
+
+    @property
+    def missing(self) -> bool:
+        return self.value is None
+
+
+@dataclass(frozen=True)
+class DataProblem:
+    """A problem found in submitted data; collected, never raised."""
+
+    file: str
+    where: str
+    expected: str
+    found: str
+    fix: str
+    severity: str = "error"
+    field_code: str = ""
+
+    @property
+    def message(self) -> str:
+        return f"{self.where}：应为{self.expected}，实际为{self.found}。{self.fix}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "file": self.file,
+            "where": self.where,
+            "field": self.field_code,
+            "severity": self.severity,
+            "expected": self.expected,
+            "found": self.found,
+            "fix": self.fix,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The institution or region a submission is about."""
+
+    code: str
+    name: str
+    province: str | None
+    city: str | None
+    grade: str | None
+    type: str | None
+    ownership: str | None
+    period: Period
+    level: str = "hospital"
+
+
+TableRow = dict[str, Reading]
+
+
+@dataclass
+class Submission:
+    """A readable submission: identification, indicator values, item tables."""
+
+    path: str
+    subject: Subject
+    current: dict[str, Reading] = field(default_factory=dict)
+    prior: dict[str, Reading] = field(default_factory=dict)
+    tables: dict[str, list[TableRow]] = field(default_factory=dict)
+    table_sources: dict[str, str] = field(default_factory=dict)
+    problems: list[DataProblem] = field(default_factory=list)
+    identification: dict[str, Reading] = field(default_factory=dict)
+
+    def reading(self, code: str, prior: bool = False) -> Reading:
+        source = self.prior if prior else self.current
+        return source.get(code, Reading(None))
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What happened to one submitted file: read, read with warnings, or refused."""
+
+    path: str
+    status: str  # "read" | "read_with_warnings" | "refused"
+    subjects: tuple[str, ...]
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "status": self.status, "subjects": list(self.subjects), "message": self.message}

@@ -1,0 +1,94 @@
+"""Conversion of raw cell values to typed values, with a reason when it fails."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋％", "0123456789.,-+%")
+_NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?$")
+TRUE_WORDS = {"是", "y", "yes", "true", "√", "✓", "1", "有"}
+FALSE_WORDS = {"否", "n", "no", "false", "×", "✗", "0", "无"}
+BLANK_WORDS = {"", "-", "—", "/", "无数据", "n/a", "na"}
+
+
+@dataclass(frozen=True)
+class Converted:
+    value: Any
+    problem: str = ""  # what was expected, when conversion failed
+
+
+def is_blank(raw: Any) -> bool:
+    return raw is None or (isinstance(raw, str) and raw.strip().lower() in BLANK_WORDS)
+
+
+def to_number(raw: Any, value_type: str) -> Converted:
+    """Numbers, numbers typed as text (1,234.5; full-width digits), and percentages for ratios."""
+    if is_blank(raw):
+        return Converted(None)
+    if isinstance(raw, bool):
+        return Converted(None, "数值")
+    if isinstance(raw, (int, float)):
+        if not math.isfinite(raw):
+            return Converted(None, "有限的数值")
+        return Converted(float(raw))
+    if not isinstance(raw, str):
+        return Converted(None, "数值")
+    text = raw.strip().translate(_FULLWIDTH).replace(" ", "")
+    percent = text.endswith("%")
+    if percent:
+        text = text[:-1]
+    if not text or not _NUMBER.match(text) or text in {"+", "-", "."}:
+        return Converted(None, "数值（可使用千分位逗号，如 1,234.5）")
+    number = float(text.replace(",", ""))
+    if percent:
+        if value_type != "ratio":
+            return Converted(None, "不带百分号的数值（该字段不是比例）")
+        number /= 100
+    return Converted(number)
+
+
+def to_bool(raw: Any) -> Converted:
+    if is_blank(raw):
+        return Converted(None)
+    if isinstance(raw, bool):
+        return Converted(raw)
+    if isinstance(raw, (int, float)) and raw in (0, 1):
+        return Converted(bool(raw))
+    text = str(raw).strip().lower()
+    if text in TRUE_WORDS:
+        return Converted(True)
+    if text in FALSE_WORDS:
+        return Converted(False)
+    return Converted(None, "“是”或“否”")
+
+
+def to_text(raw: Any) -> Converted:
+    if is_blank(raw):
+        return Converted(None)
+    if isinstance(raw, float) and raw.is_integer():
+        return Converted(str(int(raw)))
+    if isinstance(raw, (dt.datetime, dt.date)):
+        return Converted(raw.isoformat()[:10])
+    return Converted(str(raw).strip())
+
+
+def convert(raw: Any, value_type: str) -> Converted:
+    if value_type in ("money", "ratio", "number", "count"):
+        return to_number(raw, value_type)
+    if value_type == "bool":
+        return to_bool(raw)
+    return to_text(raw)
+
+
+def describe(raw: Any) -> str:
+    """How a raw value is shown in an error message."""
+    if raw is None:
+        return "空白"
+    text = str(raw)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return f"“{text}”"

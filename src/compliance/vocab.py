@@ -1,0 +1,58 @@
+"""Controlled vocabularies of subject attributes: stable codes and Chinese labels.
+
+Rule applicability is written with the codes; workbooks show the Chinese
+labels. Readers accept either, so a clerk can type 公立 or ``public``.
+"""
+
+from __future__ import annotations
+
+OWNERSHIP: dict[str, str] = {
+    "public": "公立",
+    "private": "非公立",
+}
+OWNERSHIP_ALIASES: dict[str, str] = {"民营": "private", "社会办": "private", "私立": "private", "非公": "private"}
+
+GRADE: dict[str, str] = {
+    "level3": "三级",
+    "level2": "二级",
+    "level1": "一级",
+    "ungraded": "未定级",
+}
+GRADE_ALIASES: dict[str, str] = {
+    "三级甲等": "level3", "三级乙等": "level3", "三甲": "level3", "三乙": "level3",
+    "二级甲等": "level2", "二级乙等": "level2", "二甲": "level2", "二乙": "level2",
+    "一级甲等": "level1", "一级乙等": "level1",
+}
+
+HOSPITAL_TYPE: dict[str, str] = {
+    "general": "综合医院",
+    "tcm": "中医医院",
+    "integrated": "中西医结合医院",
+    "ethnic": "民族医医院",
+    "specialty": "专科医院",
+    "maternal_child": "妇幼保健院",
+    "primary": "基层医疗卫生机构",
+}
+HOSPITAL_TYPE_ALIASES: dict[str, str] = {"中医院": "tcm", "妇幼保健机构": "maternal_child"}
+
+VOCABULARIES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+    "ownership": (OWNERSHIP, OWNERSHIP_ALIASES),
+    "grade": (GRADE, GRADE_ALIASES),
+    "type": (HOSPITAL_TYPE, HOSPITAL_TYPE_ALIASES),
+}
+
+
+def normalize(vocabulary: str, text: str) -> str | None:
+    """Map a code, Chinese label or alias to the code; None if unknown."""
+    codes, aliases = VOCABULARIES[vocabulary]
+    cleaned = text.strip()
+    if cleaned in codes:
+        return cleaned
+    for code, label in codes.items():
+        if cleaned == label:
+            return code
+    return aliases.get(cleaned)
+
+
+def label(vocabulary: str, code: str) -> str:
+    return VOCABULARIES[vocabulary][0].get(code, code)
