@@ -68,7 +68,7 @@ class Verdict(str, enum.Enum):
 
 
 @dataclass(frozen=True)
-class Test:
+class Criterion:
     """A comparison to classify: ``value <comparator> threshold`` (± tolerance for ==)."""
 
     key: str
@@ -127,7 +127,7 @@ def _value_condition(comparator: str, threshold: float) -> dict[str, Any]:
     return {_DURABLE_OPERATOR[comparator]: {"value": to_engine_number(threshold)}}
 
 
-def _conditions(test: Test) -> tuple[dict[str, Any], dict[str, Any]]:
+def _conditions(test: Criterion) -> tuple[dict[str, Any], dict[str, Any]]:
     """Conditions (met, not met) on facts that carry a value."""
     if test.comparator == "==":
         low = to_engine_number(test.threshold - test.tolerance)
@@ -143,7 +143,7 @@ def _conditions(test: Test) -> tuple[dict[str, Any], dict[str, Any]]:
     )
 
 
-def _definition(tests: Sequence[Test]) -> dict[str, Any]:
+def _definition(tests: Sequence[Criterion]) -> dict[str, Any]:
     rules: dict[str, Any] = {}
     for index, test in enumerate(tests):
         met, not_met = _conditions(test)
@@ -155,7 +155,7 @@ def _definition(tests: Sequence[Test]) -> dict[str, Any]:
     return rules
 
 
-def compile_tests(tests: Sequence[Test]) -> CompiledRules:
+def compile_criteria(tests: Sequence[Criterion]) -> CompiledRules:
     """Compile comparisons into one durable-rules ruleset (cached by content)."""
     keys = [test.key for test in tests]
     if len(set(keys)) != len(keys):

@@ -122,8 +122,8 @@ def evaluate_subject(catalog: Catalog, profile: Profile, rules: Sequence[Rule], 
 
 
 def compile_rules(rules: Iterable[Rule]) -> engine.CompiledRules:
-    tests = [test for rule in rules for test in KINDS[rule.kind].tests(rule)]
-    return engine.compile_tests(tests)
+    tests = [test for rule in rules for test in KINDS[rule.kind].criteria(rule)]
+    return engine.compile_criteria(tests)
 
 
 def check_submissions(catalog: Catalog, profile: Profile, submissions: Iterable[Submission],

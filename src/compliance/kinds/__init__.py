@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import growth, item_table, threshold
+from . import common, growth, item_table, threshold
 
 
 @dataclass(frozen=True)
@@ -14,21 +14,21 @@ class RuleKind:
     name: str
     description: str
     parse: Callable[..., Any]
-    tests: Callable[..., Any]
     prepare: Callable[..., Any]
     conclude: Callable[..., Any]
     fields_used: Callable[[Any], tuple[str, ...]]
     uses_table: bool = False
+    criteria: Callable[[Any], list[Any]] = common.criteria
 
 
 KINDS: dict[str, RuleKind] = {
     kind.name: kind
     for kind in (
-        RuleKind(threshold.NAME, threshold.DESCRIPTION, threshold.parse, threshold.tests, threshold.prepare,
+        RuleKind(threshold.NAME, threshold.DESCRIPTION, threshold.parse, threshold.prepare,
                  threshold.conclude, threshold.fields_used),
-        RuleKind(growth.NAME, growth.DESCRIPTION, growth.parse, growth.tests, growth.prepare, growth.conclude,
+        RuleKind(growth.NAME, growth.DESCRIPTION, growth.parse, growth.prepare, growth.conclude,
                  growth.fields_used),
-        RuleKind(item_table.NAME, item_table.DESCRIPTION, item_table.parse, item_table.tests, item_table.prepare,
+        RuleKind(item_table.NAME, item_table.DESCRIPTION, item_table.parse, item_table.prepare,
                  item_table.conclude, item_table.fields_used, uses_table=True),
     )
 }

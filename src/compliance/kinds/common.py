@@ -11,13 +11,14 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from .. import formatting
 from ..codes import Status
-from ..engine import Fact, Verdict
+from ..engine import Criterion, Fact, Verdict
 from ..findings import Finding, InputUsed, ItemResult
 from ..node import Node
 from ..spec import Comparison, FieldSpec, GapAmount, Rule
 from ..submission import Submission
 
-ROUND_DIGITS = 9  # measures are rounded before comparison so 1100/1000-1 is exactly 0.1
+ROUND_DIGITS = 12  # measures are rounded before comparison so 1100/1000-1 is exactly 0.1
+AMOUNT_DIGITS = 4
 _remediation_env = SandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
 
 
@@ -31,6 +32,13 @@ class Prepared:
 
 def round_measure(value: float) -> float:
     return round(value, ROUND_DIGITS)
+
+
+def gap_amount(gap: float, per_unit: float | None) -> float | None:
+    """Money or quantity behind a gap, rounded so float noise does not show."""
+    if per_unit is None or not gap:
+        return None
+    return round(abs(gap) * per_unit, AMOUNT_DIGITS)
 
 
 def parse_comparison(node: Node) -> Comparison:
@@ -49,6 +57,12 @@ def parse_gap_amount(node: Node | None, known_fields: set[str]) -> GapAmount | N
         return None
     node.check_keys({"per_unit", "unit", "label", "unit_column"})
     return GapAmount(per_unit=node.expression("per_unit", known_fields), unit=node.text("unit", ""), label=node.text("label"))
+
+
+def criteria(rule: Rule) -> list[Criterion]:
+    """The engine criterion of a rule whose spec has one ``comparison``, keyed by rule id."""
+    comparison: Comparison = rule.spec.comparison
+    return [Criterion(rule.id, comparison.comparator, comparison.threshold, comparison.tolerance)]
 
 
 def shortfall(comparison: Comparison, observed: float) -> float:

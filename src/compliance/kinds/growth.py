@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..codes import Status
-from ..engine import Fact, Test, Verdict
+from ..engine import Fact, Verdict
 from ..findings import Finding
 from ..node import Node
 from ..spec import Comparison, FieldSpec, Rule
@@ -46,10 +46,6 @@ def parse(node: Node, fields: dict[str, FieldSpec], tables: dict[str, object]) -
 def fields_used(spec: GrowthSpec) -> tuple[str, ...]:
     return (spec.field,)
 
-
-def tests(rule: Rule) -> list[Test]:
-    spec: GrowthSpec = rule.spec
-    return [Test(rule.id, spec.comparison.comparator, spec.comparison.threshold, spec.comparison.tolerance)]
 
 
 def prepare(rule: Rule, submission: Submission, fields: dict[str, FieldSpec]) -> common.Prepared | Finding:

@@ -15,7 +15,7 @@ from typing import Any
 
 from .. import formatting
 from ..codes import Status
-from ..engine import Fact, Test, Verdict
+from ..engine import Fact, Verdict
 from ..expressions import DivisionByZero, Expression
 from ..findings import Finding, InputUsed, ItemResult
 from ..node import Node
@@ -84,10 +84,6 @@ def parse(node: Node, fields: dict[str, FieldSpec], tables: dict[str, TableSpec]
 def fields_used(spec: ItemTableSpec) -> tuple[str, ...]:
     return ()
 
-
-def tests(rule: Rule) -> list[Test]:
-    spec: ItemTableSpec = rule.spec
-    return [Test(rule.id, spec.comparison.comparator, spec.comparison.threshold, spec.comparison.tolerance)]
 
 
 def _label(row: TableRow, table: TableSpec) -> str:
@@ -187,7 +183,7 @@ def conclude(rule: Rule, submission: Submission, prepared: common.Prepared, verd
             continue
         observed = item.get("observed")
         gap = common.shortfall(spec.comparison, observed) if observed is not None else None
-        amount = gap * item["per_unit"] if gap and item.get("per_unit") is not None else None
+        amount = common.gap_amount(gap, item.get("per_unit")) if gap is not None else None
         note = ""
         if amount is not None and spec.gap_amount:
             note = f"{spec.gap_amount.label} {formatting.amount(amount, _amount_unit(spec, item['row']))}"
@@ -216,7 +212,7 @@ def _summarise(rule: Rule, submission: Submission, spec: ItemTableSpec, results:
     exempt_count = len(results) - len(checked)
     header = f"共 {len(checked)} 个品项参与检查" + (f"（另有 {exempt_count} 项豁免：{spec.exemption.reason}）" if exempt_count and spec.exemption else "")
     amounts = [r.gap_amount for r in failing if r.gap_amount is not None]
-    total_amount = sum(amounts) if amounts and not spec.amount_unit_column else None
+    total_amount = round(sum(amounts), common.AMOUNT_DIGITS) if amounts and not spec.amount_unit_column else None
     unit = spec.gap_amount.unit if spec.gap_amount and not spec.amount_unit_column else ""
     if failing:
         status = rule.severity

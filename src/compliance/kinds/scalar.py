@@ -38,7 +38,7 @@ def conclude(
             observed=observed, inputs=inputs, comparison=comparison,
         )
     gap = common.shortfall(comparison, observed)
-    gap_amount = abs(gap) * amount_per_unit if amount_per_unit is not None and gap else None
+    gap_amount = common.gap_amount(gap, amount_per_unit)
     observed_text = formatting.measure(observed, rule.unit)
     required_text = formatting.measure(comparison.threshold, rule.unit)
     if status is Status.PASS:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..codes import Status
-from ..engine import Fact, Test, Verdict
+from ..engine import Fact, Verdict
 from ..expressions import DivisionByZero, Expression
 from ..findings import Finding
 from ..node import Node
@@ -43,10 +43,6 @@ def fields_used(spec: ThresholdSpec) -> tuple[str, ...]:
     extra = spec.gap_amount.per_unit.fields if spec.gap_amount else ()
     return tuple(dict.fromkeys(spec.expression.fields + extra))
 
-
-def tests(rule: Rule) -> list[Test]:
-    spec: ThresholdSpec = rule.spec
-    return [Test(rule.id, spec.comparison.comparator, spec.comparison.threshold, spec.comparison.tolerance)]
 
 
 def prepare(rule: Rule, submission: Submission, fields: dict[str, FieldSpec]) -> common.Prepared | Finding:
