@@ -64,3 +64,12 @@ def load_yaml(path: Path) -> Any:
         raise RuleFileError(path, line, f"YAML syntax error: {exc.problem or exc.context}") from None
     finally:
         loader.dispose()
+
+
+def _timestamp_as_text(loader: _LineLoader, node: yaml.ScalarNode) -> str:
+    # Dates stay text here and are parsed by Node.date, so a bad date is a
+    # RuleFileError with a line rather than a ValueError from PyYAML.
+    return str(loader.construct_scalar(node))
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)

@@ -1,0 +1,115 @@
+"""The command line: exit codes, JSON shape, rules, template and fields commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from compliance.cli import main
+from compliance.codes import ExitCode, Status
+
+from .conftest import EXAMPLES, ROOT
+
+HOME = ["--home", str(ROOT)]
+FINDING_KEYS = {"subject_id", "period", "rule_id", "status", "observed", "required", "gap", "unit", "message"}
+
+
+def test_noncompliant_example_exits_1_with_expected_statuses(runner) -> None:
+    result = runner.invoke(main, [*HOME, "check", str(EXAMPLES / "hospital-noncompliant.xlsx"), "--format", "json"])
+    assert result.exit_code == ExitCode.FINDINGS, result.output
+    data = json.loads(result.stdout)
+    statuses = {f["rule_id"]: f["status"] for f in data["findings"]}
+    assert statuses == {
+        "harbin-2017.drug-markup-removal": "fail",
+        "harbin-2017.hospital-medical-cost-growth-cap": "fail",
+        "gansu-2020h2.incentive-share-of-performance-pay": "fail",
+        "gansu-2020h2.emergency-stockpile-days": "warn",
+    }
+    for finding in data["findings"]:
+        assert FINDING_KEYS <= set(finding)
+        assert finding["subject_id"] == "12230100MB0000001X" and finding["period"] == "2024"
+    share = next(f for f in data["findings"] if f["rule_id"].endswith("incentive-share-of-performance-pay"))
+    assert share["observed"] == 0.52 and share["required"] == 0.6 and abs(share["gap"] - 0.08) < 1e-9
+    assert share["gap_amount"] == 120 and share["unit"] == "%"
+    assert data["files"][0]["status"] == "read"
+
+
+def test_compliant_example_exits_0(runner) -> None:
+    result = runner.invoke(main, [*HOME, "check", str(EXAMPLES / "hospital-compliant.xlsx")])
+    assert result.exit_code == ExitCode.COMPLIANT, result.output
+    assert "pass" in result.stdout
+
+
+def test_refused_file_exits_2_and_others_are_still_checked(runner, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really")
+    result = runner.invoke(main, [*HOME, "check", str(broken), str(EXAMPLES / "hospital-compliant.xlsx"),
+                                  "--format", "json"])
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT_ERROR
+    data = json.loads(result.stdout)
+    assert {f["subject_id"] for f in data["findings"]} == {"12230100MB0000002X"}
+    assert "refused" in result.stderr and "broken.xlsx" in result.stderr
+
+
+def test_usage_errors_exit_2(runner) -> None:
+    assert runner.invoke(main, [*HOME, "check"]).exit_code == ExitCode.USAGE_OR_INPUT_ERROR
+    bad_profile = runner.invoke(main, [*HOME, "check", str(EXAMPLES / "hospital-compliant.xlsx"), "--profile", "nope"])
+    assert bad_profile.exit_code == ExitCode.USAGE_OR_INPUT_ERROR and "known profiles" in bad_profile.stderr
+    bad_date = runner.invoke(main, [*HOME, "check", str(EXAMPLES / "hospital-compliant.xlsx"), "--as-of", "tomorrow"])
+    assert bad_date.exit_code == ExitCode.USAGE_OR_INPUT_ERROR and "YYYY-MM-DD" in bad_date.output
+
+
+def test_as_of_before_deadline_gives_not_due(runner, tmp_path: Path) -> None:
+    result = runner.invoke(main, [*HOME, "check", str(EXAMPLES / "hospital-noncompliant.xlsx"), "--format", "json",
+                                  "--as-of", "2017-06-30"])
+    data = json.loads(result.stdout)
+    growth = next(f for f in data["findings"] if f["rule_id"] == "harbin-2017.hospital-medical-cost-growth-cap")
+    assert growth["status"] == "not_due" and growth["gap"] > 0
+
+
+def test_help_documents_exit_codes(runner) -> None:
+    for args in ([], ["check"]):
+        text = runner.invoke(main, [*args, "--help"]).output
+        for code in ExitCode:
+            assert f"{code.value}  " in text
+
+
+def test_rules_list_show_validate(runner) -> None:
+    listing = runner.invoke(main, [*HOME, "rules", "list", "--format", "json"])
+    assert listing.exit_code == 0
+    assert "gansu-2020h2.incentive-share-of-performance-pay" in {r["id"] for r in json.loads(listing.stdout)}
+    shown = runner.invoke(main, [*HOME, "rules", "show", "harbin-2017.drug-markup-removal"])
+    assert "中药饮片除外" in shown.stdout and "哈政办规〔2017〕28号" in shown.stdout
+    assert runner.invoke(main, [*HOME, "rules", "show", "no.such"]).exit_code == ExitCode.USAGE_OR_INPUT_ERROR
+    assert runner.invoke(main, [*HOME, "rules", "validate"]).exit_code == 0
+
+
+def test_rules_validate_reports_file_and_line(runner, tmp_path: Path) -> None:
+    text = (ROOT / "rules" / "gansu-2020h2.yaml").read_text(encoding="utf-8").replace('comparator: ">="', 'comparator: "≥"')
+    path = tmp_path / "gansu-2020h2.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(main, [*HOME, "rules", "validate", str(path)])
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT_ERROR
+    assert f"{path}:" in result.stderr and "comparator" in result.stderr
+
+
+def test_template_command_writes_a_workbook(runner, tmp_path: Path) -> None:
+    result = runner.invoke(main, [*HOME, "template", "--out", str(tmp_path)])
+    assert result.exit_code == 0
+    workbook = load_workbook(result.stdout.strip())
+    assert {"基本信息", "指标", "药品价格", "应急物资储备"} <= set(workbook.sheetnames)
+
+
+def test_fields_json_is_the_data_dictionary(runner) -> None:
+    result = runner.invoke(main, [*HOME, "fields", "--format", "json"])
+    entries = {e["code"]: e for e in json.loads(result.stdout)}
+    assert entries["incentive_performance_pay"]["unit"] == "万元"
+    assert entries["total_medical_revenue"]["prior_column"] == "total_medical_revenue_prior"
+    assert entries["drug_prices.is_decoction_piece"]["type"] == "bool"
+    assert "institution_code" in entries
+
+
+def test_every_status_code_is_a_documented_string() -> None:
+    assert {s.value for s in Status} == {"pass", "warn", "fail", "missing_data", "not_applicable", "not_due", "waived", "error"}

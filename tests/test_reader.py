@@ -1,0 +1,123 @@
+"""Reading submissions: template layout, flat tables, cell provenance, bad and hostile files."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from compliance.check import get_profile, run_check
+from compliance.reader import read_file
+from compliance.template import build_template
+
+from .conftest import EXAMPLES
+
+
+def _row_of(sheet, code: str) -> int:
+    for row in range(1, sheet.max_row + 1):
+        if sheet.cell(row=row, column=1).value == code:
+            return row
+    raise KeyError(code)
+
+
+def _edited_example(tmp_path: Path, sheet_name: str, code: str, column: int, value: object) -> Path:
+    path = tmp_path / "edited.xlsx"
+    shutil.copy(EXAMPLES / "hospital-noncompliant.xlsx", path)
+    workbook = load_workbook(path)
+    sheet = workbook[sheet_name]
+    sheet.cell(row=_row_of(sheet, code), column=column, value=value)
+    workbook.save(path)
+    return path
+
+
+def test_template_example_reads_with_cells(catalog) -> None:
+    [submission], outcome, _ = read_file(EXAMPLES / "hospital-noncompliant.xlsx", catalog)
+    assert outcome.status == "read"
+    subject = submission.subject
+    assert (subject.code, subject.ownership, subject.grade, subject.period.label) == ("12230100MB0000001X", "public", "level3", "2024")
+    reading = submission.current["incentive_performance_pay"]
+    assert reading.value == 780 and str(reading.cell).startswith("指标!D")
+    assert submission.prior["total_medical_revenue"].value == 48000
+    drugs = submission.tables["drug_prices"]
+    assert len(drugs) == 6 and drugs[4]["is_decoction_piece"].value is True
+    assert str(drugs[0]["sale_price"].cell) == "药品价格!F3"
+
+
+def test_generated_template_has_every_sheet_and_field(catalog) -> None:
+    workbook = build_template(catalog)
+    assert set(workbook.sheetnames) == {"填报说明", "基本信息", "指标", "应急物资储备", "药品价格"}
+    codes = {workbook["指标"].cell(row=r, column=1).value for r in range(3, workbook["指标"].max_row + 1)}
+    assert {"total_medical_revenue", "total_performance_pay", "incentive_performance_pay"} <= codes
+
+
+def test_formula_without_cached_value_is_an_error_naming_the_cell(catalog, tmp_path: Path) -> None:
+    path = _edited_example(tmp_path, "指标", "incentive_performance_pay", 4, "=D5*0.5")
+    result = run_check(catalog, get_profile(catalog, "headline"), [path])
+    problems = [p for p in result.problems if "公式" in p.found]
+    assert problems and "指标" in problems[0].where and "D" in problems[0].where
+    share = next(f for f in result.findings if f.rule_id == "gansu-2020h2.incentive-share-of-performance-pay")
+    assert share.status.value == "missing_data"
+
+
+def test_text_that_is_not_a_number_names_the_cell(catalog, tmp_path: Path) -> None:
+    path = _edited_example(tmp_path, "指标", "total_performance_pay", 4, "一千五百")
+    [submission], outcome, _ = read_file(path, catalog)
+    assert outcome.status == "read_with_warnings"
+    [problem] = submission.problems
+    assert "指标" in problem.where and "“一千五百”" in problem.found and problem.fix
+
+
+def test_unknown_and_duplicate_field_codes_are_errors(catalog, tmp_path: Path) -> None:
+    path = tmp_path / "codes.xlsx"
+    shutil.copy(EXAMPLES / "hospital-noncompliant.xlsx", path)
+    workbook = load_workbook(path)
+    sheet = workbook["指标"]
+    last = sheet.max_row
+    sheet.cell(row=last + 1, column=1, value="made_up_field")
+    sheet.cell(row=last + 1, column=4, value=5)
+    sheet.cell(row=last + 2, column=1, value="total_performance_pay")
+    sheet.cell(row=last + 2, column=4, value=99999)
+    workbook.save(path)
+    [submission], _, _ = read_file(path, catalog)
+    found = " ".join(p.found for p in submission.problems)
+    assert "未知字段代码“made_up_field”" in found and "重复" in found
+    assert submission.current["total_performance_pay"].value == 1500
+
+
+def test_missing_period_refuses_the_file_but_not_the_batch(catalog, tmp_path: Path) -> None:
+    bad = _edited_example(tmp_path, "基本信息", "period", 3, "去年")
+    good = EXAMPLES / "hospital-compliant.xlsx"
+    result = run_check(catalog, get_profile(catalog, "headline"), [bad, good])
+    [refused] = result.refused
+    assert "报告期" in refused.message and "“去年”" in refused.message and "C" in refused.message
+    assert {s.submission.subject.code for s in result.subjects} == {"12230100MB0000002X"}
+
+
+def test_not_a_workbook_is_refused(catalog, tmp_path: Path) -> None:
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"this is not a zip file")
+    result = run_check(catalog, get_profile(catalog, "headline"), [path, EXAMPLES / "hospital-compliant.xlsx"])
+    assert [o.status for o in result.outcomes] == ["refused", "read"]
+    assert "xlsx" in result.outcomes[0].message
+
+
+def test_zip_bomb_is_refused_before_parsing(catalog, tmp_path: Path) -> None:
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (60 * 1024 * 1024))
+    _, outcome, _ = read_file(path, catalog)
+    assert outcome.status == "refused" and "压缩" in outcome.message
+
+
+def test_flat_table_and_csv(catalog, tmp_path: Path) -> None:
+    [first, *_], outcome, _ = read_file(EXAMPLES / "hospitals-flat.xlsx", catalog)
+    assert outcome.status == "read" and len(outcome.subjects) == 3
+    assert first.prior["total_medical_revenue"].value == 30000
+    csv_path = tmp_path / "flat.csv"
+    csv_path.write_text("机构代码,机构名称,省份,所有制,报告期,绩效工资总量,激励性绩效工资\nG1,兰州示例医院,甘肃省,公立,2024年,1000,\"650\"\n",
+                        encoding="utf-8")
+    [submission], _, _ = read_file(csv_path, catalog)
+    assert submission.current["incentive_performance_pay"].value == 650
+    assert str(submission.current["incentive_performance_pay"].cell) == "flat!G2"

@@ -1,0 +1,62 @@
+"""Value conversion and period parsing (table-driven and property-based)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from compliance.periods import parse_period
+from compliance.values import convert, to_bool, to_number
+
+
+@pytest.mark.parametrize(
+    ("raw", "value_type", "expected"),
+    [
+        (1500, "money", 1500.0),
+        ("1,234.5", "money", 1234.5),
+        ("１，２３４．５", "money", 1234.5),
+        ("  780 ", "money", 780.0),
+        ("60%", "ratio", 0.6),
+        (0.6, "ratio", 0.6),
+        ("", "money", None),
+        ("—", "money", None),
+        (None, "money", None),
+    ],
+)
+def test_numbers(raw: object, value_type: str, expected: float | None) -> None:
+    assert to_number(raw, value_type).value == expected
+
+
+@pytest.mark.parametrize(("raw", "value_type"), [("abc", "money"), ("60%", "money"), ("1.2.3", "number"), (True, "money")])
+def test_numbers_refused_with_reason(raw: object, value_type: str) -> None:
+    converted = to_number(raw, value_type)
+    assert converted.value is None and converted.problem
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("是", True), ("否", False), ("Y", True), ("n", False), ("√", True),
+                                               ("×", False), (True, True), (0, False), ("", None)])
+def test_booleans(raw: object, expected: bool | None) -> None:
+    assert to_bool(raw).value is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "end"),
+    [("2024", "2024", dt.date(2024, 12, 31)), ("2024年", "2024", dt.date(2024, 12, 31)),
+     ("2024年上半年", "2024H1", dt.date(2024, 6, 30)), ("2024H2", "2024H2", dt.date(2024, 12, 31)),
+     ("2024年第3季度", "2024Q3", dt.date(2024, 9, 30)), ("2024-Q1", "2024Q1", dt.date(2024, 3, 31)),
+     ("2024-09", "2024-09", dt.date(2024, 9, 30)), ("２０２４年", "2024", dt.date(2024, 12, 31)), (2024, "2024", dt.date(2024, 12, 31))],
+)
+def test_periods(text: object, label: str, end: dt.date) -> None:
+    period = parse_period(text)
+    assert period is not None and period.label == label and period.end == end
+
+
+@given(st.one_of(st.text(max_size=30), st.integers(), st.floats(allow_nan=True), st.booleans(), st.none()))
+def test_converters_never_crash(raw: object) -> None:
+    for value_type in ("money", "ratio", "bool", "text", "count"):
+        result = convert(raw, value_type)
+        assert result.value is None or not result.problem
+    parse_period(raw)
