@@ -1,0 +1,32 @@
+"""The docs cover every rule kind and status code, and the README every exit code."""
+
+from __future__ import annotations
+
+from compliance.codes import ExitCode, Status
+from compliance.kinds import KINDS
+
+from .conftest import ROOT
+
+RULES_DOC = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_rule_kind_is_documented() -> None:
+    for name in KINDS:
+        assert f"### `{name}`" in RULES_DOC, name
+
+
+def test_every_status_code_is_documented() -> None:
+    for status in Status:
+        assert f"| `{status.value}` |" in RULES_DOC, status
+        assert f"`{status.value}`" in README, status
+
+
+def test_every_exit_code_is_in_the_readme() -> None:
+    for code in ExitCode:
+        assert f"| {code.value} |" in README, code
+
+
+def test_readme_names_every_top_level_folder() -> None:
+    for folder in ("rules/", "checks/", "inputs/templates/", "reports/", "src/compliance/", "tests/", "examples/"):
+        assert f"`{folder}`" in README, folder
