@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from . import engine
 from .codes import SATISFIED, SEVERITY_ORDER, Status
@@ -51,32 +52,46 @@ class CheckResult:
         return [o for o in self.outcomes if o.status == "refused"]
 
 
-def _not_applicable_reason(rule: Rule, submission: Submission, profile: Profile) -> str | None:
+LEVEL_LABEL = {"hospital": "医院", "region": "地区"}
+ATTRIBUTE_LABEL = {"ownership": "所有制", "grade": "医院等级", "type": "机构类别", "province": "省份"}
+
+
+def _applicability(rule: Rule, submission: Submission, profile: Profile) -> tuple[Status, str] | None:
+    """Why a rule does not apply (not_applicable), or cannot be decided (missing_data); None if it applies."""
     subject = submission.subject
     if rule.applies.level != subject.level:
-        return f"本规则适用于{rule.applies.level}层级，检查对象为{subject.level}层级。"
-    if not profile.benchmark and not rule.jurisdiction.covers(subject.province, subject.city):
-        where = (subject.province or "未填省份") + (subject.city or "")
-        return f"本规则为{rule.jurisdiction.label}文件要求，检查对象位于{where}，不适用。"
-    for attribute, vocabulary in (("ownership", "ownership"), ("grade", "grade"), ("type", "type")):
+        return Status.NOT_APPLICABLE, (f"本规则适用于{LEVEL_LABEL.get(rule.applies.level, rule.applies.level)}，"
+                                       f"检查对象为{LEVEL_LABEL.get(subject.level, subject.level)}。")
+    if not profile.benchmark:
+        if subject.province is None:
+            return Status.MISSING_DATA, _unknown_attribute("province", submission)
+        if not rule.jurisdiction.covers(subject.province, subject.city):
+            where = subject.province + (subject.city or "")
+            return Status.NOT_APPLICABLE, f"本规则为{rule.jurisdiction.label}文件要求，检查对象位于{where}，不适用。"
+    for attribute in ("ownership", "grade", "type"):
         allowed = getattr(rule.applies, attribute)
         value = getattr(subject, attribute)
-        if allowed and value not in allowed:
-            wanted = "、".join(label(vocabulary, code) for code in allowed)
-            found = label(vocabulary, value) if value else "未填写"
-            return f"本规则仅适用于{wanted}医疗机构，本机构为{found}。"
+        if not allowed:
+            continue
+        if value is None:
+            return Status.MISSING_DATA, _unknown_attribute(attribute, submission)
+        if value not in allowed:
+            wanted = "、".join(label(attribute, code) for code in allowed)
+            return Status.NOT_APPLICABLE, f"本规则仅适用于{ATTRIBUTE_LABEL[attribute]}为{wanted}的机构，本机构为{label(attribute, value)}。"
     if rule.effective_from and subject.period.end < rule.effective_from:
-        return f"本规则自 {rule.effective_from.isoformat()} 起施行，检查期间 {subject.period.label} 在此之前。"
+        return Status.NOT_APPLICABLE, (f"本规则自 {rule.effective_from.isoformat()} 起施行，"
+                                       f"检查期间 {subject.period.label} 在此之前。")
     return None
 
 
-def _not_applicable(rule: Rule, submission: Submission, reason: str) -> Finding:
-    return common.finding(rule, submission, Status.NOT_APPLICABLE, reason)
+def _unknown_attribute(attribute: str, submission: Submission) -> str:
+    reading = submission.identification.get(attribute)
+    where = f"{Path(submission.path).name} {reading.cell}" if reading and reading.cell else Path(submission.path).name
+    return (f"缺少数据：{ATTRIBUTE_LABEL[attribute]}未填写或无法识别（{where}），无法判断本规则是否适用，不按达标处理。"
+            f"请在基本信息中填写{ATTRIBUTE_LABEL[attribute]}后重新检查。")
 
 
 def _mark_not_due(finding: Finding, rule: Rule, as_of: dt.date) -> Finding:
-    from dataclasses import replace
-
     if finding.status not in (Status.FAIL, Status.WARN):
         return finding
     message = f"未到期限：本规则期限为 {rule.deadline.isoformat() if rule.deadline else ''}，检查基准日 {as_of.isoformat()}。当前差距：{finding.message}"
@@ -92,9 +107,10 @@ def evaluate_subject(catalog: Catalog, profile: Profile, rules: Sequence[Rule], 
     pending: list[tuple[Rule, common.Prepared]] = []
     ready: dict[str, Finding] = {}
     for rule in rules:
-        reason = _not_applicable_reason(rule, submission, profile)
-        if reason:
-            ready[rule.id] = _not_applicable(rule, submission, reason)
+        decided = _applicability(rule, submission, profile)
+        if decided:
+            status, reason = decided
+            ready[rule.id] = common.finding(rule, submission, status, reason)
             continue
         kind = KINDS[rule.kind]
         if kind.uses_table:

@@ -13,7 +13,7 @@ SHEET_INFO = "基本信息"
 SHEET_INDICATORS = "指标"
 
 INFO_HEADERS = ("字段代码", "项目", "填报内容", "说明")
-INDICATOR_HEADERS = ("字段代码", "指标名称", "单位", "本期数", "上年同期数", "备注")
+INDICATOR_HEADERS = ("字段代码", "指标名称", "单位", "本期数", "上年同期数", "备注", "填报说明")
 CODE_HEADER = "字段代码"
 PRIOR_SUFFIX = "_prior"
 PRIOR_NAME_SUFFIXES = ("（上年同期）", "(上年同期)", "上年同期")

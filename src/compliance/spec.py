@@ -199,5 +199,6 @@ class Catalog:
     def rules_for(self, profile: Profile) -> tuple[Rule, ...]:
         chosen = [rule for rule in self.rules if rule.pack in profile.packs]
         if profile.rule_ids:
-            chosen = [rule for rule in chosen if rule.id in profile.rule_ids]
+            order = {rule_id: index for index, rule_id in enumerate(profile.rule_ids)}
+            chosen = sorted((rule for rule in chosen if rule.id in order), key=lambda rule: order[rule.id])
         return tuple(chosen)

@@ -115,8 +115,9 @@ def _indicators(sheet: Worksheet, catalog: Catalog, field_codes: list[str]) -> N
             prior.number_format = current.number_format
         else:
             prior.fill = LOCKED_FILL
-        sheet.cell(row=row, column=6, value=spec.description).alignment = Alignment(wrap_text=True)
-        for column in range(1, 7):
+        sheet.cell(row=row, column=6).fill = INPUT_FILL
+        sheet.cell(row=row, column=7, value=spec.description).alignment = Alignment(wrap_text=True)
+        for column in range(1, 8):
             sheet.cell(row=row, column=column).border = BORDER
     if field_codes:
         last = len(field_codes) + 2
@@ -125,7 +126,7 @@ def _indicators(sheet: Worksheet, catalog: Catalog, field_codes: list[str]) -> N
         sheet.add_data_validation(validation)
         validation.add(f"D3:E{last}")
     sheet.freeze_panes = "A3"
-    _widths(sheet, [30, 28, 10, 16, 16, 60])
+    _widths(sheet, [30, 28, 10, 16, 16, 24, 60])
 
 
 def _table(sheet: Worksheet, table: TableSpec, blank_rows: int = 50) -> None:
