@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(poppler-utils fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b gcc python3-dev)
+DEBIAN_PACKAGES=(poppler-utils fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 gcc python3-dev)
 if command -v dpkg-query >/dev/null 2>&1; then
   missing=()
   for package in "${DEBIAN_PACKAGES[@]}"; do

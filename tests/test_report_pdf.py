@@ -1,0 +1,139 @@
+"""PDF inspection report: content, escaping, no resource fetching, golden HTML."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from weasyprint.urls import URLFetcherResponse
+
+from compliance.check import get_profile, run_check
+from compliance.evaluate import CheckResult, SubjectResult
+from compliance.report import pdf
+from compliance.spec import Catalog
+
+ROOT = Path(__file__).resolve().parents[1]
+NONCOMPLIANT = ROOT / "examples" / "hospital-noncompliant.xlsx"
+GOLDEN = Path(__file__).resolve().parent / "golden" / "inspection-noncompliant.html"
+EVIL_NAME = '<img src="file:///etc/passwd">示例医院'
+
+needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+
+
+@pytest.fixture(scope="module")
+def checked(catalog: Catalog) -> CheckResult:
+    return run_check(catalog, get_profile(catalog, "headline"), [NONCOMPLIANT])
+
+
+def _renamed(subject: SubjectResult, name: str) -> SubjectResult:
+    submission = dataclasses.replace(subject.submission,
+                                     subject=dataclasses.replace(subject.submission.subject, name=name))
+    findings = [dataclasses.replace(f, subject_name=name) for f in subject.findings]
+    return SubjectResult(submission, findings)
+
+
+def _pdf_text(path: Path) -> str:
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True)
+    return out.stdout
+
+
+@needs_pdftotext
+def test_pdf_shows_rules_gaps_and_hospital(checked: CheckResult, catalog: Catalog, tmp_path: Path) -> None:
+    subject = checked.subjects[0]
+    path = pdf.write_inspection_report(checked, subject, catalog, tmp_path / "report.pdf")
+    assert path == tmp_path / "report.pdf"
+    assert path.read_bytes().startswith(b"%PDF-")
+    text = _pdf_text(path)
+    flat = re.sub(r"\s+", "", text)  # table cells wrap; compare without layout whitespace
+    for expected in ("医改政策符合性检查报告", "哈尔滨市示例第一人民医院", "12230100MB0000001X",
+                     "绩效工资用于激励的比例不低于60%", "公立医院取消药品加成", "8.0个百分点", "120万元",
+                     "差距最大的三项", "整改建议", "检查人员（签字）", "被检查单位负责人（签字）"):
+        assert expected in flat, expected
+    footer = re.search(r"第\s*2\s*页\s*/\s*共\s*(\d+)\s*页", text)  # the cover has no footer
+    assert footer, text[:2000]
+    pages = int(footer[1])
+    assert pages >= 5 and f"第{pages}页/共{pages}页" in flat
+
+
+@needs_pdftotext
+def test_pdf_uses_bundled_font(checked: CheckResult, catalog: Catalog, tmp_path: Path) -> None:
+    if shutil.which("pdffonts") is None:
+        pytest.skip("pdffonts not installed")
+    path = pdf.write_inspection_report(checked, checked.subjects[0], catalog, tmp_path / "report.pdf")
+    fonts = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True).stdout
+    assert "Compliance-Sans-SC" in fonts
+    assert "Noto-Sans-CJK" not in fonts  # the slow system fallback was not needed
+
+
+def test_html_escapes_submitted_text(checked: CheckResult, catalog: Catalog) -> None:
+    subject = _renamed(checked.subjects[0], EVIL_NAME)
+    html = pdf.render_inspection_html(checked, subject, catalog)
+    assert "&lt;img" in html
+    assert '<img src="file:///etc/passwd">' not in html
+    assert "<img" not in html
+
+
+def test_pdf_with_hostile_name_fetches_only_bundled_assets(checked: CheckResult, catalog: Catalog,
+                                                           tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fetched: list[str] = []
+    real = pdf.safe_url_fetcher
+
+    def recording_fetcher(url: str) -> URLFetcherResponse:  # WeasyPrint 70 calls url_fetcher(url)
+        fetched.append(url)
+        return real(url)
+
+    recording_fetcher._fail_on_errors = False  # type: ignore[attr-defined]  # read by WeasyPrint 70
+    monkeypatch.setattr(pdf, "safe_url_fetcher", recording_fetcher)
+    monkeypatch.setattr(pdf, "_font_config", pdf._font_config.__wrapped__)  # fresh fonts: they are fetched
+    subject = _renamed(checked.subjects[0], EVIL_NAME)
+    path = pdf.write_inspection_report(checked, subject, catalog, tmp_path / "evil.pdf")
+    assert path.stat().st_size > 1000
+    assert fetched, "the bundled fonts should have been fetched through the safe fetcher"
+    assert all(url.startswith("compliance-asset:fonts/") for url in fetched), fetched
+    if shutil.which("pdftotext"):
+        flat = re.sub(r"\s+", "", _pdf_text(path))
+        assert re.sub(r"\s+", "", EVIL_NAME) in flat  # shown as text, not loaded
+
+
+def test_missing_glyph_is_logged_not_fatal(checked: CheckResult, catalog: Catalog, tmp_path: Path,
+                                           caplog: pytest.LogCaptureFixture,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pdf.fonts, "missing_glyphs", lambda text: ["\U0002003e"] if "\U0002003e" in text else [])
+    rendered: list[str] = []
+
+    class FakeHTML:  # layout of the fallback font is slow; only the warning matters here
+        def __init__(self, string: str, **kwargs: object) -> None:
+            rendered.append(string)
+
+        def write_pdf(self, target: Path, **kwargs: object) -> None:
+            Path(target).write_bytes(b"%PDF-1.7 fake")
+
+    import weasyprint
+
+    monkeypatch.setattr(weasyprint, "HTML", FakeHTML)
+    subject = _renamed(checked.subjects[0], "哈尔滨市第\U0002003e医院")
+    with caplog.at_level("WARNING", logger=pdf.__name__):
+        path = pdf.write_inspection_report(checked, subject, catalog, tmp_path / "glyph.pdf")
+    assert path.exists() and rendered
+    assert "U+2003E" in caplog.text and "哈尔滨市第\U0002003e医院" in caplog.text
+
+
+def _normalise(html: str, today: dt.date) -> str:
+    return html.replace(f"{today.year}年{today.month}月{today.day}日", "YYYY年M月D日")
+
+
+def test_html_matches_golden(checked: CheckResult, catalog: Catalog) -> None:
+    today = dt.date.today()
+    html = _normalise(pdf.render_inspection_html(checked, checked.subjects[0], catalog), today)
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
+        GOLDEN.write_text(html, encoding="utf-8")
+    assert GOLDEN.exists(), f"{GOLDEN} missing: run UPDATE_GOLDEN=1 pytest {__file__}"
+    expected = GOLDEN.read_text(encoding="utf-8")
+    assert html == expected, "rendered HTML differs from the golden file; review, then UPDATE_GOLDEN=1"
