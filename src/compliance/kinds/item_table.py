@@ -245,5 +245,7 @@ def _summarise(rule: Rule, submission: Submission, spec: ItemTableSpec, results:
         gap_amount_label=spec.gap_amount.label if spec.gap_amount and total_amount is not None else "",
         inputs=inputs, items=results, comparison=spec.comparison,
         remediation_values={"measure_name": spec.measure_name, "failing_items": failing_names,
-                            "failing_count": str(len(failing))},
+                            "failing_count": str(len(failing)),
+                            "failing_details": "；".join(f"{r.label}：{r.note}" if r.note else r.label
+                                                        for r in failing[:MAX_LISTED_ITEMS])},
     )
