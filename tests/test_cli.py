@@ -113,3 +113,12 @@ def test_fields_json_is_the_data_dictionary(runner) -> None:
 
 def test_every_status_code_is_a_documented_string() -> None:
     assert {s.value for s in Status} == {"pass", "warn", "fail", "missing_data", "not_applicable", "not_due", "waived", "error"}
+
+
+def test_check_out_writes_workbook_and_pdf(runner, tmp_path: Path) -> None:
+    result = runner.invoke(main, [*HOME, "check", str(EXAMPLES / "hospital-noncompliant.xlsx"), "--out", str(tmp_path)])
+    assert result.exit_code == ExitCode.FINDINGS, result.output
+    assert (tmp_path / "gap-report.xlsx").exists()
+    pdf = tmp_path / "12230100MB0000001X-2024-inspection-report.pdf"
+    assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
+    assert f"wrote {pdf}" in result.stderr

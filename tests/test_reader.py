@@ -121,3 +121,16 @@ def test_flat_table_and_csv(catalog, tmp_path: Path) -> None:
     [submission], _, _ = read_file(csv_path, catalog)
     assert submission.current["incentive_performance_pay"].value == 650
     assert str(submission.current["incentive_performance_pay"].cell) == "flat!G2"
+
+
+def test_committed_template_matches_the_rules(catalog) -> None:
+    from .conftest import ROOT
+
+    committed = load_workbook(ROOT / "inputs" / "templates" / "hospital-self-assessment.xlsx")
+    generated = build_template(catalog)
+    assert committed.sheetnames == generated.sheetnames
+    for name in generated.sheetnames:
+        def cells(book):  # noqa: ANN001, ANN202
+            sheet = book[name]
+            return [[cell.value for cell in row] for row in sheet.iter_rows(max_row=sheet.max_row)]
+        assert cells(committed) == cells(generated), f"regenerate with `compliance template` ({name} differs)"
