@@ -105,10 +105,13 @@ def asset_path(url: str) -> Path:
         raise FetchRefused(url, "path traversal / hidden files are not allowed")
     if len(parts) < 2 or parts[0] not in ASSET_SUBDIRS:
         raise FetchRefused(url, f"only files under {', '.join(ASSET_SUBDIRS)} are served")
-    base = (ASSET_ROOT / parts[0]).resolve()
+    root = ASSET_ROOT.resolve()
+    base = (root / parts[0]).resolve()
+    if not base.is_relative_to(root):
+        raise FetchRefused(url, "asset directory resolves outside the package")
     try:
         # resolve() follows symlinks: a link pointing outside `base` is caught below.
-        target = (ASSET_ROOT / Path(*parts)).resolve(strict=True)
+        target = (root / Path(*parts)).resolve(strict=True)
     except (OSError, RuntimeError):
         raise FetchRefused(url, "no such asset") from None
     if not target.is_relative_to(base) or not target.is_file():

@@ -27,7 +27,7 @@ from ..schema import IDENTIFICATION_BY_CODE
 from ..spec import Catalog
 from ..vocab import label
 from . import fonts
-from .fetcher import safe_url_fetcher
+from .fetcher import SafeURLFetcher
 from .summary import count_statuses, largest_gaps, ordered_findings
 
 __all__ = ["render_inspection_html", "write_inspection_report"]
@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE = "inspection.html.j2"
 STYLESHEET = "inspection.css"
-FONT_STACK = f'"{fonts.FONT_FAMILY}", "Noto Sans CJK SC", sans-serif'
+# Bundled families first; system Noto only for a character neither bundled font has.
+FONT_STACK = f'"{fonts.FONT_FAMILY}", "{fonts.FONT_FAMILY_EXT}", "Noto Sans CJK SC", sans-serif'
 ITEM_ROW_LIMIT = 30  # item rows shown per finding; the rest are counted
 APPENDIX_ROW_LIMIT = 40  # raw table rows shown per item table in the appendix
 _RANK = {status: index for index, status in enumerate(SEVERITY_ORDER)}
@@ -289,6 +290,6 @@ def write_inspection_report(result: CheckResult, subject: SubjectResult, catalog
                     fonts.FONT_FAMILY, " ".join(f"{c!r} U+{ord(c):04X}" for c in missing))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    document = HTML(string=html, base_url=None, url_fetcher=safe_url_fetcher)
+    document = HTML(string=html, base_url=None, url_fetcher=SafeURLFetcher())
     document.write_pdf(path, font_config=_font_config())
     return path
