@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from . import values as conv
 from .errors import ConfigError, SubmissionError
 from .periods import parse_period
 from .schema import (
-    CODE_HEADER,
     IDENTIFICATION,
     IDENTIFICATION_BY_CODE,
     PRIOR_NAME_SUFFIXES,

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import common, growth, item_table, threshold
+from . import common, growth, item_table, scalar, threshold
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,8 @@ KINDS: dict[str, RuleKind] = {
     kind.name: kind
     for kind in (
         RuleKind(threshold.NAME, threshold.DESCRIPTION, threshold.parse, threshold.prepare,
-                 threshold.conclude, threshold.fields_used),
-        RuleKind(growth.NAME, growth.DESCRIPTION, growth.parse, growth.prepare, growth.conclude,
+                 scalar.conclude, threshold.fields_used),
+        RuleKind(growth.NAME, growth.DESCRIPTION, growth.parse, growth.prepare, scalar.conclude,
                  growth.fields_used),
         RuleKind(item_table.NAME, item_table.DESCRIPTION, item_table.parse, item_table.prepare,
                  item_table.conclude, item_table.fields_used, uses_table=True),

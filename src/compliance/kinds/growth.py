@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..codes import Status
-from ..engine import Fact, Verdict
 from ..findings import Finding
 from ..node import Node
 from ..spec import Comparison, FieldSpec, Rule
@@ -52,33 +51,19 @@ def prepare(rule: Rule, submission: Submission, fields: dict[str, FieldSpec]) ->
     spec: GrowthSpec = rule.spec
     current, used_now, missing_now = common.read_numbers([spec.field], fields, submission)
     prior, used_prior, missing_prior = common.read_numbers([spec.field], fields, submission, prior=True)
-    inputs = used_now + used_prior
-    missing = missing_now + missing_prior
-    if missing:
-        return common.Prepared([Fact(rule.id, None)], {"inputs": inputs, "missing": missing})
+    measurement = scalar.Measurement(spec.measure_name, spec.comparison, used_now + used_prior,
+                                     missing=missing_now + missing_prior, amount_unit=fields[spec.field].unit,
+                                     amount_label=spec.amount_label)
+    if measurement.missing:
+        return scalar.prepared(rule, measurement)
     base = prior[spec.field]
     if base <= 0:
         return common.finding(
             rule, submission, Status.ERROR,
             f"无法计算{spec.measure_name}：{fields[spec.field].name}上年同期数为 {base}（{used_prior[0].source}），"
             "应为大于 0 的数值。请核对上年同期数。",
-            inputs=inputs, comparison=spec.comparison,
+            inputs=measurement.inputs, comparison=spec.comparison,
         )
-    observed = common.round_measure(current[spec.field] / base - 1)
-    return common.Prepared([Fact(rule.id, observed)], {"inputs": inputs, "observed": observed, "base": base})
-
-
-def conclude(rule: Rule, submission: Submission, prepared: common.Prepared, verdicts: list[Verdict]) -> Finding:
-    spec: GrowthSpec = rule.spec
-    context = prepared.context
-    if verdicts[0] is Verdict.MISSING:
-        return common.finding(
-            rule, submission, Status.MISSING_DATA, common.missing_message(context["missing"], submission),
-            inputs=context["inputs"], comparison=spec.comparison,
-        )
-    unit = context["inputs"][0].unit
-    return scalar.conclude(
-        rule, submission, verdicts[0],
-        measure_name=spec.measure_name, comparison=spec.comparison, observed=context["observed"],
-        inputs=context["inputs"], amount_per_unit=context["base"], amount_unit=unit, amount_label=spec.amount_label,
-    )
+    measurement.observed = common.round_measure(current[spec.field] / base - 1)
+    measurement.amount_per_unit = base
+    return scalar.prepared(rule, measurement)

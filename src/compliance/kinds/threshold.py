@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..codes import Status
-from ..engine import Fact, Verdict
 from ..expressions import DivisionByZero, Expression
 from ..findings import Finding
 from ..node import Node
@@ -48,11 +47,16 @@ def fields_used(spec: ThresholdSpec) -> tuple[str, ...]:
 def prepare(rule: Rule, submission: Submission, fields: dict[str, FieldSpec]) -> common.Prepared | Finding:
     spec: ThresholdSpec = rule.spec
     values, used, missing = common.read_numbers(fields_used(spec), fields, submission)
-    measured_missing = [item for item in missing if item.field in spec.expression.fields]
-    if measured_missing:
-        return common.Prepared([Fact(rule.id, None)], {"inputs": used, "missing": measured_missing})
+    measurement = scalar.Measurement(
+        spec.measure_name, spec.comparison, used,
+        missing=[item for item in missing if item.field in spec.expression.fields],
+        amount_unit=spec.gap_amount.unit if spec.gap_amount else "",
+        amount_label=spec.gap_amount.label if spec.gap_amount else "",
+    )
+    if measurement.missing:
+        return scalar.prepared(rule, measurement)
     try:
-        observed = common.round_measure(spec.expression.evaluate(values))
+        measurement.observed = common.round_measure(spec.expression.evaluate(values))
     except DivisionByZero as exc:
         names = "、".join(f"{fields[f].name}（{f}）" for f in spec.expression.fields if f in exc.denominator)
         return common.finding(
@@ -60,27 +64,9 @@ def prepare(rule: Rule, submission: Submission, fields: dict[str, FieldSpec]) ->
             f"无法计算{spec.measure_name}：分母 {names or exc.denominator} 为 0。请核对填报数值；若确为 0，请在备注中说明。",
             inputs=used, comparison=spec.comparison,
         )
-    per_unit = None
     if spec.gap_amount and all(f in values for f in spec.gap_amount.per_unit.fields):
         try:
-            per_unit = spec.gap_amount.per_unit.evaluate(values)
+            measurement.amount_per_unit = spec.gap_amount.per_unit.evaluate(values)
         except DivisionByZero:
-            per_unit = None
-    return common.Prepared([Fact(rule.id, observed)], {"inputs": used, "observed": observed, "per_unit": per_unit})
-
-
-def conclude(rule: Rule, submission: Submission, prepared: common.Prepared, verdicts: list[Verdict]) -> Finding:
-    spec: ThresholdSpec = rule.spec
-    context = prepared.context
-    if verdicts[0] is Verdict.MISSING:
-        return common.finding(
-            rule, submission, Status.MISSING_DATA, common.missing_message(context["missing"], submission),
-            inputs=context["inputs"], comparison=spec.comparison,
-        )
-    return scalar.conclude(
-        rule, submission, verdicts[0],
-        measure_name=spec.measure_name, comparison=spec.comparison, observed=context["observed"],
-        inputs=context["inputs"], amount_per_unit=context["per_unit"],
-        amount_unit=spec.gap_amount.unit if spec.gap_amount else "",
-        amount_label=spec.gap_amount.label if spec.gap_amount else "",
-    )
+            measurement.amount_per_unit = None
+    return scalar.prepared(rule, measurement)
