@@ -39,25 +39,53 @@ DEFAULT_SUBJECT: dict[str, Any] = {
 }
 
 
+DEFAULT_REGION: dict[str, Any] = {
+    "code": "230100",
+    "name": "哈尔滨市",
+    "province": "黑龙江省",
+    "city": "哈尔滨市",
+    "grade": None,
+    "type": None,
+    "ownership": None,
+    "period": "2024",
+    "level": "region",
+    "region_level": "city",
+}
+
+
 def make_submission(subject: dict[str, Any] | None = None, current: dict[str, Any] | None = None,
-                    prior: dict[str, Any] | None = None, tables: dict[str, list[dict[str, Any]]] | None = None
-                    ) -> Submission:
-    """A submission built in memory, with made-up cells so sources can be asserted."""
-    attributes = dict(DEFAULT_SUBJECT, **(subject or {}))
+                    prior: dict[str, Any] | None = None, tables: dict[str, list[dict[str, Any]]] | None = None,
+                    name: str = "case.xlsx") -> Submission:
+    """A submission built in memory, with made-up cells so sources can be asserted.
+
+    ``subject`` overrides DEFAULT_SUBJECT (a hospital), or DEFAULT_REGION when it says ``level: region``.
+    """
+    defaults = DEFAULT_REGION if (subject or {}).get("level") == "region" else DEFAULT_SUBJECT
+    attributes = dict(defaults, **(subject or {}))
     period = parse_period(str(attributes.pop("period")))
     assert period is not None
-    built = Submission(path="case.xlsx", subject=Subject(period=period, **attributes))
+    built = Submission(path=name, subject=Subject(period=period, **attributes))
     for row, (code, value) in enumerate((current or {}).items(), start=3):
-        built.current[code] = Reading(value, Cell("case.xlsx", "指标", f"D{row}"))
+        built.current[code] = Reading(_typed(value), Cell(name, "指标", f"D{row}"))
     for row, (code, value) in enumerate((prior or {}).items(), start=3):
-        built.prior[code] = Reading(value, Cell("case.xlsx", "指标", f"E{row}"))
+        built.prior[code] = Reading(_typed(value), Cell(name, "指标", f"E{row}"))
     for table, rows in (tables or {}).items():
         built.tables[table] = [
-            {code: Reading(value, Cell("case.xlsx", table, f"{chr(65 + column)}{row}"))
+            {code: Reading(_typed(value), Cell(name, table, f"{chr(65 + column)}{row}"))
              for column, (code, value) in enumerate(record.items())}
             for row, record in enumerate(rows, start=3)
         ]
     return built
+
+
+def _typed(value: Any) -> Any:
+    """Case files write dates as YAML text; the reader would have converted them."""
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
 
 
 def as_date(text: str | None) -> dt.date | None:

@@ -12,7 +12,7 @@ from compliance.check import load_default_catalog
 from compliance.evaluate import check_submissions
 from compliance.spec import Profile
 
-from .conftest import ROOT, make_submission
+from .conftest import ROOT, as_date, make_submission
 
 CASES_DIR = Path(__file__).parent / "cases"
 REQUIRED_CASES = {"pass", "fail", "boundary", "missing"}
@@ -40,8 +40,14 @@ def test_rule_case(catalog, rule_id: str, case: dict[str, Any]) -> None:
     profile = Profile(name="case", title="case", description="", subject_level=rule.applies.level,
                       packs=(rule.pack,), rule_ids=(rule_id,), benchmark=case.get("benchmark", True))
     submission = make_submission(case.get("subject"), case.get("current"), case.get("prior"), case.get("tables"))
-    [result] = check_submissions(catalog, profile, [submission])
-    [finding] = result.findings
+    members = [
+        make_submission(dict({"code": f"H{index:03d}", "name": f"成员医院{index}"}, **member.get("subject", {})),
+                        member.get("current"), member.get("prior"), member.get("tables"), name=f"member{index}.xlsx")
+        for index, member in enumerate(case.get("members", []), start=1)
+    ]
+    as_of = as_date(case.get("as_of"))
+    [result, *_] = check_submissions(catalog, profile, [submission, *members], as_of)
+    [finding] = [f for f in result.findings if f.rule_id == rule_id]
     expect = case["expect"]
     assert finding.status.value == expect["status"], finding.message
     for key in ("observed", "gap", "gap_amount"):

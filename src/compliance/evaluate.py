@@ -12,7 +12,7 @@ from .codes import SATISFIED, SEVERITY_ORDER, Status
 from .findings import Finding
 from .kinds import KINDS, common
 from .spec import Catalog, Profile, Rule
-from .submission import DataProblem, FileOutcome, Submission
+from .submission import DataProblem, FileOutcome, Subject, Submission
 from .vocab import label
 
 
@@ -101,9 +101,22 @@ def _mark_not_due(finding: Finding, rule: Rule, as_of: dt.date) -> Finding:
 def evaluate_subject(catalog: Catalog, profile: Profile, rules: Sequence[Rule], submission: Submission,
                      compiled: engine.CompiledRules, as_of: dt.date | None) -> SubjectResult:
     """One finding per rule for one submission; data problems never stop evaluation."""
-    fields = catalog.fields
-    tables = catalog.tables
     check_date = as_of or submission.subject.period.end
+    context = common.Context(catalog.fields, catalog.tables, check_date,
+                             lambda facts: engine.classify(compiled, facts))
+    findings = []
+    for rule, finding in zip(rules, _evaluate_rules(rules, submission, profile, context, compiled)):
+        if submission.members and finding.status in (Status.FAIL, Status.WARN) and any(
+                item.source.startswith(common.AGGREGATED_PREFIX) for item in finding.inputs):
+            finding = _with_contributors(rule, finding, submission, profile, context, compiled)
+        if rule.deadline and check_date < rule.deadline:
+            finding = _mark_not_due(finding, rule, check_date)
+        findings.append(finding)
+    return SubjectResult(submission, findings)
+
+
+def _evaluate_rules(rules: Sequence[Rule], submission: Submission, profile: Profile, context: common.Context,
+                    compiled: engine.CompiledRules) -> list[Finding]:
     pending: list[tuple[Rule, common.Prepared]] = []
     ready: dict[str, Finding] = {}
     for rule in rules:
@@ -112,11 +125,7 @@ def evaluate_subject(catalog: Catalog, profile: Profile, rules: Sequence[Rule], 
             status, reason = decided
             ready[rule.id] = common.finding(rule, submission, status, reason)
             continue
-        kind = KINDS[rule.kind]
-        if kind.uses_table:
-            prepared = kind.prepare(rule, submission, fields, tables[rule.spec.table])
-        else:
-            prepared = kind.prepare(rule, submission, fields)
+        prepared = KINDS[rule.kind].prepare(rule, submission, context)
         if isinstance(prepared, Finding):
             ready[rule.id] = prepared
         else:
@@ -128,22 +137,48 @@ def evaluate_subject(catalog: Catalog, profile: Profile, rules: Sequence[Rule], 
         count = len(prepared.facts)
         ready[rule.id] = KINDS[rule.kind].conclude(rule, submission, prepared, verdicts[position:position + count])
         position += count
-    findings = []
-    for rule in rules:
-        finding = ready[rule.id]
-        if rule.deadline and check_date < rule.deadline:
-            finding = _mark_not_due(finding, rule, check_date)
-        findings.append(finding)
-    return SubjectResult(submission, findings)
+    return [ready[rule.id] for rule in rules]
+
+
+def _with_contributors(rule: Rule, finding: Finding, region: Submission, profile: Profile, context: common.Context,
+                       compiled: engine.CompiledRules) -> Finding:
+    """Name the hospitals whose own values miss a rule that the region misses on summed values."""
+    benchmark = replace(profile, benchmark=True)
+    missing_hospitals = []
+    for member in region.members:
+        as_region = replace(member, subject=replace(member.subject, level=rule.applies.level), members=[])
+        [own] = _evaluate_rules([rule], as_region, benchmark, context, compiled)
+        if own.status in (Status.FAIL, Status.WARN):
+            missing_hospitals.append(f"{member.subject.name}（{own.observed_text}）")
+    if not missing_hospitals:
+        return finding
+    listed = "、".join(missing_hospitals[:15]) + (f" 等 {len(missing_hospitals)} 家" if len(missing_hospitals) > 15 else "")
+    return replace(finding, message=f"{finding.message} 未达标医院：{listed}。", contributors=tuple(missing_hospitals))
 
 
 def compile_rules(rules: Iterable[Rule]) -> engine.CompiledRules:
-    tests = [test for rule in rules for test in KINDS[rule.kind].criteria(rule)]
-    return engine.compile_criteria(tests)
+    criteria = [criterion for rule in rules for criterion in KINDS[rule.kind].criteria(rule)]
+    return engine.compile_criteria(criteria)
+
+
+def in_region(hospital: Subject, region: Subject) -> bool:
+    """A hospital belongs to a region submission of the same period and place."""
+    if hospital.period.label != region.period.label or hospital.province != region.province:
+        return False
+    return region.city is None or hospital.city == region.city
 
 
 def check_submissions(catalog: Catalog, profile: Profile, submissions: Iterable[Submission],
                       as_of: dt.date | None = None) -> list[SubjectResult]:
+    """Evaluate each submission on the profile's rules of its own level; regions also see their hospitals."""
     rules = catalog.rules_for(profile)
     compiled = compile_rules(rules)
-    return [evaluate_subject(catalog, profile, rules, submission, compiled, as_of) for submission in submissions]
+    chosen = list(submissions)
+    hospitals = [s for s in chosen if s.subject.level == "hospital"]
+    for submission in chosen:
+        if submission.subject.level == "region":
+            submission.members = [h for h in hospitals if in_region(h.subject, submission.subject)]
+    return [
+        evaluate_subject(catalog, profile, [r for r in rules if r.applies.level == s.subject.level], s, compiled, as_of)
+        for s in chosen
+    ]

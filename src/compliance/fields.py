@@ -14,8 +14,8 @@ def data_dictionary(catalog: Catalog) -> list[dict[str, Any]]:
     for rule in catalog.rules:
         kind = KINDS[rule.kind]
         codes = list(kind.fields_used(rule.spec))
-        if kind.uses_table:
-            table = catalog.tables[rule.spec.table]
+        for table_code in kind.tables_used(rule.spec):
+            table = catalog.tables[table_code]
             codes += [f"{table.code}.{column.code}" for column in table.columns]
         for code in codes:
             used_by.setdefault(code, []).append(rule.id)

@@ -63,6 +63,7 @@ class Finding:
     observed_text: str = ""
     required_text: str = ""
     gap_text: str = ""
+    contributors: tuple[str, ...] = ()  # for a region: the hospitals whose own values miss the rule
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

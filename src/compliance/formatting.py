@@ -37,6 +37,8 @@ def amount(value: float | None, unit: str) -> str:
     return f"{number(value)} {unit}".strip()
 
 
-def threshold_text(comparator: str, value: float, unit: str) -> str:
+def threshold_text(comparator: str, value: float, unit: str, tolerance: float = 0.0) -> str:
+    if comparator == "==" and tolerance:
+        return f"{measure(value, unit)} 左右（±{gap(tolerance, unit)}）"
     words = {">=": "不低于", ">": "高于", "<=": "不高于", "<": "低于", "==": "等于"}
     return f"{words[comparator]} {measure(value, unit)}"

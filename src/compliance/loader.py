@@ -19,6 +19,7 @@ from .spec import (
     Document,
     FieldSpec,
     Jurisdiction,
+    NotEncoded,
     Profile,
     Rule,
     RulePack,
@@ -42,7 +43,7 @@ def _code(node: Node, key: str) -> str:
 
 
 def _field(node: Node) -> FieldSpec:
-    node.check_keys({"code", "name", "unit", "type", "prior", "description", "minimum"})
+    node.check_keys({"code", "name", "unit", "type", "prior", "description", "minimum", "aggregate"})
     minimum = node.data.get("minimum", 0.0)
     if minimum is not None and (isinstance(minimum, bool) or not isinstance(minimum, (int, float))):
         raise node.fail("minimum", f"must be a number or null, found {minimum!r}")
@@ -54,11 +55,12 @@ def _field(node: Node) -> FieldSpec:
         description=node.text("description", ""),
         has_prior=node.flag("prior", False),
         minimum=float(minimum) if minimum is not None else None,
+        aggregate=node.choice("aggregate", ("sum",)) if node.has("aggregate") else None,
     )
 
 
 def _table(node: Node) -> TableSpec:
-    node.check_keys({"code", "name", "description", "columns", "label_columns"})
+    node.check_keys({"code", "name", "description", "columns", "label_columns", "level"})
     columns = []
     for column_node in node.children("columns"):
         column_node.check_keys({"code", "name", "unit", "type", "required", "description"})
@@ -77,7 +79,7 @@ def _table(node: Node) -> TableSpec:
         raise node.fail("columns", "column codes must be unique")
     labels = node.text_list("label_columns", codes)
     return TableSpec(_code(node, "code"), node.text("name"), node.text("description", ""), tuple(columns),
-                     labels or (codes[0],))
+                     labels or (codes[0],), node.choice("level", SUBJECT_LEVELS, "hospital"))
 
 
 def _rule(node: Node, document: Document, fields: dict[str, FieldSpec], tables: dict[str, TableSpec]) -> Rule:
@@ -97,6 +99,8 @@ def _rule(node: Node, document: Document, fields: dict[str, FieldSpec], tables: 
     assert measure is not None
     spec = kind.parse(measure, fields, tables)
     effective_from, deadline = node.date("effective_from"), node.date("deadline")
+    if kind_name == "deadline" and deadline is None:
+        raise node.fail("deadline", "a rule of kind deadline needs a deadline date")
     if effective_from and deadline and deadline < effective_from:
         raise node.fail("deadline", f"{deadline} is before effective_from {effective_from}")
     return Rule(
@@ -130,7 +134,7 @@ def _rule(node: Node, document: Document, fields: dict[str, FieldSpec], tables: 
 def load_pack(path: Path) -> RulePack:
     """Load one rule pack; RuleFileError names file, line and problem."""
     top = Node(load_yaml(path), str(path), "pack", 1)
-    top.check_keys({"pack", "document", "fields", "tables", "rules"})
+    top.check_keys({"pack", "document", "fields", "tables", "rules", "not_encoded"})
     pack_name = top.text("pack")
     if pack_name != path.stem:
         raise top.fail("pack", f"pack name {pack_name!r} must match the file name {path.stem!r}")
@@ -171,7 +175,17 @@ def load_pack(path: Path) -> RulePack:
         rules.append(rule)
     if not rules:
         raise top.fail("rules", "a pack needs at least one rule")
-    return RulePack(document, tuple(fields.values()), tuple(tables.values()), tuple(rules), str(path))
+    left_out = []
+    for item in top.children("not_encoded"):
+        item.check_keys({"req_id", "reason"})
+        req_id = item.text("req_id")
+        if not req_id.startswith(pack_name + "."):
+            raise item.fail("req_id", f"{req_id!r} must start with the pack name {pack_name!r} and a dot")
+        if req_id in seen:
+            raise item.fail("req_id", f"{req_id!r} is also encoded as a rule in this pack")
+        left_out.append(NotEncoded(req_id, item.text("reason")))
+    return RulePack(document, tuple(fields.values()), tuple(tables.values()), tuple(rules), str(path),
+                    tuple(left_out))
 
 
 def load_profile(path: Path, packs: dict[str, RulePack]) -> Profile:

@@ -54,6 +54,7 @@ class FieldSpec:
     description: str = ""
     has_prior: bool = False
     minimum: float | None = 0.0
+    aggregate: str | None = None  # "sum": a region value may be summed over its hospitals
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class TableSpec:
     description: str
     columns: tuple[ColumnSpec, ...]
     label_columns: tuple[str, ...]
+    level: str = "hospital"
 
     def column(self, code: str) -> ColumnSpec:
         for column in self.columns:
@@ -143,12 +145,21 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class NotEncoded:
+    """A catalog row deliberately left out, with the reason."""
+
+    req_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class RulePack:
     document: Document
     fields: tuple[FieldSpec, ...]
     tables: tuple[TableSpec, ...]
     rules: tuple[Rule, ...]
     path: str
+    not_encoded: tuple[NotEncoded, ...] = ()
 
 
 @dataclass(frozen=True)

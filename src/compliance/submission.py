@@ -74,6 +74,7 @@ class Subject:
     ownership: str | None
     period: Period
     level: str = "hospital"
+    region_level: str | None = None  # province, city, pool, county (regions only)
 
 
 TableRow = dict[str, Reading]
@@ -91,6 +92,7 @@ class Submission:
     table_sources: dict[str, str] = field(default_factory=dict)
     problems: list[DataProblem] = field(default_factory=list)
     identification: dict[str, Reading] = field(default_factory=dict)
+    members: list[Submission] = field(default_factory=list)  # a region's hospital submissions in this run
 
     def reading(self, code: str, prior: bool = False) -> Reading:
         source = self.prior if prior else self.current

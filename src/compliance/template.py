@@ -155,8 +155,9 @@ def build_template(catalog: Catalog, profile: Profile | None = None) -> Workbook
     table_codes: list[str] = []
     for rule in rules:
         kind = KINDS[rule.kind]
-        if kind.uses_table and rule.spec.table not in table_codes:
-            table_codes.append(rule.spec.table)
+        for code in kind.tables_used(rule.spec):
+            if code not in table_codes:
+                table_codes.append(code)
         for code in kind.fields_used(rule.spec):
             if code not in field_codes:
                 field_codes.append(code)

@@ -76,11 +76,37 @@ def to_text(raw: Any) -> Converted:
     return Converted(str(raw).strip())
 
 
+_CN_DATE = re.compile(r"^(\d{4})\s*[年/.-]\s*(\d{1,2})\s*[月/.-]\s*(\d{1,2})\s*日?$")
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def to_date(raw: Any) -> Converted:
+    """Dates as Excel dates or serial numbers, ISO text, 2024/9/30 or 2024年9月30日."""
+    if is_blank(raw):
+        return Converted(None)
+    if isinstance(raw, dt.datetime):
+        return Converted(raw.date())
+    if isinstance(raw, dt.date):
+        return Converted(raw)
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and 20000 < raw < 80000:
+        return Converted(EXCEL_EPOCH + dt.timedelta(days=int(raw)))
+    if isinstance(raw, str):
+        match = _CN_DATE.match(raw.strip().translate(_FULLWIDTH))
+        if match:
+            try:
+                return Converted(dt.date(int(match[1]), int(match[2]), int(match[3])))
+            except ValueError:
+                pass
+    return Converted(None, "日期，如 2024-09-30 或 2024年9月30日")
+
+
 def convert(raw: Any, value_type: str) -> Converted:
     if value_type in ("money", "ratio", "number", "count"):
         return to_number(raw, value_type)
     if value_type == "bool":
         return to_bool(raw)
+    if value_type == "date":
+        return to_date(raw)
     return to_text(raw)
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,16 @@ from ..submission import Submission
 ROUND_DIGITS = 12  # measures are rounded before comparison so 1100/1000-1 is exactly 0.1
 AMOUNT_DIGITS = 4
 _remediation_env = SandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a kind's prepare() may read besides the rule and the submission."""
+
+    fields: dict[str, FieldSpec]
+    tables: dict[str, Any]
+    check_date: dt.date
+    classify: Callable[[list[Fact]], list[Verdict]]
 
 
 @dataclass
@@ -59,6 +70,14 @@ def parse_gap_amount(node: Node | None, known_fields: set[str]) -> GapAmount | N
     return GapAmount(per_unit=node.expression("per_unit", known_fields), unit=node.text("unit", ""), label=node.text("label"))
 
 
+def no_tables(spec: Any) -> tuple[str, ...]:
+    return ()
+
+
+def requirement_text(comparison: Comparison, unit: str) -> str:
+    return formatting.threshold_text(comparison.comparator, comparison.threshold, unit, comparison.tolerance)
+
+
 def criteria(rule: Rule) -> list[Criterion]:
     """The engine criterion of a rule whose spec has one ``comparison``, keyed by rule id."""
     comparison: Comparison = rule.spec.comparison
@@ -86,16 +105,33 @@ def status_for(rule: Rule, verdict: Verdict) -> Status:
     return Status.ERROR
 
 
+AGGREGATED_PREFIX = "汇总自"
+
+
 def input_used(spec: FieldSpec, submission: Submission, prior: bool = False) -> InputUsed:
     reading = submission.reading(spec.code, prior)
+    value, source = reading.value, str(reading.cell) if reading.cell else ""
+    if value is None and spec.aggregate == "sum" and submission.subject.level == "region" and submission.members:
+        value, source = _summed(spec, submission, prior)
     return InputUsed(
         field=spec.code,
         name=spec.name + ("（上年同期）" if prior else ""),
-        value=reading.value,
+        value=value,
         unit=spec.unit,
         which="prior" if prior else "current",
-        source=str(reading.cell) if reading.cell else "",
+        source=source,
     )
+
+
+def _summed(spec: FieldSpec, submission: Submission, prior: bool) -> tuple[float | None, str]:
+    """A region total summed over its hospitals; None (naming who lacks it) when any hospital lacks it."""
+    values = [(member, member.reading(spec.code, prior).value) for member in submission.members]
+    lacking = [member.subject.name for member, value in values
+               if not isinstance(value, (int, float)) or isinstance(value, bool)]
+    if lacking:
+        return None, f"无法汇总：{'、'.join(lacking[:10])} 未填报"
+    total = sum(float(value) for _, value in values)
+    return round(total, AMOUNT_DIGITS), f"{AGGREGATED_PREFIX} {len(values)} 家医院"
 
 
 def read_numbers(
@@ -155,7 +191,7 @@ def finding(
     required = comparison.threshold if comparison else None
     observed_text = formatting.measure(observed, rule.unit) if observed is not None else "—"
     required_text = (
-        formatting.threshold_text(comparison.comparator, comparison.threshold, rule.unit) if comparison else "—"
+        requirement_text(comparison, rule.unit) if comparison else "—"
     )
     gap_text = formatting.gap(gap, rule.unit) if gap is not None else "—"
     values = {

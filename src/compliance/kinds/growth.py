@@ -47,7 +47,8 @@ def fields_used(spec: GrowthSpec) -> tuple[str, ...]:
 
 
 
-def prepare(rule: Rule, submission: Submission, fields: dict[str, FieldSpec]) -> common.Prepared | Finding:
+def prepare(rule: Rule, submission: Submission, context: common.Context) -> common.Prepared | Finding:
+    fields = context.fields
     spec: GrowthSpec = rule.spec
     current, used_now, missing_now = common.read_numbers([spec.field], fields, submission)
     prior, used_prior, missing_prior = common.read_numbers([spec.field], fields, submission, prior=True)

@@ -85,6 +85,10 @@ def fields_used(spec: ItemTableSpec) -> tuple[str, ...]:
     return ()
 
 
+def tables_used(spec: ItemTableSpec) -> tuple[str, ...]:
+    return (spec.table,)
+
+
 
 def _label(row: TableRow, table: TableSpec) -> str:
     parts = [str(row[c].value) for c in table.label_columns if c in row and row[c].value not in (None, "")]
@@ -99,8 +103,9 @@ def _row_source(row: TableRow) -> str:
     return f"{cells[0].sheet}!第{row_number}行"
 
 
-def prepare(rule: Rule, submission: Submission, fields: dict[str, FieldSpec], table: TableSpec) -> common.Prepared | Finding:
+def prepare(rule: Rule, submission: Submission, context: common.Context) -> common.Prepared | Finding:
     spec: ItemTableSpec = rule.spec
+    table: TableSpec = context.tables[spec.table]
     rows = submission.tables.get(spec.table)
     if not rows:
         where = submission.table_sources.get(spec.table, f"{Path(submission.path).name} 未找到工作表“{table.name}”")
@@ -221,7 +226,7 @@ def _summarise(rule: Rule, submission: Submission, spec: ItemTableSpec, results:
             for r in failing[:MAX_LISTED_ITEMS]
         )
         more = f"；另有 {len(failing) - MAX_LISTED_ITEMS} 项" if len(failing) > MAX_LISTED_ITEMS else ""
-        message = (f"{header}，{len(failing)} 项未达到{formatting.threshold_text(spec.comparison.comparator, spec.comparison.threshold, rule.unit)}："
+        message = (f"{header}，{len(failing)} 项未达到{common.requirement_text(spec.comparison, rule.unit)}："
                    f"{listed}{more}。")
         if total_amount is not None and spec.gap_amount:
             message += f"合计{spec.gap_amount.label} {formatting.amount(total_amount, unit)}。"
@@ -234,7 +239,7 @@ def _summarise(rule: Rule, submission: Submission, spec: ItemTableSpec, results:
                    + "。缺项不按达标处理，请补填后重新检查。")
     else:
         status = Status.PASS
-        message = f"{header}，全部{formatting.threshold_text(spec.comparison.comparator, spec.comparison.threshold, rule.unit)}。"
+        message = f"{header}，全部{common.requirement_text(spec.comparison, rule.unit)}。"
     failing_names = "、".join(r.label for r in failing[:MAX_LISTED_ITEMS])
     return common.finding(
         rule, submission, status, message,

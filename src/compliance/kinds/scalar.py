@@ -8,7 +8,8 @@ from .. import formatting
 from ..codes import Status
 from ..engine import Fact, Verdict
 from ..findings import Finding, InputUsed
-from ..spec import Comparison, Rule
+from ..expressions import DivisionByZero, Expression
+from ..spec import Comparison, GapAmount, Rule
 from ..submission import Submission
 from . import common
 
@@ -25,6 +26,39 @@ class Measurement:
     amount_per_unit: float | None = None
     amount_unit: str = ""
     amount_label: str = ""
+    detail: str = ""  # e.g. "（本期 37.0%，上年同期 35.0%）"
+
+
+def measure_expression(rule: Rule, submission: Submission, context: common.Context, name: str,
+                       expression: Expression, comparison: Comparison, gap_amount: GapAmount | None = None,
+                       prior: bool = False) -> Measurement | Finding:
+    """Evaluate an expression over indicator fields; an error finding for a zero denominator."""
+    fields = context.fields
+    extra = gap_amount.per_unit.fields if gap_amount else ()
+    values, used, missing = common.read_numbers(tuple(dict.fromkeys(expression.fields + extra)), fields, submission,
+                                                prior)
+    measurement = Measurement(
+        name, comparison, used, missing=[item for item in missing if item.field in expression.fields],
+        amount_unit=gap_amount.unit if gap_amount else "", amount_label=gap_amount.label if gap_amount else "",
+    )
+    if measurement.missing:
+        return measurement
+    try:
+        measurement.observed = common.round_measure(expression.evaluate(values))
+    except DivisionByZero as exc:
+        names = "、".join(f"{fields[f].name}（{f}）" for f in expression.fields if f in exc.denominator)
+        when = "上年同期" if prior else ""
+        return common.finding(
+            rule, submission, Status.ERROR,
+            f"无法计算{when}{name}：分母 {names or exc.denominator} 为 0。请核对填报数值；若确为 0，请在备注中说明。",
+            inputs=used, comparison=comparison,
+        )
+    if gap_amount and all(f in values for f in gap_amount.per_unit.fields):
+        try:
+            measurement.amount_per_unit = gap_amount.per_unit.evaluate(values)
+        except DivisionByZero:
+            measurement.amount_per_unit = None
+    return measurement
 
 
 def prepared(rule: Rule, measurement: Measurement) -> common.Prepared:
@@ -55,12 +89,13 @@ def conclude(rule: Rule, submission: Submission, prepared_facts: common.Prepared
     gap = common.shortfall(comparison, observed)
     gap_amount = common.gap_amount(gap, measurement.amount_per_unit)
     observed_text = formatting.measure(observed, rule.unit)
-    required = formatting.threshold_text(comparison.comparator, comparison.threshold, rule.unit)
+    required = common.requirement_text(comparison, rule.unit)
     if status is Status.PASS:
-        message = f"{name} {observed_text}，{required}的要求已达到。"
+        message = f"{name} {observed_text}{measurement.detail}，{required}的要求已达到。"
     else:
-        message = (f"{name} {observed_text}，{common.verdict_phrase(comparison, status)} "
-                   f"{formatting.measure(comparison.threshold, rule.unit)}，差 {formatting.gap(gap, rule.unit)}")
+        target = required if comparison.tolerance else formatting.measure(comparison.threshold, rule.unit)
+        message = (f"{name} {observed_text}{measurement.detail}，{common.verdict_phrase(comparison, status)} "
+                   f"{target}，差 {formatting.gap(gap, rule.unit)}")
         if gap_amount is not None:
             message += f"，{measurement.amount_label} {formatting.amount(gap_amount, measurement.amount_unit)}"
         message += "。"

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..codes import Status
-from ..expressions import DivisionByZero, Expression
+from ..expressions import Expression
 from ..findings import Finding
 from ..node import Node
 from ..spec import Comparison, FieldSpec, GapAmount, Rule
@@ -44,29 +43,8 @@ def fields_used(spec: ThresholdSpec) -> tuple[str, ...]:
 
 
 
-def prepare(rule: Rule, submission: Submission, fields: dict[str, FieldSpec]) -> common.Prepared | Finding:
+def prepare(rule: Rule, submission: Submission, context: common.Context) -> common.Prepared | Finding:
     spec: ThresholdSpec = rule.spec
-    values, used, missing = common.read_numbers(fields_used(spec), fields, submission)
-    measurement = scalar.Measurement(
-        spec.measure_name, spec.comparison, used,
-        missing=[item for item in missing if item.field in spec.expression.fields],
-        amount_unit=spec.gap_amount.unit if spec.gap_amount else "",
-        amount_label=spec.gap_amount.label if spec.gap_amount else "",
-    )
-    if measurement.missing:
-        return scalar.prepared(rule, measurement)
-    try:
-        measurement.observed = common.round_measure(spec.expression.evaluate(values))
-    except DivisionByZero as exc:
-        names = "、".join(f"{fields[f].name}（{f}）" for f in spec.expression.fields if f in exc.denominator)
-        return common.finding(
-            rule, submission, Status.ERROR,
-            f"无法计算{spec.measure_name}：分母 {names or exc.denominator} 为 0。请核对填报数值；若确为 0，请在备注中说明。",
-            inputs=used, comparison=spec.comparison,
-        )
-    if spec.gap_amount and all(f in values for f in spec.gap_amount.per_unit.fields):
-        try:
-            measurement.amount_per_unit = spec.gap_amount.per_unit.evaluate(values)
-        except DivisionByZero:
-            measurement.amount_per_unit = None
-    return scalar.prepared(rule, measurement)
+    measured = scalar.measure_expression(rule, submission, context, spec.measure_name, spec.expression,
+                                         spec.comparison, spec.gap_amount)
+    return measured if isinstance(measured, Finding) else scalar.prepared(rule, measured)
