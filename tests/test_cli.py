@@ -98,8 +98,11 @@ def test_rules_validate_reports_file_and_line(runner, tmp_path: Path) -> None:
 def test_template_command_writes_a_workbook(runner, tmp_path: Path) -> None:
     result = runner.invoke(main, [*HOME, "template", "--out", str(tmp_path)])
     assert result.exit_code == 0
-    workbook = load_workbook(result.stdout.strip())
+    hospital, region = result.stdout.split()
+    workbook = load_workbook(hospital)
     assert {"基本信息", "指标", "药品价格", "应急物资储备"} <= set(workbook.sheetnames)
+    info = load_workbook(region)["基本信息"]
+    assert "region_code" in {info.cell(row=r, column=1).value for r in range(1, info.max_row + 1)}
 
 
 def test_fields_json_is_the_data_dictionary(runner) -> None:

@@ -126,11 +126,12 @@ def test_flat_table_and_csv(catalog, tmp_path: Path) -> None:
 def test_committed_template_matches_the_rules(catalog) -> None:
     from .conftest import ROOT
 
-    committed = load_workbook(ROOT / "inputs" / "templates" / "hospital-self-assessment.xlsx")
-    generated = build_template(catalog)
-    assert committed.sheetnames == generated.sheetnames
-    for name in generated.sheetnames:
-        def cells(book):  # noqa: ANN001, ANN202
-            sheet = book[name]
-            return [[cell.value for cell in row] for row in sheet.iter_rows(max_row=sheet.max_row)]
-        assert cells(committed) == cells(generated), f"regenerate with `compliance template` ({name} differs)"
+    for level in ("hospital", "region"):
+        committed = load_workbook(ROOT / "inputs" / "templates" / f"{level}-self-assessment.xlsx")
+        generated = build_template(catalog, level=level)
+        assert committed.sheetnames == generated.sheetnames
+        for name in generated.sheetnames:
+            def cells(book):  # noqa: ANN001, ANN202
+                sheet = book[name]
+                return [[cell.value for cell in row] for row in sheet.iter_rows(max_row=sheet.max_row)]
+            assert cells(committed) == cells(generated), f"regenerate with `compliance template` ({name} differs)"

@@ -166,20 +166,23 @@ def rules_validate(ctx: click.Context, files: tuple[Path, ...]) -> None:
 
 
 @main.command()
-@click.option("--profile", default=None, help="Only the fields this profile needs (default: every hospital rule).")
+@click.option("--profile", default=None, help="Only the fields this profile needs (default: every rule).")
+@click.option("--level", type=click.Choice(["hospital", "region", "all"]), default="all", show_default=True,
+              help="Which subject's workbook: a hospital's, a region's, or both.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: inputs/templates/ of the project).")
 @click.pass_context
-def template(ctx: click.Context, profile: str | None, out: Path | None) -> None:
-    """Generate the blank hospital self-assessment workbook from the rules."""
+def template(ctx: click.Context, profile: str | None, level: str, out: Path | None) -> None:
+    """Generate blank self-assessment workbooks from the rules (one per subject level)."""
     catalog = _catalog(ctx)
     try:
         chosen = get_profile(catalog, profile) if profile else None
     except ComplianceError as exc:
         _fail(str(exc))
-    name = f"hospital-self-assessment-{profile}.xlsx" if profile else "hospital-self-assessment.xlsx"
-    path = write_template(catalog, out or ctx.obj["home"] / "inputs" / "templates", chosen, name)
-    click.echo(str(path))
+    levels = ["hospital", "region"] if level == "all" else [level]
+    for each in levels:
+        path = write_template(catalog, out or ctx.obj["home"] / "inputs" / "templates", chosen, each)
+        click.echo(str(path))
 
 
 @main.command()

@@ -17,6 +17,7 @@ from .periods import parse_period
 from .schema import (
     IDENTIFICATION,
     IDENTIFICATION_BY_CODE,
+    REGION_IDENTIFICATION,
     PRIOR_NAME_SUFFIXES,
     PRIOR_SUFFIX,
     SHEET_INDICATORS,
@@ -96,7 +97,9 @@ def _subject(path: Path, identification: dict[str, Reading], context_problems: l
         reading = identification.get(code)
         return f"{path.name} {reading.cell}" if reading and reading.cell else f"{path.name}（未找到“{IDENTIFICATION_BY_CODE[code].name}”）"
 
-    for code in ("institution_code", "institution_name"):
+    is_region = "region_code" in identification and "institution_code" not in identification
+    code_field, name_field = ("region_code", "region_name") if is_region else ("institution_code", "institution_name")
+    for code in (code_field, name_field):
         if not text(code):
             raise SubmissionError(path, where(code), f"{IDENTIFICATION_BY_CODE[code].name}", "空白",
                                   f"请填写{IDENTIFICATION_BY_CODE[code].name}后重新提交。")
@@ -106,7 +109,7 @@ def _subject(path: Path, identification: dict[str, Reading], context_problems: l
         raise SubmissionError(path, where("period"), "报告期，如 2024年、2024年上半年、2024年第3季度、2024-09", found,
                               "请按示例填写报告期后重新提交。")
     coded: dict[str, str | None] = {}
-    for code in ("grade", "type", "ownership"):
+    for code in ("region_level",) if is_region else ("grade", "type", "ownership"):
         value = text(code)
         coded[code] = normalize(IDENTIFICATION_BY_CODE[code].vocabulary or code, value) if value else None
         if value and coded[code] is None:
@@ -115,14 +118,16 @@ def _subject(path: Path, identification: dict[str, Reading], context_problems: l
                 path.name, f"{path.name} {reading.cell}", f"{IDENTIFICATION_BY_CODE[code].name}（{IDENTIFICATION_BY_CODE[code].description}）",
                 conv.describe(value), "请从下拉列表中选择。", "error", code))
     return Subject(
-        code=text("institution_code") or "",
-        name=text("institution_name") or "",
+        code=text(code_field) or "",
+        name=text(name_field) or "",
         province=text("province"),
         city=text("city"),
-        grade=coded["grade"],
-        type=coded["type"],
-        ownership=coded["ownership"],
+        grade=coded.get("grade"),
+        type=coded.get("type"),
+        ownership=coded.get("ownership"),
         period=period,
+        level="region" if is_region else "hospital",
+        region_level=coded.get("region_level"),
     )
 
 
@@ -134,7 +139,7 @@ def _read_identification(path: Path, grid: Grid, problems: list[DataProblem]) ->
                               "请使用 compliance template 生成的模板填报，不要删除表头行。")
     header_row, columns = header
     value_column = columns.get("填报内容", 3)
-    by_name = {f.name: f.code for f in IDENTIFICATION}
+    by_name = {f.name: f.code for f in IDENTIFICATION + REGION_IDENTIFICATION}
     found: dict[str, Reading] = {}
     for row in range(header_row + 1, grid.max_row + 1):
         code = grid.get(row, columns.get("字段代码", 1))

@@ -38,4 +38,13 @@ IDENTIFICATION: tuple[IdentificationField, ...] = (
     IdentificationField("ownership", "所有制", "公立或非公立", "ownership"),
     IdentificationField("period", "报告期", "如：2024年、2024年上半年、2024年第3季度、2024-09"),
 )
-IDENTIFICATION_BY_CODE = {f.code: f for f in IDENTIFICATION}
+REGION_IDENTIFICATION: tuple[IdentificationField, ...] = (
+    IdentificationField("region_code", "地区代码", "行政区划代码（6位），统筹区可填医保统筹区编码"),
+    IdentificationField("region_name", "地区名称", "如：哈尔滨市、四川省、成都市医保统筹区"),
+    IdentificationField("province", "省份", "如：黑龙江省、甘肃省、四川省、河北省"),
+    IdentificationField("city", "城市", "地级市或州；省级填报留空", required=False),
+    IdentificationField("region_level", "地区层级", "省、市、统筹区或县", "region_level"),
+    IdentificationField("period", "报告期", "如：2024年、2024年上半年、2024年第3季度、2024-09"),
+)
+IDENTIFICATION_BY_CODE = {f.code: f for f in IDENTIFICATION + REGION_IDENTIFICATION}
+SUBJECT_LEVEL_TITLE = {"hospital": "医院", "region": "地区"}

@@ -11,8 +11,18 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .kinds import KINDS
-from .schema import IDENTIFICATION, INDICATOR_HEADERS, INFO_HEADERS, SHEET_GUIDE, SHEET_INDICATORS, SHEET_INFO
-from .spec import Catalog, Profile, TableSpec
+from .schema import (
+    IDENTIFICATION,
+    INDICATOR_HEADERS,
+    INFO_HEADERS,
+    REGION_IDENTIFICATION,
+    SHEET_GUIDE,
+    SHEET_INDICATORS,
+    SHEET_INFO,
+    SUBJECT_LEVEL_TITLE,
+    IdentificationField,
+)
+from .spec import Catalog, Profile, Rule, TableSpec
 from .vocab import VOCABULARIES
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
@@ -24,7 +34,6 @@ TITLE_FONT = Font(bold=True, size=14)
 THIN = Side(style="thin", color="BFBFBF")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 NUMBER_FORMAT = {"money": "#,##0.00", "number": "#,##0.00", "count": "#,##0", "ratio": "0.00%"}
-TEMPLATE_FILE = "hospital-self-assessment.xlsx"
 
 
 def _header(sheet: Worksheet, row: int, titles: tuple[str, ...] | list[str]) -> None:
@@ -41,27 +50,27 @@ def _widths(sheet: Worksheet, widths: list[int]) -> None:
         sheet.column_dimensions[get_column_letter(column)].width = width
 
 
-def _guide(sheet: Worksheet, catalog: Catalog, profile: Profile | None) -> None:
-    sheet["A1"] = "医院医改政策符合性自评表 — 填报说明"
+def _guide(sheet: Worksheet, rules: list[Rule], level: str, table_names: list[str]) -> None:
+    sheet["A1"] = f"{SUBJECT_LEVEL_TITLE[level]}医改政策符合性自评表 — 填报说明"
     sheet["A1"].font = TITLE_FONT
+    who = "机构代码、名称、所在省市、等级、类别、所有制" if level == "hospital" else "地区代码、名称、省市、地区层级"
     lines = [
-        "1. 在“基本信息”表填写机构代码、名称、所在省市、等级、类别、所有制和报告期。",
+        f"1. 在“基本信息”表填写{who}和报告期。",
         "2. 在“指标”表按字段代码逐行填写本期数和上年同期数；金额单位以“单位”列为准（如万元），请勿改动字段代码。",
-        "3. 在“药品价格”表逐品规填写采购价、销售价和本期销售数量；中药饮片在“是否中药饮片”列填“是”。",
-        "4. 在“应急物资储备”表逐项填写库存数量和满负荷日消耗量（同一计量单位）。",
-        "5. 黄色单元格为填报区；灰色字体的字段代码行供系统识别，请勿删除。没有数据的项目留空，不要填 0。",
+        "3. 是否类指标填“是”或“否”；日期填 2024-09-30 或 2024年9月30日；证明材料填文件号或材料名称。",
+        f"4. 逐项填报的表格：{'、'.join(table_names) or '无'}。每行一项，按列填写；表头下灰色字段代码行请勿删除。",
+        "5. 黄色单元格为填报区。没有数据的项目留空，不要填 0；留空的项目按“缺少数据”处理，不视为达标。",
         "6. 填好后保存为 .xlsx，提交检查：compliance check 文件名.xlsx",
     ]
+    if level == "region":
+        lines.append("7. 地区的部分合计指标（如全市医疗收入）可留空，由同批提交的本地区医院填报表汇总计算。")
     for row, line in enumerate(lines, start=3):
         sheet.cell(row=row, column=1, value=line)
     row = len(lines) + 5
     sheet.cell(row=row, column=1, value="本表检查的政策要求").font = Font(bold=True, size=12)
     row += 1
     _header(sheet, row, ["规则编号", "要求", "文件", "条款"])
-    rules = catalog.rules_for(profile) if profile else catalog.rules
     for rule in rules:
-        if rule.applies.level != "hospital":
-            continue
         row += 1
         for column, value in enumerate(
             [rule.id, rule.title, f"{rule.citation.document_number}《{rule.citation.document_title}》", rule.citation.clause],
@@ -73,11 +82,11 @@ def _guide(sheet: Worksheet, catalog: Catalog, profile: Profile | None) -> None:
     _widths(sheet, [48, 40, 60, 18])
 
 
-def _info(sheet: Worksheet) -> None:
+def _info(sheet: Worksheet, identification: tuple[IdentificationField, ...]) -> None:
     sheet["A1"] = "基本信息"
     sheet["A1"].font = TITLE_FONT
     _header(sheet, 2, INFO_HEADERS)
-    for row, spec in enumerate(IDENTIFICATION, start=3):
+    for row, spec in enumerate(identification, start=3):
         sheet.cell(row=row, column=1, value=spec.code).font = CODE_FONT
         sheet.cell(row=row, column=2, value=spec.name).font = Font(bold=True)
         value_cell = sheet.cell(row=row, column=3)
@@ -148,9 +157,9 @@ def _table(sheet: Worksheet, table: TableSpec, blank_rows: int = 50) -> None:
     sheet.freeze_panes = "A3"
 
 
-def build_template(catalog: Catalog, profile: Profile | None = None) -> Workbook:
-    """A workbook for hospital self-assessment covering the profile's (or every) hospital rule."""
-    rules = [r for r in (catalog.rules_for(profile) if profile else catalog.rules) if r.applies.level == "hospital"]
+def build_template(catalog: Catalog, profile: Profile | None = None, level: str = "hospital") -> Workbook:
+    """A self-assessment workbook for one subject level covering the profile's (or every) rule of that level."""
+    rules = [r for r in (catalog.rules_for(profile) if profile else catalog.rules) if r.applies.level == level]
     field_codes: list[str] = []
     table_codes: list[str] = []
     for rule in rules:
@@ -164,8 +173,8 @@ def build_template(catalog: Catalog, profile: Profile | None = None) -> Workbook
     workbook = Workbook()
     guide = workbook.active
     guide.title = SHEET_GUIDE
-    _guide(guide, catalog, profile)
-    _info(workbook.create_sheet(SHEET_INFO))
+    _guide(guide, rules, level, [catalog.tables[code].name for code in table_codes])
+    _info(workbook.create_sheet(SHEET_INFO), IDENTIFICATION if level == "hospital" else REGION_IDENTIFICATION)
     _indicators(workbook.create_sheet(SHEET_INDICATORS), catalog, field_codes)
     for code in table_codes:
         table = catalog.tables[code]
@@ -174,8 +183,13 @@ def build_template(catalog: Catalog, profile: Profile | None = None) -> Workbook
     return workbook
 
 
-def write_template(catalog: Catalog, out_dir: Path, profile: Profile | None = None, name: str = TEMPLATE_FILE) -> Path:
+def template_name(level: str, profile: Profile | None = None) -> str:
+    subject = "hospital" if level == "hospital" else "region"
+    return f"{subject}-self-assessment{'-' + profile.name if profile else ''}.xlsx"
+
+
+def write_template(catalog: Catalog, out_dir: Path, profile: Profile | None = None, level: str = "hospital") -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / name
-    build_template(catalog, profile).save(path)
+    path = out_dir / template_name(level, profile)
+    build_template(catalog, profile, level).save(path)
     return path

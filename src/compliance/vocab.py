@@ -35,7 +35,17 @@ HOSPITAL_TYPE: dict[str, str] = {
 }
 HOSPITAL_TYPE_ALIASES: dict[str, str] = {"中医院": "tcm", "妇幼保健机构": "maternal_child"}
 
+REGION_LEVEL: dict[str, str] = {
+    "province": "省",
+    "city": "市",
+    "pool": "统筹区",
+    "county": "县",
+}
+REGION_LEVEL_ALIASES: dict[str, str] = {"省级": "province", "市级": "city", "地市": "city", "州": "city",
+                                        "医保统筹区": "pool", "县级": "county", "区": "county", "县（市、区）": "county"}
+
 VOCABULARIES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+    "region_level": (REGION_LEVEL, REGION_LEVEL_ALIASES),
     "ownership": (OWNERSHIP, OWNERSHIP_ALIASES),
     "grade": (GRADE, GRADE_ALIASES),
     "type": (HOSPITAL_TYPE, HOSPITAL_TYPE_ALIASES),
