@@ -165,6 +165,42 @@ def rules_validate(ctx: click.Context, files: tuple[Path, ...]) -> None:
         _fail(str(exc))
 
 
+@rules.command("coverage")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+def rules_coverage(ctx: click.Context, output_format: str) -> None:
+    """Per document: catalog rows, rules encoded, rules with tests, rows left out and why."""
+    from .coverage import CATALOG_FILE, coverage, read_catalog_ids, share_encoded
+
+    home = ctx.obj["home"]
+    catalog = _catalog(ctx)
+    catalog_path = home / "rules" / CATALOG_FILE
+    if not catalog_path.exists():
+        _fail(f"{catalog_path} not found; it holds the requirements catalog the packs are measured against")
+    entries = coverage(catalog, read_catalog_ids(catalog_path), home / "tests" / "cases")
+    share = share_encoded(entries)
+    if output_format == "json":
+        click.echo(json.dumps({"share_encoded": share, "documents": [e.to_dict() for e in entries]},
+                              ensure_ascii=False, indent=2))
+    else:
+        rows = [[e.pack, len(e.catalog_rows), len(e.encoded), len(e.tested), len(e.left_out), len(e.unaccounted)]
+                for e in entries]
+        totals = [sum(row[i] for row in rows) for i in range(1, 6)]
+        click.echo(tabulate(rows + [["total", *totals]],
+                            headers=["document", "catalog rows", "encoded", "tested", "left out", "unaccounted"],
+                            disable_numparse=True))
+        click.echo(f"\nencoded: {share:.1%} of catalog rows")
+        for entry in entries:
+            for req_id, reason in entry.left_out.items():
+                click.echo(f"left out  {req_id}: {reason}")
+            for req_id in entry.unaccounted:
+                click.echo(f"MISSING   {req_id}: neither encoded nor explained under not_encoded:")
+            for req_id in entry.untested:
+                click.echo(f"UNTESTED  {req_id}: needs pass, fail, boundary and missing cases in tests/cases/")
+    complete = all(not e.unaccounted and not e.untested for e in entries) and share >= 0.9
+    sys.exit(ExitCode.COMPLIANT if complete else ExitCode.FINDINGS)
+
+
 @main.command()
 @click.option("--profile", default=None, help="Only the fields this profile needs (default: every rule).")
 @click.option("--level", type=click.Choice(["hospital", "region", "all"]), default="all", show_default=True,
