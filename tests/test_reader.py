@@ -47,7 +47,7 @@ def test_template_example_reads_with_cells(catalog) -> None:
 
 def test_generated_template_has_every_sheet_and_field(catalog) -> None:
     workbook = build_template(catalog)
-    assert set(workbook.sheetnames) == {"填报说明", "基本信息", "指标", "应急物资储备", "药品价格"}
+    assert {"填报说明", "基本信息", "指标", "应急物资储备", "药品价格"} <= set(workbook.sheetnames)
     codes = {workbook["指标"].cell(row=r, column=1).value for r in range(3, workbook["指标"].max_row + 1)}
     assert {"total_medical_revenue", "total_performance_pay", "incentive_performance_pay"} <= codes
 

@@ -37,7 +37,7 @@ PARAMS = [
 @pytest.mark.parametrize(("rule_id", "case"), PARAMS)
 def test_rule_case(catalog, rule_id: str, case: dict[str, Any]) -> None:
     rule = catalog.rule(rule_id)
-    profile = Profile(name="case", title="case", description="", subject_level=rule.applies.level,
+    profile = Profile(name="case", title="case", description="", subject_levels=(rule.applies.level,),
                       packs=(rule.pack,), rule_ids=(rule_id,), benchmark=case.get("benchmark", True))
     submission = make_submission(case.get("subject"), case.get("current"), case.get("prior"), case.get("tables"))
     members = [
@@ -82,7 +82,7 @@ def test_cases_name_only_known_rules(catalog) -> None:
 
 def test_findings_name_the_cells_inputs_came_from(catalog) -> None:
     rule = catalog.rule("gansu-2020h2.incentive-share-of-performance-pay")
-    profile = Profile("p", "p", "", "hospital", (rule.pack,), (rule.id,), True)
+    profile = Profile("p", "p", "", ("hospital",), (rule.pack,), (rule.id,), True)
     submission = make_submission(current={"total_performance_pay": 1500, "incentive_performance_pay": 780})
     [result] = check_submissions(catalog, profile, [submission])
     sources = {item.field: item.source for item in result.findings[0].inputs}

@@ -178,7 +178,13 @@ def check_submissions(catalog: Catalog, profile: Profile, submissions: Iterable[
     for submission in chosen:
         if submission.subject.level == "region":
             submission.members = [h for h in hospitals if in_region(h.subject, submission.subject)]
-    return [
-        evaluate_subject(catalog, profile, [r for r in rules if r.applies.level == s.subject.level], s, compiled, as_of)
-        for s in chosen
-    ]
+    return [evaluate_subject(catalog, profile, _rules_for_subject(rules, profile, s), s, compiled, as_of)
+            for s in chosen]
+
+
+def _rules_for_subject(rules: Sequence[Rule], profile: Profile, submission: Submission) -> list[Rule]:
+    subject = submission.subject
+    chosen = [rule for rule in rules if rule.applies.level == subject.level]
+    if profile.by_jurisdiction:
+        chosen = [rule for rule in chosen if rule.jurisdiction.covers(subject.province, subject.city)]
+    return chosen

@@ -190,7 +190,8 @@ def load_pack(path: Path) -> RulePack:
 
 def load_profile(path: Path, packs: dict[str, RulePack]) -> Profile:
     top = Node(load_yaml(path), str(path), "profile", 1)
-    top.check_keys({"profile", "title", "description", "subject_level", "packs", "rules", "benchmark"})
+    top.check_keys({"profile", "title", "description", "subject_level", "packs", "rules", "benchmark",
+                    "by_jurisdiction"})
     name = top.text("profile")
     if name != path.stem:
         raise top.fail("profile", f"profile name {name!r} must match the file name {path.stem!r}")
@@ -209,11 +210,12 @@ def load_profile(path: Path, packs: dict[str, RulePack]) -> Profile:
         name=name,
         title=top.text("title"),
         description=top.text("description", ""),
-        subject_level=top.choice("subject_level", SUBJECT_LEVELS),
+        subject_levels=top.text_list("subject_level", SUBJECT_LEVELS) or SUBJECT_LEVELS,
         packs=pack_names,
         rule_ids=rule_ids,
         benchmark=top.flag("benchmark", False),
         path=str(path),
+        by_jurisdiction=top.flag("by_jurisdiction", False),
     )
 
 

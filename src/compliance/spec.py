@@ -167,11 +167,12 @@ class Profile:
     name: str
     title: str
     description: str
-    subject_level: str
+    subject_levels: tuple[str, ...]
     packs: tuple[str, ...]
     rule_ids: tuple[str, ...] = ()
     benchmark: bool = False
     path: str = ""
+    by_jurisdiction: bool = False  # each subject gets only the packs whose jurisdiction covers it
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,8 @@ class Catalog:
         return merged
 
     def rules_for(self, profile: Profile) -> tuple[Rule, ...]:
-        chosen = [rule for rule in self.rules if rule.pack in profile.packs]
+        chosen = [rule for rule in self.rules
+                  if rule.pack in profile.packs and rule.applies.level in profile.subject_levels]
         if profile.rule_ids:
             order = {rule_id: index for index, rule_id in enumerate(profile.rule_ids)}
             chosen = sorted((rule for rule in chosen if rule.id in order), key=lambda rule: order[rule.id])
