@@ -42,3 +42,11 @@ def threshold_text(comparator: str, value: float, unit: str, tolerance: float = 
         return f"{measure(value, unit)} 左右（±{gap(tolerance, unit)}）"
     words = {">=": "不低于", ">": "高于", "<=": "不高于", "<": "低于", "==": "等于"}
     return f"{words[comparator]} {measure(value, unit)}"
+
+
+def change(value: float, unit: str) -> str:
+    """A signed year-on-year change: +1.2 个百分点, -3 万元."""
+    if unit == PERCENT:
+        return f"{value * 100:+.1f} 个百分点"
+    sign = "+" if value > 0 else ("-" if value < 0 else "±")
+    return f"{sign}{number(abs(value))} {unit}".strip()

@@ -187,12 +187,14 @@ def finding(
     items: Iterable[ItemResult] = (),
     comparison: Comparison | None = None,
     remediation_values: dict[str, str] | None = None,
+    required_text: str | None = None,
+    observed_text: str | None = None,
 ) -> Finding:
     required = comparison.threshold if comparison else None
-    observed_text = formatting.measure(observed, rule.unit) if observed is not None else "—"
-    required_text = (
-        requirement_text(comparison, rule.unit) if comparison else "—"
-    )
+    if observed_text is None:
+        observed_text = formatting.measure(observed, rule.unit) if observed is not None else "—"
+    if required_text is None:
+        required_text = requirement_text(comparison, rule.unit) if comparison else "—"
     gap_text = formatting.gap(gap, rule.unit) if gap is not None else "—"
     values = {
         "observed": observed_text,
@@ -235,6 +237,8 @@ def verdict_phrase(comparison: Comparison, status: Status) -> str:
     """'低于' / '高于' / '达到' wording between observed and required."""
     if status is Status.PASS:
         return "符合要求"
+    if comparison.comparator == "==" and comparison.tolerance:
+        return "偏离目标"
     if comparison.comparator in (">=", ">"):
         return "低于"
     if comparison.comparator in ("<=", "<"):

@@ -27,6 +27,7 @@ class Measurement:
     amount_unit: str = ""
     amount_label: str = ""
     detail: str = ""  # e.g. "（本期 37.0%，上年同期 35.0%）"
+    change_direction: str = ""  # "提高" or "降低" when the observed value is a year-on-year change
 
 
 def measure_expression(rule: Rule, submission: Submission, context: common.Context, name: str,
@@ -90,7 +91,12 @@ def conclude(rule: Rule, submission: Submission, prepared_facts: common.Prepared
     gap_amount = common.gap_amount(gap, measurement.amount_per_unit)
     observed_text = formatting.measure(observed, rule.unit)
     required = common.requirement_text(comparison, rule.unit)
-    if status is Status.PASS:
+    if measurement.change_direction:
+        moved = "持平" if observed == 0 else ("提高" if observed > 0 else "降低")
+        amount_moved = "" if observed == 0 else f" {formatting.gap(abs(observed), rule.unit)}"
+        verdict_text = "符合要求" if status is Status.PASS else f"未实现逐年{measurement.change_direction}"
+        message = f"{name}较上年{moved}{amount_moved}{measurement.detail}，{verdict_text}。"
+    elif status is Status.PASS:
         message = f"{name} {observed_text}{measurement.detail}，{required}的要求已达到。"
     else:
         target = required if comparison.tolerance else formatting.measure(comparison.threshold, rule.unit)
@@ -107,4 +113,6 @@ def conclude(rule: Rule, submission: Submission, prepared_facts: common.Prepared
         gap_amount_label=measurement.amount_label if has_amount else "",
         inputs=measurement.inputs, comparison=comparison,
         remediation_values={"measure_name": name},
+        required_text=f"较上年{measurement.change_direction}" if measurement.change_direction else None,
+        observed_text=formatting.change(observed, rule.unit) if measurement.change_direction else None,
     )

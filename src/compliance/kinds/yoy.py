@@ -65,8 +65,9 @@ def prepare(rule: Rule, submission: Submission, context: common.Context) -> comm
     before = scalar.measure_expression(rule, submission, context, name, spec.expression, spec.comparison, prior=True)
     if isinstance(before, Finding):
         return before
-    change = scalar.Measurement(f"{name}同比变化", spec.comparison, now.inputs + before.inputs,
-                                missing=now.missing + before.missing)
+    change = scalar.Measurement(name, spec.comparison, now.inputs + before.inputs,
+                                missing=now.missing + before.missing,
+                                change_direction="提高" if spec.increase else "降低")
     if not change.missing:
         assert now.observed is not None and before.observed is not None
         change.observed = common.round_measure(now.observed - before.observed)
