@@ -47,7 +47,10 @@ def test_rule_case(catalog, rule_id: str, case: dict[str, Any]) -> None:
     ]
     as_of = as_date(case.get("as_of"))
     [result, *_] = check_submissions(catalog, profile, [submission, *members], as_of)
-    [finding] = [f for f in result.findings if f.rule_id == rule_id]
+    found = [f for f in result.findings if f.rule_id == rule_id]
+    assert found, (f"no finding: the case's subject is a {submission.subject.level} but {rule_id} applies to "
+                   f"{rule.applies.level} subjects; set subject: {{level: {rule.applies.level}}}")
+    [finding] = found
     expect = case["expect"]
     assert finding.status.value == expect["status"], finding.message
     for key in ("observed", "gap", "gap_amount"):

@@ -242,14 +242,28 @@ def load_catalog(rules_dir: Path, checks_dir: Path | None = None) -> Catalog:
 
 
 def _check_shared_fields(packs: dict[str, RulePack]) -> None:
-    """A field code used by two packs must mean the same thing in both."""
+    """A field or table code used by two packs must mean the same thing in both."""
     seen: dict[str, tuple[FieldSpec, str]] = {}
     for pack in packs.values():
         for spec in pack.fields:
-            if spec.code in seen:
-                other, other_path = seen[spec.code]
-                if (other.unit, other.value_type) != (spec.unit, spec.value_type):
-                    raise RuleFileError(pack.path, None, f"field {spec.code!r} has unit/type {spec.unit}/{spec.value_type} "
-                                        f"but {other_path} declares {other.unit}/{other.value_type}")
-            else:
+            if spec.code not in seen:
                 seen[spec.code] = (spec, pack.path)
+                continue
+            other, other_path = seen[spec.code]
+            mine = (spec.unit, spec.value_type, spec.has_prior, spec.aggregate)
+            theirs = (other.unit, other.value_type, other.has_prior, other.aggregate)
+            if mine != theirs:
+                raise RuleFileError(pack.path, None, f"field {spec.code!r} is declared as unit/type/prior/aggregate "
+                                    f"{mine} but {other_path} declares {theirs}", "declare it the same way in both")
+    tables: dict[str, tuple[TableSpec, str]] = {}
+    for pack in packs.values():
+        for table in pack.tables:
+            if table.code not in tables:
+                tables[table.code] = (table, pack.path)
+                continue
+            other_table, other_path = tables[table.code]
+            shape = [(c.code, c.value_type, c.unit) for c in table.columns]
+            other_shape = [(c.code, c.value_type, c.unit) for c in other_table.columns]
+            if shape != other_shape or table.level != other_table.level or table.name != other_table.name:
+                raise RuleFileError(pack.path, None, f"table {table.code!r} differs from the one in {other_path}",
+                                    "declare the same name, level and columns in both")

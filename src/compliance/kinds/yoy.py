@@ -40,7 +40,11 @@ def _parse(node: Node, fields: dict[str, FieldSpec], increase: bool) -> YoySpec:
     min_change = node.number("min_change", 0.0)
     if min_change < 0:
         raise node.fail("min_change", "must not be negative")
-    comparison = Comparison(">", min_change) if increase else Comparison("<", -min_change)
+    # No min_change: any rise (fall) will do. With one: a rise (fall) of at least min_change.
+    if min_change == 0:
+        comparison = Comparison(">", 0.0) if increase else Comparison("<", 0.0)
+    else:
+        comparison = Comparison(">=", min_change) if increase else Comparison("<=", -min_change)
     return YoySpec(node.text("name"), expression, comparison, increase)
 
 
