@@ -200,8 +200,9 @@ def conclude(rule: Rule, submission: Submission, prepared: common.Prepared, verd
     results = _unit_results(rule, units, verdicts)
     failing = [r for r in results if r.status in (Status.FAIL, Status.WARN)]
     missing = [r for r in results if r.status in (Status.MISSING_DATA, Status.ERROR)]
-    listed = "、".join(f"{r.label}（{formatting.measure(r.observed, '')}）" if r.observed is not None else r.label
-                      for r in failing[:MAX_LISTED])
+    unit_of_units = rule.unit if spec.share is None else ""
+    listed = "、".join(f"{r.label}（{formatting.measure(r.observed, unit_of_units)}）" if r.observed is not None
+                      else r.label for r in failing[:MAX_LISTED])
     more = f"等 {len(failing)} 个" if len(failing) > MAX_LISTED else ""
     if spec.share is None:
         return _conclude_all(rule, submission, spec, results, failing, missing, inputs, what, requirement, listed + more)
@@ -212,8 +213,13 @@ def _conclude_all(rule: Rule, submission: Submission, spec: UnitsSpec, results: 
                   failing: list[ItemResult], missing: list[ItemResult], inputs: list[InputUsed], what: str,
                   requirement: str, listed: str) -> Finding:
     header = f"{what}共 {len(results)} 个单位参与检查（{spec.measure_name}{requirement}）"
+    errors = [r for r in missing if r.status is Status.ERROR]
     if failing:
         status, message = rule.severity, f"{header}，{len(failing)} 个未达到：{listed}。"
+    elif errors:
+        status = Status.ERROR
+        message = (f"{header}，{len(errors)} 个无法计算：" + "、".join(f"{r.label}（{r.note}）" for r in errors[:MAX_LISTED])
+                   + "。请核对后重新检查。")
     elif missing:
         status = Status.MISSING_DATA
         message = (f"{header}，{len(missing)} 个缺少数据：" + "、".join(f"{r.label}（{r.note}）" for r in missing[:MAX_LISTED])
