@@ -88,5 +88,7 @@ def _typed(value: Any) -> Any:
     return value
 
 
-def as_date(text: str | None) -> dt.date | None:
+def as_date(text: str | dt.date | None) -> dt.date | None:
+    if isinstance(text, dt.date):
+        return text
     return dt.date.fromisoformat(text) if text else None

@@ -114,7 +114,7 @@ def _indicators(sheet: Worksheet, catalog: Catalog, field_codes: list[str]) -> N
         spec = fields[code]
         sheet.cell(row=row, column=1, value=code).font = CODE_FONT
         sheet.cell(row=row, column=2, value=spec.name)
-        sheet.cell(row=row, column=3, value=spec.unit)
+        sheet.cell(row=row, column=3, value=spec.unit or None)
         current = sheet.cell(row=row, column=4)
         current.fill = INPUT_FILL
         current.number_format = NUMBER_FORMAT.get(spec.value_type, "General")

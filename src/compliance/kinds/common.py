@@ -91,8 +91,8 @@ def shortfall(comparison: Comparison, observed: float) -> float:
         return round_measure(max(0.0, threshold - observed))
     if comparison.comparator in ("<=", "<"):
         return round_measure(max(0.0, observed - threshold))
-    distance = abs(observed - threshold)
-    return round_measure(distance if distance > comparison.tolerance else 0.0)
+    distance = round_measure(abs(observed - threshold))
+    return distance if distance > round_measure(comparison.tolerance) else 0.0
 
 
 def status_for(rule: Rule, verdict: Verdict) -> Status:
@@ -189,13 +189,15 @@ def finding(
     remediation_values: dict[str, str] | None = None,
     required_text: str | None = None,
     observed_text: str | None = None,
+    gap_text: str | None = None,
 ) -> Finding:
     required = comparison.threshold if comparison else None
     if observed_text is None:
         observed_text = formatting.measure(observed, rule.unit) if observed is not None else "—"
     if required_text is None:
         required_text = requirement_text(comparison, rule.unit) if comparison else "—"
-    gap_text = formatting.gap(gap, rule.unit) if gap is not None else "—"
+    if gap_text is None:
+        gap_text = formatting.gap(gap, rule.unit) if gap is not None else "—"
     values = {
         "observed": observed_text,
         "required": required_text,

@@ -100,8 +100,8 @@ def conclude(rule: Rule, submission: Submission, prepared_facts: common.Prepared
         message = f"{name} {observed_text}{measurement.detail}，{required}的要求已达到。"
     else:
         target = required if comparison.tolerance else formatting.measure(comparison.threshold, rule.unit)
-        message = (f"{name} {observed_text}{measurement.detail}，{common.verdict_phrase(comparison, status)} "
-                   f"{target}，差 {formatting.gap(gap, rule.unit)}")
+        message = f"{name} {observed_text}{measurement.detail}，{common.verdict_phrase(comparison, status)} {target}"
+        message += f"，差 {formatting.gap(gap, rule.unit)}" if gap else f"，要求{required}"
         if gap_amount is not None:
             message += f"，{measurement.amount_label} {formatting.amount(gap_amount, measurement.amount_unit)}"
         message += "。"

@@ -228,6 +228,9 @@ def _conclude_all(rule: Rule, submission: Submission, spec: UnitsSpec, results: 
         status, message = Status.PASS, f"{header}，全部达到要求。"
     return common.finding(rule, submission, status, message, observed=float(len(failing)), gap=float(len(failing)),
                           inputs=inputs, items=results, comparison=spec.comparison,
+                          observed_text=f"{len(results) - len(failing) - len(missing)}/{len(results)} 个单位达标",
+                          required_text=f"全部单位{requirement}",
+                          gap_text=f"{len(failing)} 个单位未达标" if failing else "—",
                           remediation_values={"measure_name": spec.measure_name, "failing_items": listed,
                                               "failing_count": str(len(failing))})
 
