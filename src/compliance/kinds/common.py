@@ -160,9 +160,9 @@ def missing_message(missing: list[InputUsed], submission: Submission) -> str:
     problems = [p.message for p in submission.problems if p.field_code in {m.field for m in missing}]
     text = "缺少数据：" + "、".join(parts) + " 未填写或无法识别，无法判断是否达标，不按达标处理。"
     if problems:
-        text += " " + " ".join(problems)
+        text += "".join(problems)
     else:
-        text += " 请在填报表中补填该数值后重新检查。"
+        text += "请在填报表中补填该数值后重新检查。"
     return text
 
 
