@@ -125,3 +125,22 @@ def test_check_out_writes_workbook_and_pdf(runner, tmp_path: Path) -> None:
     pdf = tmp_path / "12230100MB0000001X-2024-inspection-report.pdf"
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
     assert f"wrote {pdf}" in result.stderr
+
+
+def test_each_jurisdiction_example_gives_findings_for_region_and_hospitals(runner) -> None:
+    for jurisdiction in ("harbin", "gansu", "sichuan", "hebei"):
+        result = runner.invoke(main, [*HOME, "check", str(EXAMPLES / jurisdiction), "--profile", "auto",
+                                      "--format", "json"])
+        assert result.exit_code in (ExitCode.COMPLIANT, ExitCode.FINDINGS), result.output
+        data = json.loads(result.stdout)
+        assert [f["status"] for f in data["files"]] == ["read", "read", "read"]
+        levels = {f["rule_id"].split(".")[0] for f in data["findings"]}
+        assert levels, jurisdiction
+        subjects = {f["subject_id"] for f in data["findings"]}
+        assert len(subjects) == 3, (jurisdiction, subjects)  # the region and its two hospitals
+
+
+def test_auto_profile_never_applies_another_jurisdictions_rules(runner) -> None:
+    result = runner.invoke(main, [*HOME, "check", str(EXAMPLES / "gansu"), "--profile", "auto", "--format", "json"])
+    packs = {f["rule_id"].split(".")[0] for f in json.loads(result.stdout)["findings"]}
+    assert packs == {"gansu-2020h2"}
