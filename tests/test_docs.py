@@ -30,3 +30,11 @@ def test_every_exit_code_is_in_the_readme() -> None:
 def test_readme_names_every_top_level_folder() -> None:
     for folder in ("rules/", "checks/", "inputs/templates/", "reports/", "src/compliance/", "tests/", "examples/"):
         assert f"`{folder}`" in README, folder
+
+
+def test_readme_rule_counts_match_the_packs(catalog) -> None:
+    for pack in catalog.packs:
+        hospital = sum(rule.applies.level == "hospital" for rule in pack.rules)
+        region = len(pack.rules) - hospital
+        row = next(line for line in README.splitlines() if line.startswith(f"| `{pack.document.pack}` |"))
+        assert row.endswith(f"| {len(pack.rules)} | {hospital} | {region} |"), row
