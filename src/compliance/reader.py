@@ -59,6 +59,12 @@ class _Context:
             self.problem(row, column, f"{label}的数值", "公式但没有计算结果（文件未经电子表格软件保存）",
                          "请用 Excel、WPS 或 LibreOffice 打开该文件、重新计算并保存，或直接填写数值。", field_code)
             return Reading(None, self.cell(row, column))
+        origin = self.grid.merged_origin(row, column)
+        if origin is not None:
+            self.problem(row, column, f"{label}单独填写在本单元格",
+                         f"与 {cell_ref(*origin)} 合并的单元格（合并单元格只保存左上角的值）",
+                         "请取消合并，在每个指标自己的单元格中分别填写。", field_code)
+            return Reading(None, self.cell(row, column))
         raw = self.grid.get(row, column)
         converted = conv.convert(raw, value_type)
         if converted.problem:
@@ -71,6 +77,22 @@ class _Context:
                          field_code)
             return Reading(None, self.cell(row, column))
         return Reading(value, self.cell(row, column))
+
+
+def grid_problems(path: Path, grid: Grid) -> list[DataProblem]:
+    """Content beyond the row and column caps is reported, never silently dropped."""
+    from .workbook import MAX_COLUMNS, MAX_ROWS
+
+    problems = []
+    if grid.truncated_rows:
+        problems.append(DataProblem(path.name, f"{path.name} 工作表“{grid.name}”", f"不超过 {MAX_ROWS} 行",
+                                    f"{grid.truncated_rows} 行，超出部分未读取",
+                                    "请删除多余的空行或把数据拆分到多个文件后重新提交。"))
+    if grid.truncated_columns:
+        problems.append(DataProblem(path.name, f"{path.name} 工作表“{grid.name}”", f"不超过 {MAX_COLUMNS} 列",
+                                    f"{grid.truncated_columns} 列，超出部分未读取",
+                                    "请删除表格右侧的无关内容后重新提交。"))
+    return problems
 
 
 def _find_header(grid: Grid, wanted: Iterable[str], minimum_hits: int = 1) -> tuple[int, dict[str, int]] | None:
@@ -229,7 +251,7 @@ def _read_table(path: Path, grid: Grid, table: TableSpec, submission: Submission
 
 
 def _read_template(path: Path, grids: dict[str, Grid], catalog: Catalog) -> Submission:
-    problems: list[DataProblem] = []
+    problems: list[DataProblem] = [p for grid in grids.values() for p in grid_problems(path, grid)]
     identification = _read_identification(path, grids[SHEET_INFO], problems)
     subject = _subject(path, identification, problems)
     submission = Submission(path=str(path), subject=subject, identification=identification, problems=problems)
@@ -279,6 +301,7 @@ def _read_flat(path: Path, grid: Grid, catalog: Catalog) -> list[Submission | Su
         except SubmissionError as exc:
             results.append(exc)
             continue
+        problems.extend(grid_problems(path, grid))
         submission = Submission(path=str(path), subject=subject, identification=identification, problems=problems)
         for header_text, column in found.items():
             code, which = mapping[header_text]

@@ -17,6 +17,8 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
+from .xlsxscan import formulas_without_values
+
 from .errors import SubmissionError
 
 MAX_ROWS = 5000
@@ -26,7 +28,8 @@ MAX_UNCOMPRESSED_BYTES = 300 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
 MAX_ZIP_ENTRIES = 2000
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
-SUPPORTED_SUFFIXES = EXCEL_SUFFIXES | {".csv"}
+SUPPORTED_SUFFIXES = EXCEL_SUFFIXES | {".xls", ".ods", ".csv"}
+MAX_SHEET_WIDTH = 2000
 
 
 def cell_ref(row: int, column: int) -> str:
@@ -40,6 +43,16 @@ class Grid:
     name: str
     cells: dict[tuple[int, int], Any] = field(default_factory=dict)
     formula_without_value: set[tuple[int, int]] = field(default_factory=set)
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    truncated_rows: int = 0
+    truncated_columns: int = 0
+
+    def merged_origin(self, row: int, column: int) -> tuple[int, int] | None:
+        """The top-left cell of the merged range holding (row, column), if it is not that cell itself."""
+        for (top, left), (bottom, right) in self.merged:
+            if top <= row <= bottom and left <= column <= right and (row, column) != (top, left):
+                return top, left
+        return None
 
     @property
     def max_row(self) -> int:
@@ -55,18 +68,13 @@ class Grid:
 
 def check_zip(path: Path) -> None:
     """Refuse zip bombs and oversized containers before any parsing."""
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise SubmissionError(path, "文件", "可读取的文件", f"无法打开（{exc.strerror}）", "请确认文件存在且有读取权限。") from None
-    if size > MAX_FILE_BYTES:
-        raise SubmissionError(path, "文件", f"不超过 {MAX_FILE_BYTES // 1024 // 1024} MB 的文件",
-                              f"{size / 1024 / 1024:.1f} MB", "请删除无关工作表或图片后重新提交。")
+    _check_size(path)
     try:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
     except (zipfile.BadZipFile, OSError):
-        raise SubmissionError(path, "文件", "Excel 工作簿（.xlsx/.xlsm）", "无法识别的文件内容（不是有效的 xlsx 压缩包）",
+        raise SubmissionError(path, "文件", f"{path.suffix or ''} 格式的电子表格（zip 压缩包）",
+                              "无法识别的文件内容（不是有效的压缩包，可能已损坏或扩展名不符）",
                               "请用 Excel、WPS 或 LibreOffice 另存为 .xlsx 后重新提交。") from None
     if len(entries) > MAX_ZIP_ENTRIES:
         raise SubmissionError(path, "文件", f"不超过 {MAX_ZIP_ENTRIES} 个内部部件", f"{len(entries)} 个",
@@ -79,61 +87,69 @@ def check_zip(path: Path) -> None:
                               "文件疑似压缩炸弹，已拒绝读取；请提交正常填写的工作簿。")
 
 
-def _load_excel(path: Path) -> list[Grid]:
-    import openpyxl
+def _load_calamine(path: Path, zipped: bool) -> list[Grid]:
+    """Values of every worksheet through python-calamine (xlsx, xlsm, xls, ods), capped."""
+    from python_calamine import CalamineWorkbook, SheetTypeEnum
 
-    check_zip(path)
+    if zipped:
+        check_zip(path)
+    else:
+        _check_size(path)
     try:
-        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for broken files
-        raise SubmissionError(path, "文件", "可读取的 Excel 工作簿", f"读取失败（{type(exc).__name__}: {exc}）",
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # noqa: BLE001 - calamine raises several types for broken files
+        raise SubmissionError(path, "文件", "可读取的电子表格", f"读取失败（{type(exc).__name__}: {_short(exc)}）",
                               "请用 Excel、WPS 或 LibreOffice 打开并另存为 .xlsx 后重新提交。") from None
     grids: list[Grid] = []
-    formula_cells: dict[str, list[tuple[int, int]]] = {}
     try:
-        for sheet in formulas.worksheets:
-            grid = Grid(sheet.title)
-            for row in sheet.iter_rows(min_row=1, max_row=MAX_ROWS, max_col=MAX_COLUMNS):
-                for cell in row:
-                    value = getattr(cell, "value", None)
-                    if value is None:
-                        continue
-                    position = (cell.row, cell.column)
-                    if getattr(cell, "data_type", None) == "f":
-                        formula_cells.setdefault(sheet.title, []).append(position)
-                    grid.cells[position] = value
+        for meta in book.sheets_metadata:
+            if meta.typ != SheetTypeEnum.WorkSheet:
+                continue
+            sheet = book.get_sheet_by_name(meta.name)
+            grid = Grid(meta.name)
+            width = (sheet.end[1] + 1) if sheet.end else 0
+            if width > MAX_SHEET_WIDTH:
+                raise SubmissionError(path, f"工作表“{meta.name}”", f"不超过 {MAX_SHEET_WIDTH} 列的表格",
+                                      f"内容延伸到第 {width} 列", "请删除表格右侧远处的无关内容后重新提交。")
+            rows = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS + 1)
+            if len(rows) > MAX_ROWS:
+                grid.truncated_rows = sheet.height
+                rows = rows[:MAX_ROWS]
+            for row_index, row in enumerate(rows, start=1):
+                for column_index, value in enumerate(row[:MAX_COLUMNS], start=1):
+                    if value is not None and value != "":
+                        grid.cells[(row_index, column_index)] = value
+                if len(row) > MAX_COLUMNS and any(v not in (None, "") for v in row[MAX_COLUMNS:]):
+                    grid.truncated_columns = max(grid.truncated_columns, len(row))
+            for (top, left), (bottom, right) in sheet.merged_cell_ranges or []:
+                grid.merged.append(((top + 1, left + 1), (bottom + 1, right + 1)))
             grids.append(grid)
     finally:
-        formulas.close()
-    if formula_cells:
-        _resolve_formulas(path, grids, formula_cells)
+        book.close()
+    if path.suffix.lower() in EXCEL_SUFFIXES:
+        try:
+            missing = formulas_without_values(path)
+        except Exception as exc:  # noqa: BLE001 - malformed package parts
+            raise SubmissionError(path, "文件", "结构完整的 xlsx 工作簿", f"内部 XML 无法解析（{_short(exc)}）",
+                                  "请用电子表格软件另存为新的 .xlsx 后重新提交。") from None
+        for grid in grids:
+            grid.formula_without_value = missing.get(grid.name, set())
     return grids
 
 
-def _resolve_formulas(path: Path, grids: list[Grid], formula_cells: dict[str, list[tuple[int, int]]]) -> None:
-    import openpyxl
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    return text if len(text) <= 120 else text[:117] + "..."
 
-    cached = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+
+def _check_size(path: Path) -> None:
     try:
-        for grid in grids:
-            positions = formula_cells.get(grid.name)
-            if not positions:
-                continue
-            sheet = cached[grid.name]
-            values: dict[tuple[int, int], Any] = {}
-            last_row = max(r for r, _ in positions)
-            for row in sheet.iter_rows(min_row=1, max_row=last_row, max_col=MAX_COLUMNS):
-                for cell in row:
-                    if getattr(cell, "value", None) is not None:
-                        values[(cell.row, cell.column)] = cell.value
-            for position in positions:
-                if position in values:
-                    grid.cells[position] = values[position]
-                else:
-                    del grid.cells[position]
-                    grid.formula_without_value.add(position)
-    finally:
-        cached.close()
+        size = path.stat().st_size
+    except OSError as exc:
+        raise SubmissionError(path, "文件", "可读取的文件", f"无法打开（{exc.strerror}）", "请确认文件存在且有读取权限。") from None
+    if size > MAX_FILE_BYTES:
+        raise SubmissionError(path, "文件", f"不超过 {MAX_FILE_BYTES // 1024 // 1024} MB 的文件",
+                              f"{size / 1024 / 1024:.1f} MB", "请删除无关工作表或图片后重新提交。")
 
 
 def _load_csv(path: Path) -> list[Grid]:
@@ -161,9 +177,11 @@ def _load_csv(path: Path) -> list[Grid]:
 def load_grids(path: Path) -> list[Grid]:
     """Load every sheet of a supported file; SubmissionError when it cannot be read."""
     suffix = path.suffix.lower()
-    if suffix in EXCEL_SUFFIXES:
-        return _load_excel(path)
+    if suffix in EXCEL_SUFFIXES or suffix == ".ods":
+        return _load_calamine(path, zipped=True)
+    if suffix == ".xls":
+        return _load_calamine(path, zipped=False)
     if suffix == ".csv":
         return _load_csv(path)
-    raise SubmissionError(path, "文件", "扩展名为 .xlsx、.xlsm 或 .csv 的文件", f"“{path.suffix or '无扩展名'}”",
-                          "请用模板填报并保存为 .xlsx。")
+    raise SubmissionError(path, "文件", "扩展名为 .xlsx、.xlsm、.xls、.ods 或 .csv 的文件",
+                          f"“{path.suffix or '无扩展名'}”", "请用模板填报并保存为 .xlsx。")
