@@ -11,9 +11,9 @@ from .errors import ConfigError
 from .evaluate import CheckResult, check_submissions
 from .loader import load_catalog
 from .paths import project_home
-from .reader import expand_paths, read_file, require_defusedxml
+from .batch import read_batch
+from .reader import require_defusedxml
 from .spec import Catalog, Profile
-from .submission import FileOutcome
 
 DEFAULT_PROFILE = "headline"
 
@@ -31,20 +31,15 @@ def get_profile(catalog: Catalog, name: str) -> Profile:
         raise ConfigError(f"unknown profile {name!r}; known profiles: {known}") from None
 
 
-def run_check(catalog: Catalog, profile: Profile, paths: Iterable[Path], as_of: dt.date | None = None) -> CheckResult:
+def run_check(catalog: Catalog, profile: Profile, paths: Iterable[Path], as_of: dt.date | None = None,
+              workers: int | None = None) -> CheckResult:
     """Check every file; a file that cannot be read is recorded as refused and the rest go on."""
     require_defusedxml()
     result = CheckResult(profile=profile, as_of=as_of)
-    submissions = []
-    for path in expand_paths(paths):
-        if not path.exists():
-            result.outcomes.append(FileOutcome(str(path), "refused", (), f"{path}：文件不存在，请检查路径。"))
-            continue
-        read, outcome, problems = read_file(path, catalog)
-        submissions.extend(read)
-        result.outcomes.append(outcome)
-        result.problems.extend(problems)
-    for subject in check_submissions(catalog, profile, submissions, as_of):
+    batch = read_batch(paths, catalog, workers)
+    result.outcomes.extend(batch.outcomes)
+    result.problems.extend(batch.problems)
+    for subject in check_submissions(catalog, profile, batch.submissions, as_of):
         result.subjects.append(subject)
         result.problems.extend(subject.submission.problems)
     return result

@@ -65,14 +65,16 @@ def _catalog(ctx: click.Context):  # type: ignore[no-untyped-def]
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Write the Excel gap workbook and PDF inspection report into this folder.")
+@click.option("--workers", type=click.IntRange(0, 64), default=None,
+              help="Worker processes reading files (default: one per core; 0 reads in this process).")
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[Path, ...], profile: str, as_of: dt.date | None, output_format: str,
-          out: Path | None) -> None:
-    """Check workbooks (files or folders) and print one finding per rule and subject."""
+          out: Path | None, workers: int | None) -> None:
+    """Check workbooks (.xlsx .xlsm .xls .ods .csv, folders or .zip archives); one finding per rule and subject."""
     catalog = _catalog(ctx)
     try:
         chosen = get_profile(catalog, profile)
-        result = run_check(catalog, chosen, paths, as_of)
+        result = run_check(catalog, chosen, paths, as_of, workers)
     except ComplianceError as exc:
         _fail(str(exc))
     for outcome in result.outcomes:

@@ -1,0 +1,77 @@
+"""Batches: folders and zip archives, one outcome per file, hangs and crashes isolated."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from compliance import batch
+from compliance.batch import read_batch
+
+from .conftest import EXAMPLES
+
+GOOD = [EXAMPLES / "hospital-noncompliant.xlsx", EXAMPLES / "hospital-compliant.xlsx"]
+
+
+def test_zip_of_workbooks_is_unpacked_and_member_paths_are_not_trusted(catalog, tmp_path: Path) -> None:
+    archive = tmp_path / "batch.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.write(GOOD[0], "2024/a.xlsx")
+        handle.write(GOOD[1], "../../escape.xlsx")
+        handle.writestr("readme.txt", "ignored")
+    read = read_batch([archive], catalog)
+    assert sorted(s.subject.code for s in read.submissions) == ["12230100MB0000001X", "12230100MB0000002X"]
+    assert [o.status for o in read.outcomes] == ["read_with_warnings", "read", "read"]
+    assert "readme.txt" in read.outcomes[0].message
+    assert not (tmp_path.parent / "escape.xlsx").exists()
+
+
+def test_a_bad_archive_is_refused_and_the_batch_goes_on(catalog, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.zip"
+    bad.write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    read = read_batch([bad, GOOD[0]], catalog)
+    assert [o.status for o in read.outcomes] == ["refused", "read"]
+
+
+def test_a_hanging_file_is_stopped_and_the_rest_are_read(catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    slow = tmp_path / "slow.xlsx"
+    shutil.copy(GOOD[0], slow)
+    real = batch.read_file
+
+    def sleepy(path: Path, catalog_):  # noqa: ANN001, ANN202
+        if path.name == "slow.xlsx":
+            time.sleep(30)
+        return real(path, catalog_)
+
+    monkeypatch.setattr(batch, "read_file", sleepy)
+    started = time.monotonic()
+    read = batch.read_batch([slow, *GOOD], catalog, workers=2, timeout=1)
+    assert time.monotonic() - started < 20
+    assert [o.status for o in read.outcomes] == ["refused", "read", "read"]
+    assert "秒" in read.outcomes[0].message
+
+
+def test_a_crashing_reader_costs_only_its_file(catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    crash = tmp_path / "crash.xlsx"
+    shutil.copy(GOOD[0], crash)
+    real = batch.read_file
+
+    def crashing(path: Path, catalog_):  # noqa: ANN001, ANN202
+        if path.name == "crash.xlsx":
+            os._exit(139)  # as if the native reader segfaulted
+        return real(path, catalog_)
+
+    monkeypatch.setattr(batch, "read_file", crashing)
+    read = batch.read_batch([*GOOD, crash], catalog, workers=2, timeout=10)
+    assert [o.status for o in read.outcomes] == ["read", "read", "refused"]
+    assert len(read.submissions) == 2
+
+
+def test_missing_path_is_an_outcome(catalog, tmp_path: Path) -> None:
+    read = read_batch([tmp_path / "nope.xlsx", GOOD[1]], catalog)
+    assert [o.status for o in read.outcomes] == ["refused", "read"]
