@@ -60,3 +60,44 @@ def test_converters_never_crash(raw: object) -> None:
         result = convert(raw, value_type)
         assert result.value is None or not result.problem
     parse_period(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected", "warned"),
+    [("60%", 0.6, False), (0.6, 0.6, False), ("0.6", 0.6, False), (60, 0.6, True), ("60", 0.6, True),
+     ("６０％", 0.6, False), (1, 1.0, False), (0, 0.0, False)],
+)
+def test_ratio_field_formats_and_the_bare_percentage_rule(raw: object, expected: float, warned: bool) -> None:
+    """In a ratio field a bare number above 1 and at most 100 means a percentage, with a warning naming the cell."""
+    from pathlib import Path
+
+    from compliance.reader import _Context
+    from compliance.workbook import Grid
+
+    context = _Context(Path("ratio.xlsx"), Grid("指标", {(1, 1): raw}))
+    reading = context.read(1, 1, "ratio", "比例", "x", 0.0)
+    assert reading.value == pytest.approx(expected)
+    warnings = [p for p in context.problems if p.severity == "warning"]
+    assert bool(warnings) is warned
+    if warned:
+        assert "指标" in warnings[0].where and "A1" in warnings[0].where
+
+
+def test_share_above_100_percent_is_refused() -> None:
+    from pathlib import Path
+
+    from compliance.reader import _Context
+    from compliance.workbook import Grid
+
+    context = _Context(Path("ratio.xlsx"), Grid("指标", {(1, 1): 160}))
+    assert context.read(1, 1, "ratio", "比例", "x", 0.0).value is None and context.problems
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("2024-09-30", dt.date(2024, 9, 30)), ("2024年9月30日", dt.date(2024, 9, 30)), ("2024/9/30", dt.date(2024, 9, 30)),
+    (45565, dt.date(2024, 9, 30)), (dt.datetime(2024, 9, 30, 8, 0), dt.date(2024, 9, 30)), ("  2024-09-30 ", dt.date(2024, 9, 30)),
+])
+def test_dates(raw: object, expected: dt.date) -> None:
+    from compliance.values import to_date
+
+    assert to_date(raw).value == expected

@@ -11,6 +11,7 @@ from . import engine
 from .codes import SATISFIED, SEVERITY_ORDER, Status
 from .findings import Finding
 from .kinds import KINDS, common
+from .quality import check_quality
 from .spec import Catalog, Profile, Rule
 from .submission import DataProblem, FileOutcome, Subject, Submission
 from .vocab import label
@@ -174,12 +175,18 @@ def check_submissions(catalog: Catalog, profile: Profile, submissions: Iterable[
     rules = catalog.rules_for(profile)
     compiled = compile_rules(rules)
     chosen = list(submissions)
+    quality = check_quality(catalog, chosen)
     hospitals = [s for s in chosen if s.subject.level == "hospital"]
     for submission in chosen:
         if submission.subject.level == "region":
             submission.members = [h for h in hospitals if in_region(h.subject, submission.subject)]
-    return [evaluate_subject(catalog, profile, _rules_for_subject(rules, profile, s), s, compiled, as_of)
-            for s in chosen]
+    results = []
+    for submission in chosen:
+        result = evaluate_subject(catalog, profile, _rules_for_subject(rules, profile, submission), submission,
+                                  compiled, as_of)
+        result.findings[:0] = quality[id(submission)]
+        results.append(result)
+    return results
 
 
 def _rules_for_subject(rules: Sequence[Rule], profile: Profile, submission: Submission) -> list[Rule]:

@@ -43,7 +43,8 @@ def _code(node: Node, key: str) -> str:
 
 
 def _field(node: Node) -> FieldSpec:
-    node.check_keys({"code", "name", "unit", "type", "prior", "description", "minimum", "aggregate"})
+    node.check_keys({"code", "name", "unit", "type", "prior", "description", "minimum", "aggregate", "part_of",
+                     "max_change"})
     minimum = node.data.get("minimum", 0.0)
     if minimum is not None and (isinstance(minimum, bool) or not isinstance(minimum, (int, float))):
         raise node.fail("minimum", f"must be a number or null, found {minimum!r}")
@@ -56,6 +57,9 @@ def _field(node: Node) -> FieldSpec:
         has_prior=node.flag("prior", False),
         minimum=float(minimum) if minimum is not None else None,
         aggregate=node.choice("aggregate", ("sum",)) if node.has("aggregate") else None,
+        part_of=_code(node, "part_of") if node.has("part_of") else None,
+        max_change=node.number("max_change") if node.has("max_change") else (1.0 if "max_change" not in node.data
+                                                                              else None),
     )
 
 
@@ -162,6 +166,9 @@ def load_pack(path: Path) -> RulePack:
             raise field_node.fail("code", f"{spec.code!r} is reserved", "choose a descriptive code such as institution_code")
         fields[spec.code] = spec
     tables: dict[str, TableSpec] = {}
+    for code, spec in fields.items():
+        if spec.part_of and spec.part_of not in fields:
+            raise RuleFileError(path, None, f"field {code!r}: part_of names {spec.part_of!r}, which this pack does not declare")
     for table_node in top.children("tables"):
         table = _table(table_node)
         tables[table.code] = table

@@ -72,6 +72,18 @@ class _Context:
                          "请改为正确格式后重新提交。", field_code)
             return Reading(None, self.cell(row, column))
         value = converted.value
+        if value_type == "ratio" and isinstance(value, float) and not converted.percent_sign and abs(value) > 1:
+            as_share = minimum is not None and minimum >= 0
+            rescaled = conv.bare_percentage(value, is_share=as_share)
+            if rescaled is None:
+                self.problem(row, column, f"{label}：0–100% 之间的比例", conv.describe(raw),
+                             "比例请填 60% 或 0.6 这样的数值；超过 100% 的比例请核对。", field_code)
+                return Reading(None, self.cell(row, column))
+            if rescaled != value:
+                self.problem(row, column, f"{label}：带百分号的比例（如 {value:g}%）或小数（如 {rescaled:g}）",
+                             f"{conv.describe(raw)}，已按 {value:g}% 理解", "如理解有误，请改写为带百分号或小数形式。",
+                             field_code, severity="warning")
+                value = rescaled
         if minimum is not None and isinstance(value, float) and value < minimum:
             self.problem(row, column, f"{label}不小于 {minimum:g}", conv.describe(raw), "请核对该数值（金额和数量不应为负）。",
                          field_code)
@@ -178,13 +190,14 @@ def _read_identification(path: Path, grid: Grid, problems: list[DataProblem]) ->
 
 def _read_indicators(path: Path, grid: Grid, fields: dict[str, FieldSpec], submission: Submission) -> None:
     context = _Context(path, grid)
-    header = _find_header(grid, ["字段代码", "指标名称", "本期数", "上年同期数"], 2)
+    header = _find_header(grid, ["字段代码", "指标名称", "单位", "本期数", "上年同期数"], 2)
     if header is None:
         raise SubmissionError(path, f"工作表“{grid.name}”", "表头“字段代码 / 指标名称 / 本期数 / 上年同期数”", "未找到表头",
                               "请使用 compliance template 生成的模板填报，不要删除表头行。")
     header_row, columns = header
     code_column = columns.get("字段代码", 1)
     current_column = columns.get("本期数", 4)
+    unit_column = columns.get("单位")
     prior_column = columns.get("上年同期数", 5)
     by_name = {spec.name: code for code, spec in fields.items()}
     seen: dict[str, int] = {}
@@ -210,7 +223,31 @@ def _read_indicators(path: Path, grid: Grid, fields: dict[str, FieldSpec], submi
         if spec.has_prior:
             submission.prior[code] = context.read(row, prior_column, spec.value_type, spec.name + "（上年同期数）", code,
                                                   spec.minimum)
+        if unit_column is not None:
+            _apply_unit(context, submission, spec, row, unit_column)
     submission.problems.extend(context.problems)
+
+
+def _apply_unit(context: _Context, submission: Submission, spec: FieldSpec, row: int, column: int) -> None:
+    """Money typed in 元 or 亿元 where the template says 万元 is converted, and the clerk told."""
+    raw = context.grid.get(row, column)
+    written = str(raw).strip() if raw not in (None, "") else spec.unit
+    if written == spec.unit or not spec.unit:
+        return
+    readings = [(which, target[spec.code]) for which, target in (("本期数", submission.current),
+                                                                 ("上年同期数", submission.prior))
+                if spec.code in target and isinstance(target[spec.code].value, float)]
+    if conv.rescale_money(1.0, written, spec.unit) is None:
+        context.problem(row, column, f"{spec.name}的单位“{spec.unit}”", f"“{written}”",
+                        f"请把单位改回“{spec.unit}”并按该单位填写数值。", spec.code)
+        for which, reading in readings:
+            (submission.current if which == "本期数" else submission.prior)[spec.code] = Reading(None, reading.cell)
+        return
+    for which, reading in readings:
+        target = submission.current if which == "本期数" else submission.prior
+        target[spec.code] = Reading(conv.rescale_money(reading.value, written, spec.unit), reading.cell)
+    context.problem(row, column, f"{spec.name}的单位“{spec.unit}”", f"“{written}”，已按“{written}”换算为“{spec.unit}”",
+                    "如换算有误，请按模板单位填写。", spec.code, severity="warning")
 
 
 def _read_table(path: Path, grid: Grid, table: TableSpec, submission: Submission) -> None:

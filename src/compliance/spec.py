@@ -55,6 +55,8 @@ class FieldSpec:
     has_prior: bool = False
     minimum: float | None = 0.0
     aggregate: str | None = None  # "sum": a region value may be summed over its hospitals
+    part_of: str | None = None  # a field this one can never exceed (incentive pay within total pay)
+    max_change: float | None = 1.0  # year-on-year change beyond +/- this share is flagged as suspect
 
 
 @dataclass(frozen=True)

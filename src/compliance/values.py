@@ -19,6 +19,24 @@ BLANK_WORDS = {"", "-", "—", "/", "无数据", "n/a", "na"}
 class Converted:
     value: Any
     problem: str = ""  # what was expected, when conversion failed
+    percent_sign: bool = False
+
+
+MONEY_FACTORS = {"元": 1.0, "千元": 1e3, "万元": 1e4, "百万元": 1e6, "亿元": 1e8}
+
+
+def rescale_money(value: float, from_unit: str, to_unit: str) -> float | None:
+    """Convert between 元, 万元 and 亿元; None when either unit is not a money unit."""
+    if from_unit not in MONEY_FACTORS or to_unit not in MONEY_FACTORS:
+        return None
+    return value * MONEY_FACTORS[from_unit] / MONEY_FACTORS[to_unit]
+
+
+def bare_percentage(value: float, is_share: bool) -> float | None:
+    """The documented rule for a ratio typed without %: 1 < |x| <= 100 means percent (60 -> 0.6)."""
+    if 1 < abs(value) <= 100:
+        return value / 100
+    return None if is_share and value > 100 else value
 
 
 def is_blank(raw: Any) -> bool:
@@ -48,7 +66,7 @@ def to_number(raw: Any, value_type: str) -> Converted:
         if value_type != "ratio":
             return Converted(None, "不带百分号的数值（该字段不是比例）")
         number /= 100
-    return Converted(number)
+    return Converted(number, percent_sign=percent)
 
 
 def to_bool(raw: Any) -> Converted:

@@ -1,0 +1,82 @@
+"""Data-quality checks: findings of their own, before the rules; impossible values withdrawn."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from compliance.check import get_profile, run_check
+from compliance.evaluate import check_submissions
+from compliance.reader import read_file
+
+from .conftest import EXAMPLES, make_submission
+
+SHARE = "gansu-2020h2.incentive-share-of-performance-pay"
+
+
+def _findings(catalog, *submissions):  # noqa: ANN001, ANN002, ANN202
+    profile = get_profile(catalog, "headline")
+    return [f for result in check_submissions(catalog, profile, list(submissions)) for f in result.findings]
+
+
+def test_part_larger_than_total_is_an_error_and_not_used(catalog) -> None:
+    findings = _findings(catalog, make_submission(current={"incentive_performance_pay": 1600, "total_performance_pay": 1500}))
+    quality = [f for f in findings if f.rule_id == "quality.part-exceeds-total"]
+    assert quality and quality[0].status.value == "error" and "激励性绩效工资" in quality[0].message
+    share = next(f for f in findings if f.rule_id == SHARE)
+    assert share.status.value == "missing_data" and "分项不得大于合计" in share.message
+
+
+def test_suspect_jump_is_flagged_but_used(catalog) -> None:
+    findings = _findings(catalog, make_submission(current={"total_medical_revenue": 300}, prior={"total_medical_revenue": 100}))
+    jump = next(f for f in findings if f.rule_id == "quality.suspect-jump")
+    assert jump.status.value == "warn" and "+200%" in jump.message
+    growth = next(f for f in findings if f.rule_id == "harbin-2017.hospital-medical-cost-growth-cap")
+    assert growth.status.value == "fail" and growth.observed == pytest.approx(2.0)
+
+
+def test_prior_year_value_that_changed_against_the_earlier_submission(catalog) -> None:
+    earlier = make_submission({"period": "2023"}, current={"total_medical_revenue": 48000}, name="2023.xlsx")
+    later = make_submission({"period": "2024"}, current={"total_medical_revenue": 55000},
+                            prior={"total_medical_revenue": 47000}, name="2024.xlsx")
+    findings = _findings(catalog, earlier, later)
+    changed = [f for f in findings if f.rule_id == "quality.prior-year-changed"]
+    assert len(changed) == 1 and changed[0].period == "2024" and "48,000" in changed[0].message
+    same = make_submission({"period": "2024"}, current={"total_medical_revenue": 55000},
+                           prior={"total_medical_revenue": 48000}, name="2024.xlsx")
+    assert not [f for f in _findings(catalog, earlier, same) if f.rule_id == "quality.prior-year-changed"]
+
+
+def _edited(tmp_path: Path, column: int, code: str, value: object) -> Path:
+    path = tmp_path / "edited.xlsx"
+    shutil.copy(EXAMPLES / "hospital-noncompliant.xlsx", path)
+    workbook = load_workbook(path)
+    sheet = workbook["指标"]
+    row = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(row=r, column=1).value == code)
+    sheet.cell(row=row, column=column, value=value)
+    workbook.save(path)
+    return path
+
+
+@pytest.mark.parametrize(("unit", "expected"), [("万元", 780.0), ("元", 0.078), ("亿元", 7_800_000.0)])
+def test_money_typed_in_another_unit_is_converted(catalog, tmp_path: Path, unit: str, expected: float) -> None:
+    path = _edited(tmp_path, 3, "incentive_performance_pay", unit)
+    [submission], _, _ = read_file(path, catalog)
+    assert submission.current["incentive_performance_pay"].value == pytest.approx(expected)
+    if unit != "万元":
+        assert any("换算" in p.found and p.severity == "warning" for p in submission.problems)
+
+
+def test_unknown_unit_is_an_error(catalog, tmp_path: Path) -> None:
+    [submission], _, _ = read_file(_edited(tmp_path, 3, "incentive_performance_pay", "美元"), catalog)
+    assert submission.current["incentive_performance_pay"].value is None
+    assert any("美元" in p.found for p in submission.problems)
+
+
+def test_refused_and_quality_results_reach_the_check_result(catalog, tmp_path: Path) -> None:
+    path = _edited(tmp_path, 4, "incentive_performance_pay", 1600)
+    result = run_check(catalog, get_profile(catalog, "headline"), [path])
+    assert any(f.rule_id == "quality.part-exceeds-total" for f in result.findings)
