@@ -57,13 +57,14 @@ def _number(reading: Reading | None) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def _withdraw(submission: Submission, code: str, prior: bool, check: QualityCheck, message: str) -> None:
+def _withdraw(submission: Submission, code: str, prior: bool, expected: str, found: str, fix: str) -> None:
+    """Withdraw an impossible value so no rule uses it; the data problem says why."""
     target = submission.prior if prior else submission.current
     reading = target[code]
     target[code] = Reading(None, reading.cell)
-    where = f"{reading.cell}" if reading.cell else code
-    submission.problems.append(DataProblem(submission.path.rsplit("/", 1)[-1], where, check.title,
-                                           message, "请核对后重新提交。", "error", code))
+    file_name = submission.path.rsplit("/", 1)[-1]
+    where = f"{file_name} {reading.cell}" if reading.cell else file_name
+    submission.problems.append(DataProblem(file_name, where, expected, found, fix, "error", code))
 
 
 def _part_of_total(submission: Submission, fields: dict[str, FieldSpec]) -> list[Finding]:
@@ -81,10 +82,13 @@ def _part_of_total(submission: Submission, fields: dict[str, FieldSpec]) -> list
                        f"{total_spec.name} {formatting.amount(total, total_spec.unit)}（{source[spec.part_of].cell}），"
                        "两者均不采用，相关规则按缺少数据处理。")
             inputs = [_used(spec, source[spec.code], prior), _used(total_spec, source[spec.part_of], prior)]
-            found.append(_finding(PART_OF_TOTAL, submission, Status.ERROR, message,
-                                  f"请核对{spec.name}和{total_spec.name}：分项不应大于合计。", inputs))
-            _withdraw(submission, spec.code, prior, PART_OF_TOTAL, message)
-            _withdraw(submission, spec.part_of, prior, PART_OF_TOTAL, message)
+            fix = f"请核对{spec.name}和{total_spec.name}：分项不应大于合计。"
+            found.append(_finding(PART_OF_TOTAL, submission, Status.ERROR, message, fix, inputs))
+            expected = f"{when}{spec.name}不大于{total_spec.name}（{PART_OF_TOTAL.title}）"
+            facts = (f"{formatting.amount(part, spec.unit)} 大于 {formatting.amount(total, total_spec.unit)}，"
+                     "两项均未采用")
+            _withdraw(submission, spec.code, prior, expected, facts, fix)
+            _withdraw(submission, spec.part_of, prior, expected, facts, fix)
     return found
 
 
@@ -98,9 +102,11 @@ def _share_range(submission: Submission, fields: dict[str, FieldSpec]) -> list[F
             if value is None or 0 <= value <= 1:
                 continue
             message = f"{spec.name} {formatting.measure(value, '%')}（{source[spec.code].cell}）不在 0–100% 之间，不予采用。"
-            found.append(_finding(SHARE_RANGE, submission, Status.ERROR, message,
-                                  "比例请填 0–100% 之间的数值（如 60% 或 0.6）。", [_used(spec, source[spec.code], prior)]))
-            _withdraw(submission, spec.code, prior, SHARE_RANGE, message)
+            fix = "比例请填 0–100% 之间的数值（如 60% 或 0.6）。"
+            found.append(_finding(SHARE_RANGE, submission, Status.ERROR, message, fix,
+                                  [_used(spec, source[spec.code], prior)]))
+            _withdraw(submission, spec.code, prior, f"{spec.name}在 0–100% 之间（{SHARE_RANGE.title}）",
+                      f"{formatting.measure(value, '%')}，未采用", fix)
     return found
 
 
