@@ -51,10 +51,27 @@ def _on_alarm(signum: int, frame: FrameType | None) -> None:
     raise _FileTimeout()
 
 
+WORKER_MEMORY_HEADROOM = 3 * 1024 ** 3  # bytes of address space a worker may add while reading one file
+
+
+def _limit_memory() -> None:
+    """Cap the worker's address space so a file that makes the reader allocate wildly fails alone."""
+    try:
+        import resource
+
+        status = Path("/proc/self/status").read_text()
+        current = next(int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmSize:"))
+        limit = current + WORKER_MEMORY_HEADROOM
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (OSError, ValueError, StopIteration, ImportError):
+        pass  # not Linux: the time limit and crash isolation still apply
+
+
 def _init_worker(catalog: Catalog) -> None:
     global _worker_catalog
     _worker_catalog = catalog
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _limit_memory()
 
 
 def _read_in_worker(path: str, timeout: float) -> FileResult:
@@ -148,7 +165,7 @@ def _run_pool(files: list[Path], catalog: Catalog, workers: int, timeout: float)
         pending = [path for path in files if path not in results and path not in suspects]
         for path in suspects:
             if len(suspects) == 1 or workers == 1:
-                results[path] = _refused(path, "读取进程异常退出或超时")
+                results[path] = _refused(path, "读取进程异常退出或超时（文件可能已损坏，或含有超大范围的单元格）")
             else:
                 results.update(_run_pool([path], catalog, 1, timeout))
     return results

@@ -369,8 +369,10 @@ def read_file(path: Path, catalog: Catalog) -> tuple[list[Submission], FileOutco
     except SubmissionError as exc:
         return [], FileOutcome(str(path), "refused", (), str(exc)), [
             DataProblem(path.name, f"{path.name} {exc.where}", exc.expected, exc.found, exc.fix, "error")]
-    except Exception as exc:  # noqa: BLE001 - one broken file must never stop a batch
-        message = f"{path} 读取时出错（{type(exc).__name__}: {exc}），已跳过。请另存为新的 .xlsx 后重新提交。"
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - one broken file must never stop a batch (incl. native panics)
+        message = f"{path} 读取时出错（{type(exc).__name__}: {str(exc)[:120]}），已跳过。请另存为新的 .xlsx 后重新提交。"
         return [], FileOutcome(str(path), "refused", (), message), [
             DataProblem(path.name, path.name, "可读取的工作簿", f"{type(exc).__name__}", "请另存为新的 .xlsx 后重新提交。")]
     submissions = [item for item in items if isinstance(item, Submission)]

@@ -17,7 +17,7 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from .xlsxscan import formulas_without_values
+from .xlsxscan import scan_xlsx
 
 from .errors import SubmissionError
 
@@ -30,6 +30,7 @@ MAX_ZIP_ENTRIES = 2000
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 SUPPORTED_SUFFIXES = EXCEL_SUFFIXES | {".xls", ".ods", ".csv"}
 MAX_SHEET_WIDTH = 2000
+MAX_SCANNED_ROWS = 200_000  # beyond this a sheet's dense grid would cost too much memory
 
 
 def cell_ref(row: int, column: int) -> str:
@@ -76,6 +77,12 @@ def check_zip(path: Path) -> None:
         raise SubmissionError(path, "文件", f"{path.suffix or ''} 格式的电子表格（zip 压缩包）",
                               "无法识别的文件内容（不是有效的压缩包，可能已损坏或扩展名不符）",
                               "请用 Excel、WPS 或 LibreOffice 另存为 .xlsx 后重新提交。") from None
+    seen: set[str] = set()
+    for entry in entries:
+        if entry.filename in seen:
+            raise SubmissionError(path, "文件", "每个内部部件只出现一次的工作簿", f"部件 {entry.filename} 出现两次",
+                                  "文件已损坏或被改动，请另存为新的 .xlsx 后重新提交。")
+        seen.add(entry.filename)
     if len(entries) > MAX_ZIP_ENTRIES:
         raise SubmissionError(path, "文件", f"不超过 {MAX_ZIP_ENTRIES} 个内部部件", f"{len(entries)} 个",
                               "文件结构异常，请另存为新的 .xlsx 后重新提交。")
@@ -95,6 +102,7 @@ def _load_calamine(path: Path, zipped: bool) -> list[Grid]:
         check_zip(path)
     else:
         _check_size(path)
+    scans = _scan_package(path) if path.suffix.lower() in EXCEL_SUFFIXES else {}
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # noqa: BLE001 - calamine raises several types for broken files
@@ -126,15 +134,30 @@ def _load_calamine(path: Path, zipped: bool) -> list[Grid]:
             grids.append(grid)
     finally:
         book.close()
-    if path.suffix.lower() in EXCEL_SUFFIXES:
-        try:
-            missing = formulas_without_values(path)
-        except Exception as exc:  # noqa: BLE001 - malformed package parts
-            raise SubmissionError(path, "文件", "结构完整的 xlsx 工作簿", f"内部 XML 无法解析（{_short(exc)}）",
-                                  "请用电子表格软件另存为新的 .xlsx 后重新提交。") from None
-        for grid in grids:
-            grid.formula_without_value = missing.get(grid.name, set())
+    for grid in grids:
+        if grid.name in scans:
+            grid.formula_without_value = scans[grid.name].formulas_without_values
     return grids
+
+
+def _scan_package(path: Path) -> dict[str, Any]:
+    """Refuse what calamine would misread or over-allocate; return the per-sheet scans."""
+    try:
+        scans = scan_xlsx(path)
+    except Exception as exc:  # noqa: BLE001 - malformed package parts
+        raise SubmissionError(path, "文件", "结构完整的 xlsx 工作簿", f"内部 XML 无法解析（{_short(exc)}）",
+                              "请用电子表格软件另存为新的 .xlsx 后重新提交。") from None
+    for name, scan in scans.items():
+        if scan.max_row > MAX_SCANNED_ROWS or scan.max_column > MAX_SHEET_WIDTH:
+            raise SubmissionError(path, f"工作表“{name}”",
+                                  f"不超过 {MAX_SCANNED_ROWS} 行、{MAX_SHEET_WIDTH} 列的表格",
+                                  f"内容延伸到第 {scan.max_row} 行、第 {scan.max_column} 列",
+                                  "请删除远离表格的无关单元格后重新提交。")
+        if scan.bad_shared_strings:
+            raise SubmissionError(path, f"工作表“{name}” {'、'.join(scan.bad_shared_strings[:5])}",
+                                  "有效的共享字符串引用", "无效的字符串索引（文件已损坏或被改动）",
+                                  "请用电子表格软件打开并另存为新的 .xlsx 后重新提交。")
+    return scans
 
 
 def _short(exc: BaseException) -> str:
@@ -167,10 +190,14 @@ def _load_csv(path: Path) -> list[Grid]:
     grid = Grid(path.stem)
     for row_index, row in enumerate(csv.reader(io.StringIO(text)), start=1):
         if row_index > MAX_ROWS:
-            break
+            if any(value.strip() for value in row):
+                grid.truncated_rows = max(grid.truncated_rows, row_index)
+            continue
         for column_index, value in enumerate(row[:MAX_COLUMNS], start=1):
             if value.strip():
                 grid.cells[(row_index, column_index)] = value
+        if any(value.strip() for value in row[MAX_COLUMNS:]):
+            grid.truncated_columns = max(grid.truncated_columns, len(row))
     return [grid]
 
 

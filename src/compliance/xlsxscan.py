@@ -1,23 +1,39 @@
-"""Find formula cells without a cached value in .xlsx/.xlsm worksheets.
+"""Checks on the XML of .xlsx/.xlsm worksheets that the fast value reader cannot make.
 
-Fast readers return such a cell as blank; it must instead be reported as an
-error naming the cell. Worksheet XML is streamed through defusedxml and only
-parsed when it contains a formula at all.
+python-calamine returns values only: it reads a formula without a cached
+value as blank, reads a malformed shared-string index as the first string,
+and allocates a dense grid up to the farthest cell before any cap applies.
+The worksheet XML is therefore scanned first (regular expressions over the
+raw bytes; defusedxml only for the few parts it must parse as a tree).
 """
 
 from __future__ import annotations
 
 import io
 import posixpath
+import re
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from defusedxml import ElementTree as SafeET
-from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,8})"')
+_ROW_NUMBER = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([0-9]{1,8})"')
+_SHARED_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?\bt="s"[^>]*)>\s*<(?:\w+:)?v>([^<]*)<')
+_REF_ATTR = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,8})"')
+
+
+@dataclass
+class SheetScan:
+    max_row: int = 0
+    max_column: int = 0
+    formulas_without_values: set[tuple[int, int]] = field(default_factory=set)
+    bad_shared_strings: list[str] = field(default_factory=list)
 
 
 def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -37,30 +53,64 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
-def formulas_without_values(path: Path) -> dict[str, set[tuple[int, int]]]:
-    """For each sheet, the (row, column) of formula cells that carry no cached value (1-based)."""
-    found: dict[str, set[tuple[int, int]]] = {}
+def _extent(raw: bytes) -> tuple[int, int]:
+    max_row = max((int(m.group(1)) for m in _ROW_NUMBER.finditer(raw)), default=0)
+    max_column = 0
+    for match in _CELL_REF.finditer(raw):
+        max_row = max(max_row, int(match.group(2)))
+        max_column = max(max_column, column_index_from_string(match.group(1).decode()))
+    return max_row, max_column
+
+
+def _formulas_without_values(raw: bytes) -> set[tuple[int, int]]:
+    cells: set[tuple[int, int]] = set()
+    if b"<f" not in raw and b":f" not in raw:
+        return cells
+    for _, element in SafeET.iterparse(io.BytesIO(raw), events=("end",)):
+        if element.tag != f"{MAIN}c":
+            continue
+        has_formula = element.find(f"{MAIN}f") is not None
+        value = element.find(f"{MAIN}v")
+        if has_formula and (value is None or value.text in (None, "")) and element.find(f"{MAIN}is") is None:
+            letters, row = coordinate_from_string(element.get("r", "A1"))
+            cells.add((row, column_index_from_string(letters)))
+        element.clear()
+    return cells
+
+
+def _bad_shared_strings(raw: bytes, count: int | None) -> list[str]:
+    bad = []
+    for match in _SHARED_CELL.finditer(raw):
+        index = match.group(2).strip()
+        if index.isdigit() and (count is None or int(index) < count):
+            continue
+        ref = _REF_ATTR.search(match.group(1))
+        bad.append(ref.group(1).decode() if ref else "?")
+    return bad
+
+
+def _shared_string_count(archive: zipfile.ZipFile, names: set[str]) -> int | None:
+    if "xl/sharedStrings.xml" not in names:
+        return 0
+    raw = archive.read("xl/sharedStrings.xml")
+    return len(re.findall(rb"<(?:\w+:)?si[\s>/]", raw))
+
+
+def scan_xlsx(path: Path) -> dict[str, SheetScan]:
+    """Per sheet: extent of the cells, formulas without cached values, malformed shared-string cells."""
+    found: dict[str, SheetScan] = {}
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
         if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
             return found
+        count = _shared_string_count(archive, names)
         for sheet_name, part in _sheet_parts(archive).items():
             if part not in names:
                 continue
             raw = archive.read(part)
-            if b"<f" not in raw and b":f" not in raw:
-                continue
-            cells: set[tuple[int, int]] = set()
-            for _, element in SafeET.iterparse(io.BytesIO(raw), events=("end",)):
-                if element.tag != f"{MAIN}c":
-                    continue
-                has_formula = element.find(f"{MAIN}f") is not None
-                value = element.find(f"{MAIN}v")
-                inline = element.find(f"{MAIN}is")
-                if has_formula and (value is None or value.text in (None, "")) and inline is None:
-                    letters, row = coordinate_from_string(element.get("r", "A1"))
-                    cells.add((row, column_index_from_string(letters)))
-                element.clear()
-            if cells:
-                found[sheet_name] = cells
+            scan = SheetScan()
+            scan.max_row, scan.max_column = _extent(raw)
+            scan.formulas_without_values = _formulas_without_values(raw)
+            scan.bad_shared_strings = _bad_shared_strings(raw, count)
+            found[sheet_name] = scan
     return found
