@@ -5,8 +5,10 @@ Uses the session ``catalog`` fixture from conftest.py.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -16,22 +18,28 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
 from compliance.check import get_profile, run_check
+from compliance.codes import SATISFIED, Status
 from compliance.evaluate import CheckResult
 from compliance.report.escape import safe_text
 from compliance.report.excel import (
     SHEET_FINDINGS,
     SHEET_INPUTS,
     SHEET_ITEMS,
+    SHEET_MATRIX,
     SHEET_PROBLEMS,
     SHEET_RULES,
     SHEET_SUMMARY,
+    sheet_name,
+    wrap_rule_id,
     write_gap_workbook,
 )
+from compliance.report.i18n import messages
 from compliance.spec import Catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 GOLDEN = Path(__file__).parent / "golden" / "gap-report-noncompliant.json"
+GOLDEN_MATRIX = Path(__file__).parent / "golden" / "gap-report-matrix-sichuan.json"
 SUBJECT = "12230100MB0000001X"
 INCENTIVE_RULE = "gansu-2020h2.incentive-share-of-performance-pay"
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
@@ -67,10 +75,10 @@ def workbook(catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) -> open
 
 
 def test_sheets_exist(workbook: openpyxl.Workbook) -> None:
-    assert workbook.sheetnames == [SHEET_SUMMARY, SHEET_FINDINGS, SHEET_ITEMS, SHEET_RULES, SHEET_INPUTS,
-                                   SHEET_PROBLEMS]
-    assert (SHEET_SUMMARY, SHEET_FINDINGS, SHEET_ITEMS, SHEET_RULES, SHEET_INPUTS, SHEET_PROBLEMS) == (
-        "汇总", "问题清单", "品项明细", "规则", "填报数据", "数据问题")
+    assert workbook.sheetnames == [SHEET_SUMMARY, SHEET_MATRIX, SHEET_FINDINGS, SHEET_ITEMS, SHEET_RULES,
+                                   SHEET_INPUTS, SHEET_PROBLEMS]
+    assert (SHEET_SUMMARY, SHEET_MATRIX, SHEET_FINDINGS, SHEET_ITEMS, SHEET_RULES, SHEET_INPUTS, SHEET_PROBLEMS) == (
+        "汇总", "矩阵", "问题清单", "品项明细", "规则", "填报数据", "数据问题")
 
 
 def test_failing_incentive_finding(workbook: openpyxl.Workbook) -> None:
@@ -154,6 +162,138 @@ def test_inputs_sheet(workbook: openpyxl.Workbook) -> None:
     assert used and used[0]["填报值"] == 780 and used[0]["口径"] == "本期" and used[0]["数据来源"] == "指标!D3"
 
 
+# ---------------------------------------------------------------- matrix, languages, data-quality links
+
+
+@pytest.fixture(scope="module")
+def sichuan(catalog: Catalog) -> CheckResult:
+    return run_check(catalog, get_profile(catalog, "auto"), [EXAMPLES / "sichuan"], workers=0)
+
+
+@pytest.fixture(scope="module")
+def sichuan_books(catalog: Catalog, sichuan: CheckResult,
+                  tmp_path_factory: pytest.TempPathFactory) -> dict[str, openpyxl.Workbook]:
+    folder = tmp_path_factory.mktemp("sichuan")
+    return {lang: openpyxl.load_workbook(write_gap_workbook(sichuan, catalog, folder / f"gap-{lang}.xlsx", lang=lang))
+            for lang in ("zh", "en")}
+
+
+def matrix_cells(ws: Worksheet) -> tuple[list[str], dict[str, dict[str, Any]], dict[str, Any]]:
+    """(rule ids across, {subject code: {rule id: cell value}}, {subject code: not-satisfied count})."""
+    lead = 5
+    ids = [cell.value.replace("\n", "") for cell in ws[2][lead:]]
+    cells: dict[str, dict[str, Any]] = {}
+    counts: dict[str, Any] = {}
+    for values in ws.iter_rows(min_row=3, values_only=True):
+        if values[0] is None:
+            break
+        cells[values[0]] = dict(zip(ids, values[lead:]))
+        counts[values[0]] = values[lead - 1]
+    return ids, cells, counts
+
+
+def test_matrix_sheet(sichuan_books: dict[str, openpyxl.Workbook], sichuan: CheckResult, catalog: Catalog) -> None:
+    ws = sichuan_books["zh"][SHEET_MATRIX]
+    assert [cell.value for cell in ws[2][:5]] == ["机构代码", "机构名称", "层级", "报告期", "待整改项数"]
+    ids, cells, counts = matrix_cells(ws)
+    # rows: every subject, in order; columns: every rule evaluated, once, hospital rules before region rules
+    assert list(cells) == ["12510100MB0000101X", "12510100MB0000102X", "510000"]
+    evaluated = {f.rule_id for f in sichuan.findings}
+    assert len(ids) == len(set(ids)) and set(ids) == evaluated
+    profile_ids = [rule.id for rule in catalog.rules_for(sichuan.profile)]
+    hospital_ids = [f.rule_id for f in sichuan.subjects[0].findings]
+    assert ids[:len(hospital_ids)] == [i for i in profile_ids if i in hospital_ids]
+    for subject in sichuan.subjects:
+        code = subject.submission.subject.code
+        own = {f.rule_id: f.status.value for f in subject.findings}
+        assert {rule_id: value for rule_id, value in cells[code].items() if value is not None} == own
+        assert counts[code] == sum(1 for f in subject.findings if f.status not in SATISFIED)
+    assert cells["510000"]["sichuan-14fyp.bmi-enrollment-rate"] == "pass"
+    assert cells["12510100MB0000102X"]["sichuan-2020h2.no-debt-financed-construction"] == "fail"
+    assert cells["12510100MB0000101X"]["sichuan-14fyp.bmi-enrollment-rate"] is None  # a region rule
+    assert counts["12510100MB0000101X"] == 0 and counts["12510100MB0000102X"] == 10
+    region = sichuan.subjects[2]
+    assert region.submission.members and len(region.submission.members) == 2
+    # header row of rule titles above the ids
+    titles = {rule.id: rule.title for rule in catalog.rules}
+    assert [cell.value for cell in ws[1][5:]] == [titles[i] for i in ids]
+
+
+def test_matrix_formatting(sichuan_books: dict[str, openpyxl.Workbook]) -> None:
+    ws = sichuan_books["zh"][SHEET_MATRIX]
+    assert ws.freeze_panes == "F3"  # header rows and subject columns stay in view
+    assert ws.print_title_rows == "$1:$2" and ws.print_title_cols == "$A:$E"
+    findings = sichuan_books["zh"][SHEET_FINDINGS]
+    colours = {rule.formula[0].split("=")[1]: (rule.dxf.fill.fgColor.rgb, rule.dxf.font.color.rgb)
+               for cf in findings.conditional_formatting for rule in cf.rules}
+    matrix = {}
+    for cf in ws.conditional_formatting:
+        for rule in cf.rules:
+            if rule.type == "expression":
+                assert rule.formula[0].startswith("F3=") and str(cf.sqref).startswith("F3:")
+                matrix[rule.formula[0].split("=")[1]] = (rule.dxf.fill.fgColor.rgb, rule.dxf.font.color.rgb)
+    assert matrix == colours and len(matrix) == len(Status)
+
+
+def test_wrap_rule_id() -> None:
+    for rule_id in ("sichuan-14fyp.online-procurement-drug-amount-share", "quality.part-exceeds-total", "x" * 40):
+        wrapped = wrap_rule_id(rule_id, 15)
+        assert wrapped.replace("\n", "") == rule_id
+        assert all(len(line) <= 15 for line in wrapped.split("\n"))
+
+
+def test_english_workbook(sichuan_books: dict[str, openpyxl.Workbook]) -> None:
+    book = sichuan_books["en"]
+    assert book.sheetnames == ["Summary", "Matrix", "Findings", "Items", "Rules", "Inputs", "Data problems"]
+    assert book.sheetnames == [sheet_name(s, "en") for s in
+                               ("summary", "matrix", "findings", "items", "rules", "inputs", "problems")]
+    cjk = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
+    for name in ("Findings", "Items", "Rules", "Inputs"):
+        headers = [cell.value for cell in book[name][1] if cell.value is not None]
+        assert headers and not [h for h in headers if cjk.search(h)], name
+    assert [cell.value for cell in book["Matrix"][2][:5]] == ["Subject code", "Subject name", "Level", "Period",
+                                                              "Not satisfied"]
+    rows = records(book["Findings"])
+    assert {r["Status label"] for r in rows} <= set(messages("en").values())
+    assert any(r["Status"] == "fail" and r["Status label"] == "Fail" for r in rows)
+    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True) if row[0]}
+    assert summary["Subjects"] == 3 and summary["fail"] == "Fail"
+    levels = [row[2] for row in book["Matrix"].iter_rows(min_row=3, max_row=5, values_only=True)]
+    assert levels == ["Hospital", "Hospital", "Region"]
+    # rule-derived text stays as written
+    assert any(cjk.search(r["Rule title"]) for r in rows)
+    link = next(c for c in book["Findings"]["D"][1:] if c.hyperlink)
+    sheet, ref = link.hyperlink.location.split("!")
+    assert sheet.strip("'") == "Rules" and book["Rules"][ref].value == link.value
+
+
+def test_quality_findings_link_to_an_explanation(catalog: Catalog, tmp_path: Path) -> None:
+    result = check(catalog, [EXAMPLES / "hospital-noncompliant.xlsx"])
+    findings = result.subjects[0].findings
+    base = findings[0]
+    for rule_id, title in (("quality.part-exceeds-total", "分项不得大于合计"), ("quality.made-up-check", "新校验")):
+        findings.append(dataclasses.replace(base, rule_id=rule_id, title=title, kind="quality", domain="数据质量",
+                                            status=Status.FAIL))
+    book = openpyxl.load_workbook(write_gap_workbook(result, catalog, tmp_path / "gap.xlsx"))
+    ws = book[SHEET_FINDINGS]
+    column = header_index(ws)["规则编号"]
+    rules = book[SHEET_RULES]
+    checked = 0
+    for row in range(2, ws.max_row + 1):
+        cell = ws.cell(row, column)
+        if cell.hyperlink is None:
+            continue
+        sheet, ref = cell.hyperlink.location.split("!")
+        assert sheet.strip("'") == SHEET_RULES and rules[ref].value == cell.value, cell.value
+        checked += 1
+    linked = {ws.cell(row, column).value for row in range(2, ws.max_row + 1) if ws.cell(row, column).hyperlink}
+    assert {"quality.part-exceeds-total", "quality.made-up-check"} <= linked
+    assert checked == ws.max_row - 1  # every finding links to a row that exists
+    # the rule table itself still lists only the profile's rules
+    assert [r["规则编号"] for r in records(rules)] == [r.id for r in catalog.rules_for(result.profile)]
+    assert "quality.made-up-check" in book[SHEET_MATRIX][2][-1].value.replace("\n", "")
+
+
 # ---------------------------------------------------------------- formula injection
 
 
@@ -226,3 +366,12 @@ def test_golden_findings_sheet(catalog: Catalog, tmp_path: Path) -> None:
     if not GOLDEN.exists():
         pytest.fail(f"{GOLDEN} is missing; run with UPDATE_GOLDEN=1 to create it")
     assert rows == json.loads(GOLDEN.read_text(encoding="utf-8"))
+
+
+def test_golden_matrix_sheet(sichuan_books: dict[str, openpyxl.Workbook]) -> None:
+    rows = json.loads(json.dumps(dump_sheet(sichuan_books["zh"][SHEET_MATRIX]), ensure_ascii=False))
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        GOLDEN_MATRIX.write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    if not GOLDEN_MATRIX.exists():
+        pytest.fail(f"{GOLDEN_MATRIX} is missing; run with UPDATE_GOLDEN=1 to create it")
+    assert rows == json.loads(GOLDEN_MATRIX.read_text(encoding="utf-8"))

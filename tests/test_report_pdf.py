@@ -76,7 +76,8 @@ def test_html_escapes_submitted_text(checked: CheckResult, catalog: Catalog) -> 
     html = pdf.render_inspection_html(checked, subject, catalog)
     assert "&lt;img" in html
     assert '<img src="file:///etc/passwd">' not in html
-    assert "<img" not in html
+    assert all(src.startswith("data:image/") for src in re.findall(r"<img[^>]*\ssrc=\"([^\"]*)\"", html))
+    assert re.search(r"<img src=\"data:image/(png|svg\+xml);base64,", html)  # the domain chart
 
 
 def test_pdf_with_hostile_name_fetches_only_bundled_assets(checked: CheckResult, catalog: Catalog,
@@ -94,7 +95,9 @@ def test_pdf_with_hostile_name_fetches_only_bundled_assets(checked: CheckResult,
     path = pdf.write_inspection_report(checked, subject, catalog, tmp_path / "evil.pdf")
     assert path.stat().st_size > 1000
     assert fetched, "the bundled fonts should have been fetched through the safe fetcher"
-    assert all(url.startswith("compliance-asset:fonts/") for url in fetched), fetched
+    assert any(url.startswith("compliance-asset:fonts/") for url in fetched), fetched
+    # fonts, and the charts the report embeds as data: URLs; nothing else
+    assert all(url.startswith(("compliance-asset:fonts/", "data:image/")) for url in fetched), fetched
     if shutil.which("pdftotext"):
         flat = re.sub(r"\s+", "", _pdf_text(path))
         assert re.sub(r"\s+", "", EVIL_NAME) in flat  # shown as text, not loaded
@@ -124,8 +127,10 @@ def test_missing_glyph_is_logged_not_fatal(checked: CheckResult, catalog: Catalo
 
 
 def _normalise(html: str, today: dt.date) -> str:
-    """Report content only: today's date and the stylesheet (fonts, layout) are left out."""
+    """Report content only: today's date, the stylesheet (fonts, layout) and the chart
+    images (data: URLs, whose bytes depend on the matplotlib build) are left out."""
     html = re.sub(r"<style[^>]*>.*?</style>", "<style>…</style>", html, flags=re.DOTALL)
+    html = re.sub(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+", "data:image/…", html)
     return html.replace(f"{today.year}年{today.month}月{today.day}日", "YYYY年M月D日")
 
 
@@ -138,3 +143,71 @@ def test_html_matches_golden(checked: CheckResult, catalog: Catalog) -> None:
     assert GOLDEN.exists(), f"{GOLDEN} missing: run UPDATE_GOLDEN=1 pytest {__file__}"
     expected = GOLDEN.read_text(encoding="utf-8")
     assert html == expected, "rendered HTML differs from the golden file; review, then UPDATE_GOLDEN=1"
+
+
+SICHUAN = ROOT / "examples" / "sichuan"
+
+
+@pytest.fixture(scope="module")
+def sichuan(catalog: Catalog) -> CheckResult:
+    return run_check(catalog, get_profile(catalog, "auto"), sorted(SICHUAN.glob("*.xlsx")))
+
+
+def _region(result: CheckResult) -> SubjectResult:
+    return next(s for s in result.subjects if s.submission.subject.level == "region")
+
+
+def test_region_view_ranks_hospitals_and_lists_failures(sichuan: CheckResult, catalog: Catalog) -> None:
+    region = _region(sichuan)
+    view = pdf.build_context(sichuan, region, catalog)["region"]
+    names = [h["name"] for h in view["hospitals"]]
+    assert names == ["成都市示例第一医院", "成都市示例第二医院"]  # 100% before 0%
+    assert [h["rank"] for h in view["hospitals"]] == [1, 2]
+    assert len(view["rules"]) == 10 and all(len(chunk) <= pdf.MATRIX_COLUMNS for chunk in view["matrix"])
+    failing = {rule["rule_id"]: [row["name"] for row in rule["rows"]] for rule in view["failing"]}
+    assert failing["sichuan-2020h2.no-debt-financed-construction"] == ["成都市示例第二医院"]
+    assert view["indicators"] and all(i["chart"].startswith("data:image/") for i in view["indicators"])
+    # hospital reports have no region section
+    hospital = next(s for s in sichuan.subjects if s.submission.subject.level == "hospital")
+    assert pdf.build_context(sichuan, hospital, catalog)["region"] is None
+
+
+@needs_pdftotext
+def test_region_pdf_shows_ranking_matrix_and_rules(sichuan: CheckResult, catalog: Catalog, tmp_path: Path) -> None:
+    path = pdf.write_inspection_report(sichuan, _region(sichuan), catalog, tmp_path / "region.pdf")
+    flat = re.sub(r"\s+", "", _pdf_text(path))
+    for expected in ("四川省", "辖区医院检查情况", "医院符合率排名", "成都市示例第一医院", "成都市示例第二医院",
+                     "医院与检查项结果矩阵", "主要指标分布", "各检查项未达标医院", "严禁公立医院举债建设",
+                     "1,200万元"):
+        assert expected in flat, expected
+    html = pdf.render_inspection_html(sichuan, _region(sichuan), catalog)
+    assert html.count('<img src="data:image/') >= 3  # domain chart + indicator charts
+
+
+def test_chart_is_embedded_as_data_url_and_deterministic(checked: CheckResult, catalog: Catalog) -> None:
+    first = pdf.render_inspection_html(checked, checked.subjects[0], catalog)
+    second = pdf.render_inspection_html(checked, checked.subjects[0], catalog)
+    assert re.search(r'<img src="data:image/(png|svg\+xml);base64,[A-Za-z0-9+/=]{200,}"', first)
+    assert first == second
+
+
+def test_write_reports_in_parallel_chooses_layout_by_level(sichuan: CheckResult, catalog: Catalog,
+                                                           tmp_path: Path) -> None:
+    from compliance.report import write_reports
+
+    written = write_reports(sichuan, catalog, tmp_path, workers=2)
+    pdfs = [p for p in written if p.suffix == ".pdf"]
+    assert len(pdfs) == 3 and all(p.read_bytes().startswith(b"%PDF-") for p in pdfs)
+    if shutil.which("pdftotext"):
+        region_pdf = next(p for p in pdfs if p.name.startswith("510000"))
+        assert "辖区医院检查情况" in re.sub(r"\s+", "", _pdf_text(region_pdf))
+        hospital_pdf = next(p for p in pdfs if not p.name.startswith("510000"))
+        assert "辖区医院检查情况" not in re.sub(r"\s+", "", _pdf_text(hospital_pdf))
+
+
+def test_english_report_uses_the_message_catalogue(sichuan: CheckResult, catalog: Catalog) -> None:
+    html = pdf.render_inspection_html(sichuan, _region(sichuan), catalog, lang="en")
+    assert "Health-reform compliance inspection report" in html and 'lang="en"' in html
+    assert "4. Data problems and refused files" in html  # renumbered after the hospitals' section
+    zh = pdf.render_inspection_html(sichuan, _region(sichuan), catalog)
+    assert "医改政策符合性检查报告" in zh and "四、数据问题与拒收文件" in zh

@@ -67,9 +67,11 @@ def _catalog(ctx: click.Context):  # type: ignore[no-untyped-def]
               help="Write the Excel gap workbook and PDF inspection report into this folder.")
 @click.option("--workers", type=click.IntRange(0, 64), default=None,
               help="Worker processes reading files (default: one per core; 0 reads in this process).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the reports' own wording (rule text stays as written).")
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[Path, ...], profile: str, as_of: dt.date | None, output_format: str,
-          out: Path | None, workers: int | None) -> None:
+          out: Path | None, workers: int | None, lang: str) -> None:
     """Check workbooks (.xlsx .xlsm .xls .ods .csv, folders or .zip archives); one finding per rule and subject."""
     catalog = _catalog(ctx)
     try:
@@ -86,10 +88,14 @@ def check(ctx: click.Context, paths: tuple[Path, ...], profile: str, as_of: dt.d
         click.echo(f"data problem: {problem.message}", err=True)
     click.echo(findings_json(result) if output_format == "json" else findings_table(result))
     if out is not None:
+        import inspect
+
         from .report import write_reports
 
         try:
-            written = write_reports(result, catalog, out)
+            # the report writers take ``lang`` once they are translated; until then they write Chinese
+            accepts_lang = "lang" in inspect.signature(write_reports).parameters
+            written = write_reports(result, catalog, out, **({"lang": lang} if accepts_lang else {}))
         except ComplianceError as exc:
             _fail(str(exc))
         for path in written:

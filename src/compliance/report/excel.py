@@ -1,304 +1,179 @@
-"""The Excel gap workbook: summary, findings, items, rules, inputs and data problems.
+"""The Excel gap workbook: summary, matrix, findings, items, rules, inputs and data problems.
 
 Every string goes through :func:`compliance.report.escape.safe_text` and is stored as a
-plain string cell, so nothing from a submission can become a formula.
+plain string cell, so nothing from a submission can become a formula.  The workbook's own
+wording (sheet names, headers, labels) comes from :mod:`compliance.report.i18n` in the
+language asked for; text from rule packs and submissions is written as it is.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
-from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
-from wcwidth import wcswidth
 
-from ..codes import STATUS_LABEL_ZH, Status
+from ..codes import SATISFIED, SEVERITY_ORDER, Status
 from ..evaluate import CheckResult
 from ..findings import Finding, InputUsed, ItemResult
-from ..formatting import PERCENT
+from ..quality import CHECKS as QUALITY_CHECKS
 from ..spec import Catalog, Rule
 from ..vocab import label as vocab_label
-from .escape import safe_text
+from .i18n import DEFAULT_LANGUAGE, level_label, paren, status_label, text
 from .summary import all_counts, count_statuses, ordered_findings
+from .xlsxcells import (
+    _colour_status,
+    _finite,
+    _fit_heights,
+    _header,
+    _lines,
+    _page_setup,
+    _put,
+    _rule_link,
+    _section,
+    _status_rule,
+    _table,
+    _text_width,
+    BOLD_FONT,
+    Column,
+    FILE_STATUS_COLOURS,
+    GRID,
+    HEADER_FILL,
+    HEADER_FONT,
+    LINE_HEIGHT,
+    MATRIX_ID_FONT,
+    MATRIX_MAX_HEADER_LINES,
+    MATRIX_STATUS_FONT,
+    MATRIX_STATUS_WIDTH,
+    NOT_EVALUATED_FILL,
+    NOTE_FONT,
+    Num,
+    number_format,
+    PERCENT_FORMAT,
+    PROBLEM_COLOURS,
+    RULE_ID_WIDTH,
+    STATUS_COLOURS,
+    SUBHEADER_FILL,
+    TITLE_FONT,
+    TOP_LEFT,
+    TOP_WRAP,
+    WHICH_CODES,
+)
 
-SHEET_SUMMARY = "汇总"
-SHEET_FINDINGS = "问题清单"
-SHEET_ITEMS = "品项明细"
-SHEET_RULES = "规则"
-SHEET_INPUTS = "填报数据"
-SHEET_PROBLEMS = "数据问题"
-
-PERCENT_FORMAT = "0.0%"
-NUMBER_FORMAT = "#,##0.00"
-DATE_FORMAT = "yyyy-mm-dd"
-MAX_CELL_TEXT = 32_000  # Excel refuses more than 32,767 characters in a cell.
-LINE_HEIGHT = 14.0
-RULE_ID_WIDTH = 44  # rule ids have no spaces, so they cannot wrap
-MAX_ROW_HEIGHT = 300.0
-
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-HEADER_FILL = PatternFill("solid", start_color="305496", end_color="305496")
-SECTION_FONT = Font(bold=True, size=12, color="1F3864")
-TITLE_FONT = Font(bold=True, size=16, color="1F3864")
-LINK_FONT = Font(color="0563C1", underline="single")
-THIN = Side(style="thin", color="BFBFBF")
-GRID = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-TOP_LEFT = Alignment(vertical="top")
-TOP_WRAP = Alignment(vertical="top", wrap_text=True)
-HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
-
-# (fill, font colour) per status code; conditional formatting keys off the code, not the label.
-STATUS_COLOURS: dict[str, tuple[str, str]] = {
-    Status.PASS.value: ("C6EFCE", "006100"),
-    Status.WARN.value: ("FFE699", "7F6000"),
-    Status.FAIL.value: ("FFC7CE", "9C0006"),
-    Status.MISSING_DATA.value: ("FCD5B4", "974706"),
-    Status.NOT_APPLICABLE.value: ("E7E6E6", "595959"),
-    Status.NOT_DUE.value: ("DDEBF7", "1F4E78"),
-    Status.ERROR.value: ("C00000", "FFFFFF"),
-    Status.WAIVED.value: ("E4DFEC", "5B2C6F"),
+SHEET_KEYS = {
+    "summary": "sheet.summary", "matrix": "sheet.matrix", "findings": "sheet.findings", "items": "sheet.items",
+    "rules": "sheet.rules", "inputs": "sheet.inputs", "problems": "sheet.problems",
 }
-FILE_STATUS_LABEL = {"read": "已读取", "read_with_warnings": "已读取（有警告）", "refused": "拒收"}
-FILE_STATUS_COLOURS = {"read": STATUS_COLOURS["pass"], "read_with_warnings": STATUS_COLOURS["warn"],
-                       "refused": STATUS_COLOURS["fail"]}
-PROBLEM_SEVERITY_LABEL = {"error": "错误", "warning": "警告"}
-PROBLEM_COLOURS = {"error": STATUS_COLOURS["fail"], "warning": STATUS_COLOURS["warn"]}
-WHICH_LABEL = {"current": "本期", "prior": "上年同期"}
-BINDING_LABEL = {"binding": "约束性", "expected": "预期性", "soft": "原则上/力争", "plain": "明确要求"}
+SHEET_ORDER = ("summary", "matrix", "findings", "items", "rules", "inputs", "problems")
 
 
-@dataclass(frozen=True)
-class Column:
-    header: str
-    width: float
-    wrap: bool = False
+def sheet_name(sheet: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The title of one of the workbook's sheets (``summary``, ``matrix``, ...) in ``lang``."""
+    return text(SHEET_KEYS[sheet], lang)
 
 
-@dataclass(frozen=True)
-class Num:
-    """A number written as a number, with its display format."""
+SHEET_SUMMARY = sheet_name("summary")
+SHEET_MATRIX = sheet_name("matrix")
+SHEET_FINDINGS = sheet_name("findings")
+SHEET_ITEMS = sheet_name("items")
+SHEET_RULES = sheet_name("rules")
+SHEET_INPUTS = sheet_name("inputs")
+SHEET_PROBLEMS = sheet_name("problems")
+QUALITY_PREFIX = "quality."
 
-    value: float | None
-    format: str = NUMBER_FORMAT
+def _label(table: str, code: str, lang: str) -> str:
+    """``text(f"{table}.{code}")``, or the code itself when the catalogue has no such label."""
+    try:
+        return text(f"{table}.{code}", lang)
+    except KeyError:
+        return code
 
 
-@dataclass(frozen=True)
-class Link:
-    """Text that links to a place inside the workbook, e.g. ``'规则'!A5``."""
-
-    text: str
-    location: str | None
-
-
-def write_gap_workbook(result: CheckResult, catalog: Catalog, path: Path) -> Path:
-    """Write the batch's gap workbook to ``path`` and return it."""
+def write_gap_workbook(result: CheckResult, catalog: Catalog, path: Path, lang: str = DEFAULT_LANGUAGE) -> Path:
+    """Write the batch's gap workbook to ``path`` in ``lang`` ("zh" or "en") and return it."""
+    t: Callable[[str], str] = lambda key: text(key, lang)
     rules = catalog.rules_for(result.profile)
+    rules_sheet = sheet_name("rules", lang)
+    quality_ids = _quality_ids(result)
+    quality_first = len(rules) + 5  # header row, rules, a blank row, the section title and a note
     rule_rows = {rule.id: index + 2 for index, rule in enumerate(rules)}
+    rule_rows.update({rule_id: quality_first + 1 + index for index, rule_id in enumerate(quality_ids)})
+    links = {rule_id: f"{quote_sheetname(rules_sheet)}!A{row}" for rule_id, row in rule_rows.items()}
     workbook = Workbook()
     summary = workbook.active
-    summary.title = SHEET_SUMMARY
-    _summary_sheet(summary, result, rules)
-    _findings_sheet(workbook.create_sheet(SHEET_FINDINGS), result, rule_rows)
-    _items_sheet(workbook.create_sheet(SHEET_ITEMS), result, catalog, rule_rows)
-    _rules_sheet(workbook.create_sheet(SHEET_RULES), rules)
-    _inputs_sheet(workbook.create_sheet(SHEET_INPUTS), result, catalog, rule_rows)
-    _problems_sheet(workbook.create_sheet(SHEET_PROBLEMS), result)
+    summary.title = sheet_name("summary", lang)
+    _summary_sheet(summary, result, rules, lang)
+    _matrix_sheet(workbook.create_sheet(sheet_name("matrix", lang)), result, rules, lang)
+    _findings_sheet(workbook.create_sheet(sheet_name("findings", lang)), result, links, lang)
+    _items_sheet(workbook.create_sheet(sheet_name("items", lang)), result, catalog, links, lang)
+    _rules_sheet(workbook.create_sheet(rules_sheet), rules, lang)
+    _quality_section(workbook[rules_sheet], quality_first, quality_ids, result, t)
+    _inputs_sheet(workbook.create_sheet(sheet_name("inputs", lang)), result, catalog, links, lang)
+    _problems_sheet(workbook.create_sheet(sheet_name("problems", lang)), result, lang)
     for ws in workbook.worksheets:
-        _page_setup(ws)
+        _page_setup(ws, summary_title=summary.title)
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
     return path
 
 
-# ---------------------------------------------------------------- cells and tables
-
-
-def number_format(unit: str) -> str:
-    return PERCENT_FORMAT if unit == PERCENT else NUMBER_FORMAT
-
-
-def _finite(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return None
-    return float(value)
-
-
-def _put(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
-    """Write one value: numbers as numbers, dates as dates, every string escaped and typed as text."""
-    cell = ws.cell(row=row, column=column)
-    if isinstance(value, Link):
-        _put(ws, row, column, value.text)
-        if value.location:
-            cell.hyperlink = Hyperlink(ref=cell.coordinate, location=value.location)
-            cell.font = LINK_FONT
-        return cell
-    if isinstance(value, Num):
-        number = _finite(value.value)
-        if number is not None:
-            cell.value = number
-            cell.number_format = value.format
-        return cell
-    if value is None:
-        return cell
-    if isinstance(value, bool):
-        value = "是" if value else "否"
-    if isinstance(value, (int, float)):
-        number = _finite(value)
-        cell.value = number if number is not None else safe_text(value)
-    elif isinstance(value, (dt.date, dt.datetime)):
-        cell.value = value
-        cell.number_format = DATE_FORMAT
-    else:
-        cell.value = safe_text(value)[:MAX_CELL_TEXT]
-    if isinstance(cell.value, str):
-        cell.data_type = "s"  # never "f" (formula) or "e" (error code such as #N/A)
-    return cell
-
-
-def _header(ws: Worksheet, row: int, columns: Sequence[Column]) -> None:
-    for index, column in enumerate(columns, start=1):
-        cell = _put(ws, row, index, column.header)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = HEADER_ALIGN
-        cell.border = GRID
-    ws.row_dimensions[row].height = 2 * LINE_HEIGHT
-
-
-def _table(ws: Worksheet, columns: Sequence[Column], rows: Iterable[Sequence[Any]], first_row: int = 1,
-           filter_and_freeze: bool = True) -> int:
-    """Header at ``first_row``, then ``rows``; returns the last row used."""
-    _header(ws, first_row, columns)
-    row = first_row
-    for values in rows:
-        row += 1
-        for index, (column, value) in enumerate(zip(columns, values), start=1):
-            cell = _put(ws, row, index, value)
-            cell.alignment = TOP_WRAP if column.wrap else TOP_LEFT
-            cell.border = GRID
-    for index, column in enumerate(columns, start=1):
-        dimension = ws.column_dimensions[get_column_letter(index)]
-        dimension.width = max(column.width, dimension.width if dimension.customWidth else 0)
-    if filter_and_freeze:
-        ws.auto_filter.ref = f"A{first_row}:{get_column_letter(len(columns))}{max(row, first_row + 1)}"
-        ws.freeze_panes = f"A{first_row + 1}"
-    _fit_heights(ws, columns, first_row + 1, row)
-    return row
-
-
-def _text_width(text: str) -> int:
-    width = wcswidth(text)
-    return width if width >= 0 else len(text) * 2
-
-
-def _fit_heights(ws: Worksheet, columns: Sequence[Column], first_row: int, last_row: int) -> None:
-    """Set row heights for wrapped text (CJK counts double), since openpyxl cannot measure text."""
-    for row in range(first_row, last_row + 1):
-        lines = 1
-        for index, column in enumerate(columns, start=1):
-            value = ws.cell(row=row, column=index).value
-            if not column.wrap or not isinstance(value, str):
-                continue
-            usable = max((ws.column_dimensions[get_column_letter(index)].width - 2) * 0.9, 4)
-            needed = sum(max(1, math.ceil(_text_width(part) / usable)) for part in value.split("\n"))
-            lines = max(lines, needed)
-        if lines > 1:
-            ws.row_dimensions[row].height = min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT + 3)
-
-
-def _colour_by_code(ws: Worksheet, code_column: int, cells: str, first_row: int,
-                    colours: dict[str, tuple[str, str]]) -> None:
-    """Conditional fill on ``cells`` keyed off the code in ``code_column`` (e.g. 'fail')."""
-    letter = get_column_letter(code_column)
-    for code, (fill, font) in colours.items():
-        ws.conditional_formatting.add(cells, FormulaRule(
-            formula=[f'${letter}{first_row}="{code}"'],
-            fill=PatternFill("solid", start_color=fill, end_color=fill),
-            font=Font(color=font, bold=code in ("fail", "error", "refused")),
-            stopIfTrue=True,
-        ))
-
-
-def _colour_status(ws: Worksheet, code_column: int, first_row: int, last_row: int,
-                   colours: dict[str, tuple[str, str]] = STATUS_COLOURS) -> None:
-    """Colour the code cell and the label next to it."""
-    if last_row < first_row:
-        return
-    start, end = get_column_letter(code_column), get_column_letter(code_column + 1)
-    _colour_by_code(ws, code_column, f"{start}{first_row}:{end}{last_row}", first_row, colours)
-
-
-def _page_setup(ws: Worksheet) -> None:
-    """Print landscape on A4, one page wide, repeating the frozen header rows."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.gridLines = False
-    if ws.freeze_panes and ws.title != SHEET_SUMMARY:
-        ws.print_title_rows = f"1:{int(ws.freeze_panes[1:]) - 1}"
-
-
-def _rule_link(rule_id: str, rule_rows: dict[str, int]) -> Link:
-    row = rule_rows.get(rule_id)
-    return Link(rule_id, f"{quote_sheetname(SHEET_RULES)}!A{row}" if row else None)
-
-
-def _section(ws: Worksheet, row: int, text: str) -> None:
-    _put(ws, row, 1, text).font = SECTION_FONT
+def _quality_ids(result: CheckResult) -> list[str]:
+    """Every data-quality check id (known checks first, then any other the findings carry)."""
+    ids = [check.rule_id for check in QUALITY_CHECKS]
+    for f in result.findings:
+        if f.rule_id.startswith(QUALITY_PREFIX) and f.rule_id not in ids:
+            ids.append(f.rule_id)
+    return ids
 
 
 # ---------------------------------------------------------------- sheets
 
 
-def _summary_sheet(ws: Worksheet, result: CheckResult, rules: Sequence[Rule]) -> None:
+def _summary_sheet(ws: Worksheet, result: CheckResult, rules: Sequence[Rule], lang: str) -> None:
+    t = lambda key: text(key, lang)
     counts = all_counts(result)
     read = [o for o in result.outcomes if o.status != "refused"]
-    _put(ws, 1, 1, "医改政策合规差距报告").font = TITLE_FONT
+    _put(ws, 1, 1, t("xlsx.title")).font = TITLE_FONT
     ws.row_dimensions[1].height = 24
     facts: list[tuple[str, Any]] = [
-        ("检查方案", f"{result.profile.title}（{result.profile.name}）"),
-        ("检查基准日", result.as_of if result.as_of else "各报告期期末"),
-        ("读取文件数", len(read)),
-        ("拒收文件数", len(result.refused)),
-        ("检查对象数", len(result.subjects)),
-        ("规则数", len(rules)),
-        ("检查结论数", len(result.findings)),
-        ("总体合规率", Num(counts.compliance_rate, PERCENT_FORMAT) if counts.compliance_rate is not None else "—"),
+        (t("xlsx.profile"), paren(result.profile.title, result.profile.name, lang)),
+        (t("xlsx.as_of"), result.as_of if result.as_of else t("xlsx.as_of_default")),
+        (t("xlsx.files_read"), len(read)),
+        (t("xlsx.files_refused"), len(result.refused)),
+        (t("xlsx.subjects"), len(result.subjects)),
+        (t("xlsx.rules"), len(rules)),
+        (t("xlsx.findings"), len(result.findings)),
+        (t("xlsx.compliance_rate"),
+         Num(counts.compliance_rate, PERCENT_FORMAT) if counts.compliance_rate is not None else t("dash")),
     ]
     row = 2
     for key, value in facts:
         row += 1
-        _put(ws, row, 1, key).font = Font(bold=True)
+        _put(ws, row, 1, key).font = BOLD_FONT
         _put(ws, row, 2, value).alignment = Alignment(horizontal="left")
     row += 1
-    _put(ws, row, 1, "合规率 =（达标 + 未到期限 + 已豁免）÷ 适用结论数（不含“不适用”）；缺少数据不按达标计。"
-         ).font = Font(italic=True, color="595959")
+    _put(ws, row, 1, t("xlsx.rate_note")).font = NOTE_FONT
 
     row += 2
-    _section(ws, row, "状态统计")
-    status_columns = [Column("状态", 20), Column("状态说明", 34), Column("数量", 12)]
+    _section(ws, row, t("xlsx.section.statuses"))
+    status_columns = [Column(t("col.status"), 20), Column(t("col.status_label"), 34), Column(t("col.count"), 12)]
     first = row + 1
-    row = _table(ws, status_columns, [(s.value, text, n) for s, text, n in counts.rows()], first,
-                 filter_and_freeze=False)
+    row = _table(ws, status_columns, [(s.value, status_label(s, lang), counts.counts.get(s, 0))
+                                      for s in SEVERITY_ORDER], first, filter_and_freeze=False)
     _colour_status(ws, 1, first + 1, row)
 
     row += 2
-    _section(ws, row, "各机构情况")
-    subject_columns = [Column("机构代码", 20), Column("机构名称", 34, wrap=True), Column("报告期", 12),
-                       Column("适用规则数", 10), Column("达标", 8), Column("不达标", 8), Column("预警", 8),
-                       Column("缺少数据", 10), Column("合规率", 10), Column("总体状态", 16), Column("总体状态说明", 14)]
+    _section(ws, row, t("xlsx.section.subjects"))
+    subject_columns = [Column(t("col.subject_code"), 20), Column(t("col.subject_name"), 34, wrap=True),
+                       Column(t("col.period"), 12), Column(t("col.applicable"), 10), Column(t("col.pass"), 8),
+                       Column(t("col.fail"), 8), Column(t("col.warn"), 8), Column(t("col.missing_data"), 10),
+                       Column(t("col.rate"), 10), Column(t("col.worst"), 16), Column(t("col.worst_label"), 14)]
     subject_rows = []
     for subject in result.subjects:
         sub = subject.submission.subject
@@ -307,14 +182,140 @@ def _summary_sheet(ws: Worksheet, result: CheckResult, rules: Sequence[Rule]) ->
         subject_rows.append([
             sub.code, sub.name, sub.period.label, c.applicable, c.counts[Status.PASS], c.counts[Status.FAIL],
             c.counts[Status.WARN], c.counts[Status.MISSING_DATA],
-            Num(rate, PERCENT_FORMAT) if rate is not None else "—", subject.worst.value,
-            STATUS_LABEL_ZH[subject.worst],
+            Num(rate, PERCENT_FORMAT) if rate is not None else t("dash"), subject.worst.value,
+            status_label(subject.worst, lang),
         ])
     first = row + 1
     row = _table(ws, subject_columns, subject_rows, first)
     _colour_status(ws, 10, first + 1, row)
     ws.freeze_panes = "A2"
-    ws.column_dimensions["A"].width = 20
+    ws.column_dimensions["A"].width = max(20, *(_text_width(key) * 1.1 + 2 for key, _ in facts))
+
+
+def _matrix_columns(result: CheckResult, rules: Sequence[Rule]) -> list[tuple[str, str]]:
+    """(rule id, title) of every rule evaluated for some subject; data-quality checks last.
+
+    Rules are grouped by the first subject that was checked on them (so a batch of hospitals and
+    their region shows the hospital rules, then the region rules), in profile order within a group.
+    """
+    evaluated: dict[str, tuple[int, str]] = {}
+    for number, subject in enumerate(result.subjects):
+        for f in subject.findings:
+            evaluated.setdefault(f.rule_id, (number, f.title))
+    position = {rule.id: index for index, rule in enumerate(rules)}
+    in_profile = sorted((rule_id for rule_id in evaluated if rule_id in position),
+                        key=lambda rule_id: (evaluated[rule_id][0], position[rule_id]))
+    titles = {rule.id: rule.title for rule in rules}
+    columns = [(rule_id, titles[rule_id]) for rule_id in in_profile]
+    columns += [(rule_id, title) for rule_id, (_, title) in evaluated.items() if rule_id not in position]
+    return columns
+
+
+def wrap_rule_id(rule_id: str, width: int) -> str:
+    """``rule_id`` broken into lines of at most ``width`` characters after ``.`` or ``-``.
+
+    Spreadsheets do not wrap at these characters by themselves, so the matrix header holds the id
+    with explicit line breaks; ``value.replace("\\n", "")`` gives the id back (ids have no blanks).
+    """
+    pieces = re.findall(r"[^.\-]+[.\-]?|[.\-]", rule_id)
+    lines: list[str] = []
+    line = ""
+    for piece in pieces:
+        while len(piece) > width:  # a piece too long for one line is cut hard
+            if line:
+                lines.append(line)
+                line = ""
+            lines.append(piece[:width])
+            piece = piece[width:]
+        if len(line) + len(piece) > width:
+            lines.append(line)
+            line = ""
+        line += piece
+    if line:
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _matrix_status(findings: list[Finding]) -> dict[str, Status]:
+    """The worst status per rule id among a subject's findings."""
+    rank = {status: index for index, status in enumerate(SEVERITY_ORDER)}
+    worst: dict[str, Status] = {}
+    for f in findings:
+        if f.rule_id not in worst or rank[f.status] < rank[worst[f.rule_id]]:
+            worst[f.rule_id] = f.status
+    return worst
+
+
+def _matrix_sheet(ws: Worksheet, result: CheckResult, rules: Sequence[Rule], lang: str) -> None:
+    """Subjects down, rules across, each cell the status code; two header rows (titles, ids)."""
+    t = lambda key: text(key, lang)
+    lead = [Column(t("col.subject_code"), 20), Column(t("col.subject_name"), 24, wrap=True),
+            Column(t("col.level"), 8), Column(t("col.period"), 9), Column(t("col.not_satisfied"), 10)]
+    rule_columns = _matrix_columns(result, rules)
+    first_rule = len(lead) + 1
+    last_column = len(lead) + len(rule_columns)
+
+    # row 1: rule titles; row 2: the subject headers and the rule ids, linked to the Rules sheet
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(lead))
+    label = _put(ws, 1, 1, t("xlsx.matrix_rules_label"))
+    label.font, label.fill = HEADER_FONT, HEADER_FILL
+    label.alignment = Alignment(horizontal="right", vertical="center")
+    _header(ws, 2, lead)
+    title_lines = id_lines = 1
+    for index, (rule_id, title) in enumerate(rule_columns, start=first_rule):
+        cell = _put(ws, 1, index, title)
+        cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, GRID
+        cell.alignment = Alignment(horizontal="center", vertical="bottom", wrap_text=True)
+        title_lines = max(title_lines, _lines(title, MATRIX_STATUS_WIDTH))
+        # no hyperlink here: LibreOffice draws a linked cell on one line, ignoring the line breaks
+        shown = wrap_rule_id(rule_id, MATRIX_STATUS_WIDTH + 2)
+        cell = _put(ws, 2, index, shown)
+        cell.font = MATRIX_ID_FONT
+        cell.fill, cell.border = SUBHEADER_FILL, GRID
+        cell.alignment = Alignment(horizontal="center", vertical="top", wrap_text=True)
+        id_lines = max(id_lines, shown.count("\n") + 1)
+        ws.column_dimensions[get_column_letter(index)].width = MATRIX_STATUS_WIDTH
+    ws.row_dimensions[1].height = min(MATRIX_MAX_HEADER_LINES, title_lines) * LINE_HEIGHT + 3
+    ws.row_dimensions[2].height = max(2 * LINE_HEIGHT, min(MATRIX_MAX_HEADER_LINES, id_lines) * 11.0 + 3)
+    for index, column in enumerate(lead, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = column.width
+
+    row = 2
+    for subject in result.subjects:
+        row += 1
+        sub = subject.submission.subject
+        statuses = _matrix_status(subject.findings)
+        open_count = sum(1 for status in statuses.values() if status not in SATISFIED)
+        for index, (column, value) in enumerate(zip(lead, [sub.code, sub.name, level_label(sub.level, lang),
+                                                            sub.period.label, open_count]), start=1):
+            cell = _put(ws, row, index, value)
+            cell.alignment = TOP_WRAP if column.wrap else TOP_LEFT
+            cell.border = GRID
+        for index, (rule_id, _) in enumerate(rule_columns, start=first_rule):
+            status = statuses.get(rule_id)
+            cell = _put(ws, row, index, status.value if status else None)
+            cell.alignment = Alignment(horizontal="center", vertical="top")
+            cell.font = MATRIX_STATUS_FONT
+            cell.border = GRID
+            if status is None:
+                cell.fill = NOT_EVALUATED_FILL
+    _fit_heights(ws, lead, 3, row)
+    if rule_columns and row >= 3:
+        first_letter = get_column_letter(first_rule)
+        cells = f"{first_letter}3:{get_column_letter(last_column)}{row}"
+        for code in STATUS_COLOURS:  # relative reference: each cell is coloured by its own code
+            ws.conditional_formatting.add(cells, _status_rule(f'{first_letter}3="{code}"', code, STATUS_COLOURS))
+        count_letter = get_column_letter(len(lead))
+        ws.conditional_formatting.add(f"{count_letter}3:{count_letter}{row}", CellIsRule(
+            operator="greaterThan", formula=["0"], font=Font(bold=True, color=STATUS_COLOURS["fail"][1])))
+    ws.auto_filter.ref = f"A2:{get_column_letter(max(last_column, len(lead)))}{max(row, 3)}"
+    ws.freeze_panes = f"{get_column_letter(first_rule)}3"
+    open_labels = [status_label(s, lang) for s in SEVERITY_ORDER if s not in SATISFIED]
+    if lang == "zh":
+        legend = f"{t('xlsx.matrix_not_evaluated')}；{t('col.not_satisfied')}：{'、'.join(open_labels)}。"
+    else:
+        legend = f"{t('xlsx.matrix_not_evaluated')}. {t('col.not_satisfied')}: {', '.join(open_labels).lower()}."
+    _put(ws, row + 2, 1, legend).font = NOTE_FONT
 
 
 def _data_sources(finding: Finding) -> str:
@@ -325,28 +326,35 @@ def _data_sources(finding: Finding) -> str:
     return "; ".join(dict.fromkeys(s for s in sources if s))
 
 
-FINDING_COLUMNS = [
-    Column("机构代码", 20), Column("机构名称", 24, wrap=True), Column("报告期", 9), Column("规则编号", RULE_ID_WIDTH),
-    Column("规则名称", 26, wrap=True), Column("领域", 10, wrap=True), Column("状态", 14), Column("状态说明", 10),
-    Column("实际值", 11), Column("要求", 11), Column("差距", 11), Column("单位", 7), Column("金额/数量缺口", 14),
-    Column("缺口单位", 8), Column("说明", 48, wrap=True), Column("整改建议", 48, wrap=True),
-    Column("数据来源", 22, wrap=True), Column("文件号", 18, wrap=True), Column("条款", 10, wrap=True),
-    Column("源文件", 22, wrap=True),
-]
+def finding_columns(lang: str = DEFAULT_LANGUAGE) -> list[Column]:
+    t = lambda key: text(key, lang)
+    return [
+        Column(t("col.subject_code"), 20), Column(t("col.subject_name"), 24, wrap=True), Column(t("col.period"), 9),
+        Column(t("col.rule_id"), RULE_ID_WIDTH), Column(t("col.rule_title"), 26, wrap=True),
+        Column(t("col.domain"), 10, wrap=True), Column(t("col.status"), 14), Column(t("col.status_label"), 10),
+        Column(t("col.observed"), 11), Column(t("col.required"), 11), Column(t("col.gap"), 11),
+        Column(t("col.unit"), 7), Column(t("col.gap_amount"), 14), Column(t("col.gap_amount_unit"), 8),
+        Column(t("col.message"), 48, wrap=True), Column(t("col.remediation"), 48, wrap=True),
+        Column(t("col.data_sources"), 22, wrap=True), Column(t("col.document_number"), 18, wrap=True),
+        Column(t("col.clause"), 10, wrap=True), Column(t("col.source_file"), 22, wrap=True),
+    ]
 
 
-def _findings_sheet(ws: Worksheet, result: CheckResult, rule_rows: dict[str, int]) -> None:
+FINDING_COLUMNS = finding_columns()
+
+
+def _findings_sheet(ws: Worksheet, result: CheckResult, links: dict[str, str], lang: str) -> None:
     rows = []
     for subject in result.subjects:
         for f in ordered_findings(subject.findings):
             fmt = number_format(f.unit)
             rows.append([
-                f.subject_id, f.subject_name, f.period, _rule_link(f.rule_id, rule_rows), f.title, f.domain,
-                f.status.value, STATUS_LABEL_ZH[f.status], Num(f.observed, fmt), Num(f.required, fmt),
+                f.subject_id, f.subject_name, f.period, _rule_link(f.rule_id, links), f.title, f.domain,
+                f.status.value, status_label(f.status, lang), Num(f.observed, fmt), Num(f.required, fmt),
                 Num(f.gap, fmt), f.unit, Num(f.gap_amount), f.gap_amount_unit, f.message, f.remediation,
                 _data_sources(f), f.citation.document_number, f.citation.clause, Path(f.source_file).name,
             ])
-    last = _table(ws, FINDING_COLUMNS, rows)
+    last = _table(ws, finding_columns(lang), rows)
     _colour_status(ws, 7, 2, last)
 
 
@@ -363,12 +371,15 @@ def _item_amount_unit(rule: Rule | None, finding: Finding, item: ItemResult) -> 
     return gap_amount.unit if gap_amount is not None else finding.gap_amount_unit
 
 
-def _items_sheet(ws: Worksheet, result: CheckResult, catalog: Catalog, rule_rows: dict[str, int]) -> None:
+def _items_sheet(ws: Worksheet, result: CheckResult, catalog: Catalog, links: dict[str, str], lang: str) -> None:
+    t = lambda key: text(key, lang)
     columns = [
-        Column("机构代码", 20), Column("机构名称", 24, wrap=True), Column("报告期", 9), Column("规则编号", RULE_ID_WIDTH),
-        Column("规则名称", 26, wrap=True), Column("品项", 28, wrap=True), Column("状态", 14), Column("状态说明", 10),
-        Column("实际值", 11), Column("差距", 11), Column("单位", 7), Column("金额/数量缺口", 14), Column("缺口单位", 8),
-        Column("说明", 36, wrap=True), Column("数据来源", 20, wrap=True),
+        Column(t("col.subject_code"), 20), Column(t("col.subject_name"), 24, wrap=True), Column(t("col.period"), 9),
+        Column(t("col.rule_id"), RULE_ID_WIDTH), Column(t("col.rule_title"), 26, wrap=True),
+        Column(t("col.item"), 28, wrap=True), Column(t("col.status"), 14), Column(t("col.status_label"), 10),
+        Column(t("col.observed"), 11), Column(t("col.gap"), 11), Column(t("col.unit"), 7),
+        Column(t("col.gap_amount"), 14), Column(t("col.gap_amount_unit"), 8), Column(t("col.message"), 36, wrap=True),
+        Column(t("col.data_sources"), 20, wrap=True),
     ]
     rules = {rule.id: rule for rule in catalog.rules}
     rows = []
@@ -377,8 +388,8 @@ def _items_sheet(ws: Worksheet, result: CheckResult, catalog: Catalog, rule_rows
             fmt = number_format(f.unit)
             for item in f.items:
                 rows.append([
-                    f.subject_id, f.subject_name, f.period, _rule_link(f.rule_id, rule_rows), f.title, item.label,
-                    item.status.value, STATUS_LABEL_ZH[item.status], Num(item.observed, fmt), Num(item.gap, fmt),
+                    f.subject_id, f.subject_name, f.period, _rule_link(f.rule_id, links), f.title, item.label,
+                    item.status.value, status_label(item.status, lang), Num(item.observed, fmt), Num(item.gap, fmt),
                     f.unit, Num(item.gap_amount), _item_amount_unit(rules.get(f.rule_id), f, item) if
                     item.gap_amount is not None else "", item.note, item.source,
                 ])
@@ -386,85 +397,108 @@ def _items_sheet(ws: Worksheet, result: CheckResult, catalog: Catalog, rule_rows
     _colour_status(ws, 7, 2, last)
 
 
-def _applies_text(rule: Rule) -> str:
+def _applies_text(rule: Rule, lang: str) -> str:
     if rule.applies.description:
         return rule.applies.description
-    parts = ["医院" if rule.applies.level == "hospital" else "地区"]
+    parts = [level_label(rule.applies.level, lang)]
     for vocabulary, codes in (("ownership", rule.applies.ownership), ("grade", rule.applies.grade),
                               ("type", rule.applies.type)):
         if codes:
             parts.append("、".join(vocab_label(vocabulary, code) for code in codes))
-    return "；".join(parts)
+    return ("；" if lang == "zh" else "; ").join(parts)
 
 
-def _rules_sheet(ws: Worksheet, rules: Sequence[Rule]) -> None:
+def _rules_sheet(ws: Worksheet, rules: Sequence[Rule], lang: str) -> None:
+    t = lambda key: text(key, lang)
     columns = [
-        Column("规则编号", RULE_ID_WIDTH), Column("规则名称", 28, wrap=True), Column("类型", 11), Column("领域", 10, wrap=True),
-        Column("文件号", 18, wrap=True), Column("文件名称", 30, wrap=True), Column("条款", 10, wrap=True),
-        Column("原文", 50, wrap=True), Column("辖区", 14, wrap=True), Column("适用范围", 30, wrap=True),
-        Column("施行日期", 12), Column("期限", 12), Column("约束性", 18, wrap=True), Column("未达标时状态", 14),
-        Column("状态说明", 10),
+        Column(t("col.rule_id"), RULE_ID_WIDTH), Column(t("col.rule_title"), 28, wrap=True),
+        Column(t("col.kind"), 14, wrap=True), Column(t("col.domain"), 10, wrap=True),
+        Column(t("col.document_number"), 18, wrap=True), Column(t("col.document_title"), 30, wrap=True),
+        Column(t("col.clause"), 10, wrap=True), Column(t("col.quote"), 50, wrap=True),
+        Column(t("col.jurisdiction"), 14, wrap=True), Column(t("col.applies"), 30, wrap=True),
+        Column(t("col.effective_from"), 12), Column(t("col.deadline"), 12), Column(t("col.binding"), 18, wrap=True),
+        Column(t("col.severity"), 14), Column(t("col.status_label"), 10),
     ]
     rows = [[
-        rule.id, rule.title, rule.kind, rule.domain, rule.citation.document_number, rule.citation.document_title,
-        rule.citation.clause, rule.citation.quote, rule.jurisdiction.label, _applies_text(rule), rule.effective_from,
-        rule.deadline, f"{BINDING_LABEL.get(rule.binding, rule.binding)}（{rule.binding}）", rule.severity.value,
-        STATUS_LABEL_ZH[rule.severity],
+        rule.id, rule.title, paren(_label("kind", rule.kind, lang), rule.kind, lang), rule.domain,
+        rule.citation.document_number, rule.citation.document_title, rule.citation.clause, rule.citation.quote,
+        rule.jurisdiction.label, _applies_text(rule, lang), rule.effective_from, rule.deadline,
+        paren(_label("binding", rule.binding, lang), rule.binding, lang), rule.severity.value,
+        status_label(rule.severity, lang),
     ] for rule in rules]
     last = _table(ws, columns, rows)
     _colour_status(ws, 14, 2, last)
 
 
-def _which_text(used: InputUsed, catalog: Catalog) -> str:
-    if used.which in WHICH_LABEL:
-        return WHICH_LABEL[used.which]
+def _quality_section(ws: Worksheet, first_row: int, quality_ids: Sequence[str], result: CheckResult,
+                     t: Callable[[str], str]) -> None:
+    """Below the rules: the data-quality checks, so their findings link to a row that explains them."""
+    titles = {check.rule_id: check.title for check in QUALITY_CHECKS}
+    for f in result.findings:
+        titles.setdefault(f.rule_id, f.title)
+    _section(ws, first_row - 2, t("xlsx.section.quality"))
+    _put(ws, first_row - 1, 1, t("xlsx.quality_note")).font = NOTE_FONT
+    columns = [Column(t("col.check_id"), RULE_ID_WIDTH), Column(t("col.check_title"), 28, wrap=True),
+               Column(t("col.kind"), 14, wrap=True)]
+    _table(ws, columns, [[rule_id, titles.get(rule_id, ""), t("kind.quality")] for rule_id in quality_ids],
+           first_row, filter_and_freeze=False)
+
+
+def _which_text(used: InputUsed, catalog: Catalog, lang: str) -> str:
+    if used.which in WHICH_CODES:
+        return text(f"which.{used.which}", lang)
     table = catalog.tables.get(used.which)
-    return f"品项表：{table.name}" if table else used.which
+    return text("which.table", lang).format(name=table.name) if table else used.which
 
 
-def _input_value(used: InputUsed) -> Any:
+def _input_value(used: InputUsed, lang: str) -> Any:
+    if isinstance(used.value, bool):
+        return text("bool.true" if used.value else "bool.false", lang)
     number = _finite(used.value)
     if number is not None:
         return Num(number, number_format(used.unit))
     return used.value
 
 
-def _inputs_sheet(ws: Worksheet, result: CheckResult, catalog: Catalog, rule_rows: dict[str, int]) -> None:
+def _inputs_sheet(ws: Worksheet, result: CheckResult, catalog: Catalog, links: dict[str, str], lang: str) -> None:
+    t = lambda key: text(key, lang)
     columns = [
-        Column("机构代码", 20), Column("机构名称", 24, wrap=True), Column("报告期", 9), Column("规则编号", RULE_ID_WIDTH),
-        Column("字段代码", 24, wrap=True), Column("名称", 34, wrap=True), Column("填报值", 16, wrap=True),
-        Column("单位", 8), Column("口径", 22, wrap=True), Column("数据来源", 18),
+        Column(t("col.subject_code"), 20), Column(t("col.subject_name"), 24, wrap=True), Column(t("col.period"), 9),
+        Column(t("col.rule_id"), RULE_ID_WIDTH), Column(t("col.field_code"), 24, wrap=True),
+        Column(t("col.field_name"), 34, wrap=True), Column(t("col.value"), 16, wrap=True), Column(t("col.unit"), 8),
+        Column(t("col.which"), 22, wrap=True), Column(t("col.data_sources"), 18),
     ]
     rows = [[
-        f.subject_id, f.subject_name, f.period, _rule_link(f.rule_id, rule_rows), used.field, used.name,
-        _input_value(used), used.unit, _which_text(used, catalog), used.source,
+        f.subject_id, f.subject_name, f.period, _rule_link(f.rule_id, links), used.field, used.name,
+        _input_value(used, lang), used.unit, _which_text(used, catalog, lang), used.source,
     ] for subject in result.subjects for f in subject.findings for used in f.inputs]
     _table(ws, columns, rows)
 
 
-def _problems_sheet(ws: Worksheet, result: CheckResult) -> None:
-    _section(ws, 1, "文件读取情况")
+def _problems_sheet(ws: Worksheet, result: CheckResult, lang: str) -> None:
+    t = lambda key: text(key, lang)
+    _section(ws, 1, t("xlsx.section.files"))
     file_columns = [
-        Column("文件", 40, wrap=True), Column("读取结果", 20), Column("读取结果说明", 16), Column("机构代码", 22, wrap=True),
-        Column("说明", 50, wrap=True),
+        Column(t("col.file"), 40, wrap=True), Column(t("col.file_status"), 20), Column(t("col.file_status_label"), 16),
+        Column(t("col.subject_codes"), 22, wrap=True), Column(t("col.message"), 50, wrap=True),
     ]
-    file_rows = [[o.path, o.status, FILE_STATUS_LABEL.get(o.status, o.status), "\n".join(o.subjects), o.message]
+    file_rows = [[o.path, o.status, _label("file_status", o.status, lang), "\n".join(o.subjects), o.message]
                  for o in result.outcomes]
     last = _table(ws, file_columns, file_rows, 2, filter_and_freeze=False)
     _colour_status(ws, 2, 3, last, FILE_STATUS_COLOURS)
 
     start = last + 2
-    _section(ws, start, "数据问题")
+    _section(ws, start, t("xlsx.section.problems"))
     problem_columns = [
-        Column("文件", 40, wrap=True), Column("严重程度", 20), Column("严重程度说明", 16), Column("字段", 22, wrap=True),
-        Column("位置", 50, wrap=True), Column("应为", 24, wrap=True), Column("实际", 24, wrap=True),
-        Column("修改建议", 40, wrap=True),
+        Column(t("col.file"), 40, wrap=True), Column(t("col.problem_severity"), 20),
+        Column(t("col.problem_severity_label"), 16), Column(t("col.field"), 22, wrap=True),
+        Column(t("col.where"), 50, wrap=True), Column(t("col.expected"), 24, wrap=True),
+        Column(t("col.found"), 24, wrap=True), Column(t("col.fix"), 40, wrap=True),
     ]
-    problem_rows = [[p.file, p.severity, PROBLEM_SEVERITY_LABEL.get(p.severity, p.severity), p.field_code, p.where,
+    problem_rows = [[p.file, p.severity, _label("severity", p.severity, lang), p.field_code, p.where,
                      p.expected, p.found, p.fix] for p in result.problems]
     if not problem_rows:
-        problem_rows = [["（无）"]]
+        problem_rows = [[t("none")]]
     last = _table(ws, problem_columns, problem_rows, start + 1)
     _colour_status(ws, 2, start + 2, last, PROBLEM_COLOURS)
     ws.freeze_panes = "A3"  # keep the file-outcome header in view; the problem table has the filter
-

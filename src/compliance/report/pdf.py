@@ -2,7 +2,13 @@
 
 The HTML carries text taken from submitted workbooks, so it is rendered with
 autoescaping on and WeasyPrint only ever sees the locked-down fetcher of
-:mod:`compliance.report.fetcher`, which serves the bundled CJK fonts and nothing else.
+:mod:`compliance.report.fetcher`, which serves the bundled CJK fonts and ``data:`` URLs
+(the matplotlib charts of :mod:`compliance.report.charts`) and nothing else.
+
+Regions (``subject.level == "region"``) get a further section on their hospitals: ranking,
+hospitals x rules matrix, indicator distributions and failing hospitals per rule.  Fonts,
+the parsed stylesheet and the Jinja environment are cached per process;
+:func:`write_inspection_reports` renders many reports with a pool of forked processes.
 """
 
 from __future__ import annotations
@@ -10,13 +16,16 @@ from __future__ import annotations
 import datetime as dt
 import html as html_lib
 import logging
+import multiprocessing
+import os
 import re
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from markupsafe import Markup
 
 from .. import formatting
@@ -26,11 +35,11 @@ from ..findings import Finding, InputUsed, ItemResult
 from ..schema import IDENTIFICATION_BY_CODE
 from ..spec import Catalog
 from ..vocab import label
-from . import fonts
+from . import charts, fonts, i18n
 from .fetcher import SafeURLFetcher
 from .summary import count_statuses, largest_gaps, ordered_findings
 
-__all__ = ["render_inspection_html", "write_inspection_report"]
+__all__ = ["render_inspection_html", "write_inspection_report", "write_inspection_reports"]
 
 log = logging.getLogger(__name__)
 
@@ -178,8 +187,156 @@ def _cell_order(source: str) -> tuple[int, str]:
     return (int(match[2]), match[1]) if match else (0, source)
 
 
+# ---------------------------------------------------------------- region view
+
+MATRIX_COLUMNS = 16  # rule columns per matrix table; wider matrices continue in a further table
+#: One-character status marks for the hospitals x rules matrix (a legend explains them).
+MATRIX_MARK_ZH: dict[Status, str] = {
+    Status.ERROR: "错", Status.FAIL: "不", Status.MISSING_DATA: "缺", Status.WARN: "警",
+    Status.NOT_DUE: "期", Status.WAIVED: "免", Status.PASS: "达", Status.NOT_APPLICABLE: "—",
+}
+MATRIX_MARKS: dict[str, dict[Status, str]] = {
+    "zh": MATRIX_MARK_ZH,
+    "en": {Status.ERROR: "E", Status.FAIL: "F", Status.MISSING_DATA: "M", Status.WARN: "W",
+           Status.NOT_DUE: "D", Status.WAIVED: "V", Status.PASS: "P", Status.NOT_APPLICABLE: "—"},
+}
+# Chart wording not in the shared catalogue (compliance.report.i18n): key -> {lang: text}.
+_REGION_TEXT: dict[str, dict[str, str]] = {
+    "chart_count": {"zh": "检查项数", "en": "Items"},
+    "counts_heading": {"zh": "（一）各状态项数及各领域分布", "en": "1.1 Items by status and by policy domain"},
+    "domain_caption": {"zh": "图 1　各政策领域检查结果（按状态分列的检查项数）",
+                       "en": "Figure 1. Results by policy domain (items per status)"},
+    "hospitals_heading": {"zh": "三、辖区医院检查情况", "en": "3. Hospitals in the region"},
+    "no_hospitals": {"zh": "本批次未包含本地区医院的填报数据。",
+                     "en": "This batch holds no submission from a hospital in this region."},
+    "hospitals_lead": {"zh": "本批次共有本地区 {n} 家医院的填报数据，按医院级检查项 {rules} 项检查。以下列出各医院符合率排名、"
+                             "医院与检查项结果矩阵、主要指标分布和各检查项的未达标医院。",
+                       "en": "This batch holds submissions from {n} hospitals of the region, checked on {rules} "
+                             "hospital-level items: their ranking by compliance rate, a hospitals × items matrix, the "
+                             "distribution of key indicators and, per item, the hospitals that miss it."},
+    "ranking": {"zh": "（一）医院符合率排名", "en": "3.1 Hospitals ranked by compliance rate"},
+    "th_rank": {"zh": "排名", "en": "Rank"},
+    "th_hospital": {"zh": "医院", "en": "Hospital"},
+    "th_applicable": {"zh": "适用项", "en": "Applic."},
+    "th_ok": {"zh": "达标项", "en": "Met"},
+    "matrix": {"zh": "（二）医院与检查项结果矩阵", "en": "3.2 Hospitals × items"},
+    "matrix_intro": {"zh": "每行一家医院（按排名顺序），每列一个医院级检查项（列号见表下说明）。",
+                     "en": "One row per hospital (in ranking order), one column per hospital-level item "
+                           "(numbers explained below the table). "},
+    "matrix_blank": {"zh": "；空白为未检查。", "en": "; blank: not checked."},
+    "th_column": {"zh": "列号", "en": "No."},
+    "indicators": {"zh": "（三）主要指标分布", "en": "3.3 Distribution of key indicators"},
+    "indicators_intro": {"zh": "每个数值型医院级检查项一图：圆点为各医院的实际值（颜色为检查结论），红色虚线为要求值。",
+                         "en": "One chart per numeric hospital-level item: a dot per hospital's observed value "
+                               "(coloured by conclusion); the dashed red line is the requirement."},
+    "figure": {"zh": "图 {n}", "en": "Figure {n}."},
+    "indicator_note": {"zh": "（要求：{required}；{reported} 家医院有数值{missing}）",
+                       "en": " (required: {required}; {reported} hospitals reported a value{missing})"},
+    "indicator_missing": {"zh": "，{n} 家缺少数据", "en": ", {n} missing data"},
+    "no_indicators": {"zh": "医院级检查项中没有可作分布图的数值型指标。",
+                      "en": "No hospital-level item has numeric values to chart."},
+    "failing": {"zh": "（四）各检查项未达标医院", "en": "3.4 Hospitals missing each item"},
+    "failing_count": {"zh": "　{bad} / {total} 家", "en": "  {bad} of {total} hospitals"},
+    "no_failing": {"zh": "辖区医院各检查项均无不达标、预警、缺少数据或错误。",
+                   "en": "No hospital fails, warns, lacks data or errors on any item."},
+    "all_ok": {"zh": "其余检查项（列号 {numbers}）各医院均达标、未到期限、已豁免或不适用。",
+               "en": "On the other items (nos. {numbers}) every hospital passes, is not yet due, waived or "
+                     "not applicable."},
+    "axis_value": {"zh": "实际值", "en": "Observed"},
+    "axis_change": {"zh": "较上年变化", "en": "Change on last year"},
+}
+#: Rule kinds that measure one number per hospital: their values get a distribution chart.
+KEY_INDICATOR_KINDS = frozenset({"threshold", "growth", "approx", "yoy_increase", "yoy_decrease"})
+_NOT_OK = (Status.ERROR, Status.FAIL, Status.MISSING_DATA, Status.WARN)
+
+
+def region_members(result: CheckResult, region: SubjectResult) -> list[SubjectResult]:
+    """The results of the hospitals whose submissions are the region's members, in result order."""
+    members = region.submission.members or []
+    ids = {id(m) for m in members}
+    keys = {(m.subject.code, m.subject.period.label) for m in members}
+    return [s for s in result.subjects if s is not region and s.submission.subject.level != "region" and (
+        id(s.submission) in ids or (s.submission.subject.code, s.submission.subject.period.label) in keys)]
+
+
+def _region_view(result: CheckResult, region: SubjectResult, lang: str) -> dict[str, Any]:
+    hospitals = region_members(result, region)
+    ranking = []
+    for hospital in hospitals:
+        counts = count_statuses(hospital.findings)
+        who = hospital.submission.subject
+        ranking.append({
+            "name": who.name, "code": who.code, "rate": counts.compliance_rate, "worst": hospital.worst,
+            "applicable": counts.applicable,
+            "ok": sum(counts.counts[s] for s in (Status.PASS, Status.NOT_DUE, Status.WAIVED)),
+            "not_ok": {s: counts.counts[s] for s in _NOT_OK},
+            "by_rule": {f.rule_id: f for f in hospital.findings},
+        })
+    ranking.sort(key=lambda row: (row["rate"] is None, -(row["rate"] or 0.0), row["name"], row["code"]))
+    rank = 0
+    for index, row in enumerate(ranking):  # equal rates share a rank
+        if index == 0 or row["rate"] != ranking[index - 1]["rate"]:
+            rank = index + 1
+        row["rank"] = rank
+
+    rules: dict[str, Finding] = {}  # hospital-level rules in order of first appearance
+    for hospital in hospitals:
+        for finding in hospital.findings:
+            rules.setdefault(finding.rule_id, finding)
+    numbered = [{"number": n, "rule_id": rid, "title": f.title, "domain": f.domain, "kind": f.kind}
+                for n, (rid, f) in enumerate(rules.items(), start=1)]
+    matrix = [numbered[i:i + MATRIX_COLUMNS] for i in range(0, len(numbered), MATRIX_COLUMNS)]
+
+    indicators = []
+    failing = []
+    for rule in numbered:
+        found = [(row, row["by_rule"][rule["rule_id"]]) for row in ranking if rule["rule_id"] in row["by_rule"]]
+        if rule["kind"] in KEY_INDICATOR_KINDS:
+            indicators.append(_indicator_view(rule, [f for _, f in found], lang))
+        bad = sorted(((row, f) for row, f in found if f.status in _NOT_OK), key=lambda rf: _RANK[rf[1].status])
+        if bad:
+            failing.append({**rule, "rows": [{"name": row["name"], "code": row["code"], "f": f,
+                                              "amount": _gap_amount(f)} for row, f in bad],
+                            "total": len(found)})
+    all_ok = [rule for rule in numbered if not any(item["rule_id"] == rule["rule_id"] for item in failing)]
+    return {
+        "hospitals": ranking,
+        "rules": numbered,
+        "matrix": matrix,
+        "marks": [(s, MATRIX_MARKS[lang][s]) for s in SEVERITY_ORDER],
+        "marks_by": MATRIX_MARKS[lang],
+        "indicators": [i for i in indicators if i],
+        "failing": failing,
+        "all_ok": all_ok,
+    }
+
+
+def _indicator_view(rule: dict[str, Any], findings: list[Finding], lang: str) -> dict[str, Any] | None:
+    """A key indicator's distribution chart over the hospitals that reported a number for it."""
+    points = [charts.DistributionPoint(f.subject_name, float(f.observed), f.status) for f in findings
+              if charts.is_number(f.observed) and f.status is not Status.NOT_APPLICABLE]
+    if not points:
+        return None
+    reference = next((f for f in findings if charts.is_number(f.required)), findings[0])
+    unit = reference.unit
+    percent = unit == formatting.PERCENT
+    change = rule["kind"] in ("growth", "yoy_increase", "yoy_decrease")
+    axis = _REGION_TEXT["axis_change" if change and rule["kind"] != "growth" else "axis_value"][lang]
+    if percent or unit:
+        axis = i18n.paren(axis, "%" if percent else unit, lang)
+    threshold = float(reference.required) if charts.is_number(reference.required) else None
+    if threshold is None and rule["kind"] in ("yoy_increase", "yoy_decrease"):
+        threshold = 0.0
+    chart = charts.distribution_chart(points, threshold, reference.required_text or "", scale=100.0 if percent else 1.0,
+                                      axis_label=axis, labels={s: i18n.status_label(s, lang) for s in Status})
+    counts = Counter(p.status for p in points)
+    return {**rule, "chart": chart, "required": reference.required_text, "reported": len(points),
+            "missing": sum(1 for f in findings if f.status is Status.MISSING_DATA),
+            "counts": [(s, counts[s]) for s in SEVERITY_ORDER if counts[s]]}
+
+
 def build_context(result: CheckResult, subject: SubjectResult, catalog: Catalog,
-                  today: dt.date | None = None) -> dict[str, Any]:
+                  today: dt.date | None = None, lang: str = i18n.DEFAULT_LANGUAGE) -> dict[str, Any]:
     """Everything the template shows, already ordered and formatted."""
     submission = subject.submission
     who = submission.subject
@@ -200,18 +357,28 @@ def build_context(result: CheckResult, subject: SubjectResult, catalog: Catalog,
     counts = count_statuses(findings)
     problems = [p for p in result.problems if Path(p.file).name == file_name]
     problems = list(dict.fromkeys(problems))
+    statuses_lang = {s: i18n.status_label(s, lang) for s in Status}
+    is_region = who.level == "region"
+    date_text = _zh_date if lang == "zh" else dt.date.isoformat
+    problems_heading = i18n.text("pdf.section.problems", lang)
+    if is_region:  # the hospitals' section comes third
+        problems_heading = problems_heading.replace("三、", "四、", 1) if lang == "zh" else re.sub(
+            r"^3\.", "4.", problems_heading)
     return {
+        "rt": {**{key: texts[lang] for key, texts in _REGION_TEXT.items()}, "problems_heading": problems_heading},
+        "lang": lang,
+        "t": i18n.messages(lang),
         "subject": who,
         "is_region": who.level == "region",
         "grade": label("grade", who.grade) if who.grade else "未填写",
         "type": label("type", who.type) if who.type else "未填写",
         "ownership": label("ownership", who.ownership) if who.ownership else "未填写",
         "location": (who.province or "未填写省份") + (who.city or ""),
-        "period_text": _period_text(who.period.label),
+        "period_text": _period_text(who.period.label) if lang == "zh" else who.period.label,
         "profile": result.profile,
-        "check_date": _zh_date(today or dt.date.today()),
-        "as_of": _zh_date(result.as_of) if result.as_of else None,
-        "period_end": _zh_date(who.period.end),
+        "check_date": date_text(today or dt.date.today()),
+        "as_of": date_text(result.as_of) if result.as_of else None,
+        "period_end": date_text(who.period.end),
         "file_name": file_name,
         "worst": subject.worst,
         "counts": counts,
@@ -219,6 +386,9 @@ def build_context(result: CheckResult, subject: SubjectResult, catalog: Catalog,
         "total": len(findings),
         "domain_statuses": statuses,
         "domain_rows": domain_rows,
+        "domain_chart": charts.domain_status_chart(
+            [(row["domain"], row["counts"]) for row in domain_rows], statuses_lang,
+            _REGION_TEXT["chart_count"][lang]),
         "gaps": [{"f": f, "number": numbers[f.rule_id], "amount": _gap_amount(f)} for f in largest_gaps(findings)],
         "domains": domains,
         "problems": problems,
@@ -227,13 +397,20 @@ def build_context(result: CheckResult, subject: SubjectResult, catalog: Catalog,
         "identification": [(IDENTIFICATION_BY_CODE[c].name if c in IDENTIFICATION_BY_CODE else c,
                             _value(r.value), str(r.cell) if r.cell else "")
                            for c, r in submission.identification.items()],
-        "scalar_inputs": [{"i": i, "which": _WHICH_ZH[i.which], "value": _value(i.value)}
+        "scalar_inputs": [{"i": i, "which": i18n.text(f"which.{i.which}", lang), "value": _value(i.value)}
                           for i in _scalar_inputs(findings)],
         "appendix_tables": _appendix_tables(findings, catalog),
+        "region": _region_view(result, subject, lang) if who.level == "region" else None,
     }
 
 
 # ---------------------------------------------------------------- rendering
+
+@pass_context
+def _status_filter(context: Any, status: object) -> str:
+    """Status label in the document's language (``lang`` of the render context; zh by default)."""
+    return i18n.status_label(Status(status), context.get("lang", i18n.DEFAULT_LANGUAGE))
+
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
@@ -241,13 +418,14 @@ def _environment() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update({
         "zh": _zh_text,
-        "status_zh": lambda status: STATUS_LABEL_ZH[Status(status)],
+        "status_zh": _status_filter,
         "percent": lambda rate: "—" if rate is None else f"{rate * 100:.1f}%",
         "basename": lambda path: Path(str(path)).name,
     })
     return env
 
 
+@lru_cache(maxsize=1)
 def _stylesheet() -> Markup:
     """Trusted CSS (no submitted text): bundled @font-face rules, the font stack, the sheet."""
     css = (TEMPLATE_DIR / STYLESHEET).read_text(encoding="utf-8")
@@ -255,10 +433,16 @@ def _stylesheet() -> Markup:
 
 
 def render_inspection_html(result: CheckResult, subject: SubjectResult, catalog: Catalog,
-                           today: dt.date | None = None) -> str:
-    """The report as a standalone HTML document (fonts referenced by ``compliance-asset:`` URLs)."""
-    context = build_context(result, subject, catalog, today)
-    return _environment().get_template(TEMPLATE).render(stylesheet=_stylesheet(), **context)
+                           today: dt.date | None = None, lang: str = i18n.DEFAULT_LANGUAGE, *,
+                           inline_css: bool = True) -> str:
+    """The report as a standalone HTML document (fonts referenced by ``compliance-asset:`` URLs).
+
+    With ``inline_css=False`` the ``<style>`` element is left out: :func:`write_inspection_report`
+    passes the stylesheet to WeasyPrint already parsed (see :func:`_parsed_stylesheets`).
+    """
+    context = build_context(result, subject, catalog, today, lang)
+    stylesheet = Markup(_stylesheet() + _PAGE_CSS.get(lang, "")) if inline_css else None
+    return _environment().get_template(TEMPLATE).render(stylesheet=stylesheet, **context)
 
 
 @lru_cache(maxsize=1)
@@ -270,6 +454,34 @@ def _font_config() -> Any:
     return FontConfiguration()
 
 
+_PARSED_CSS: dict[int, tuple[Any, Any]] = {}
+
+
+#: Page-box wording (running header, page numbers) for languages other than Chinese.
+_PAGE_CSS = {
+    "en": '@page { @top-right { content: string(period) "  Health-reform compliance inspection report"; }\n'
+          '  @bottom-center { content: "Page " counter(page) " of " counter(pages); } }\n'
+          '@page cover { @top-right { content: none; } @bottom-center { content: none; } }\n',
+}
+
+
+def _parsed_stylesheets(font_config: Any, lang: str = i18n.DEFAULT_LANGUAGE) -> list[Any]:
+    """The report stylesheet (plus the language's page wording) parsed once per process and
+    font configuration; its @font-face rules are registered in that configuration, fetched
+    through the safe fetcher."""
+    from weasyprint import CSS
+
+    cached = _PARSED_CSS.get(id(font_config))
+    if cached is None or cached[0] is not font_config:
+        css = CSS(string=str(_stylesheet()), url_fetcher=SafeURLFetcher(), font_config=font_config)
+        by_lang = {code: CSS(string=text, url_fetcher=SafeURLFetcher(), font_config=font_config)
+                   for code, text in _PAGE_CSS.items()}
+        _PARSED_CSS.clear()
+        _PARSED_CSS[id(font_config)] = cached = (font_config, (css, by_lang))
+    css, by_lang = cached[1]
+    return [css, by_lang[lang]] if lang in by_lang else [css]
+
+
 def _visible_text(html: str) -> str:
     """The document's text without the stylesheet and tags, for the glyph check."""
     body = re.sub(r"<style.*?</style>", "", html, flags=re.S)
@@ -277,11 +489,12 @@ def _visible_text(html: str) -> str:
 
 
 def write_inspection_report(result: CheckResult, subject: SubjectResult, catalog: Catalog, path: Path,
-                            today: dt.date | None = None) -> Path:
-    """Render the subject's inspection report to `path` as PDF and return the path."""
+                            today: dt.date | None = None, lang: str = i18n.DEFAULT_LANGUAGE) -> Path:
+    """Render the subject's inspection report (hospital or region layout, by the subject's level)
+    in `lang` ("zh" or "en") to `path` as PDF and return the path."""
     from weasyprint import HTML
 
-    html = render_inspection_html(result, subject, catalog, today)
+    html = render_inspection_html(result, subject, catalog, today, lang, inline_css=False)
     missing = fonts.missing_glyphs(_visible_text(html))
     if missing:
         who = subject.submission.subject
@@ -290,6 +503,56 @@ def write_inspection_report(result: CheckResult, subject: SubjectResult, catalog
                     fonts.FONT_FAMILY, " ".join(f"{c!r} U+{ord(c):04X}" for c in missing))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    font_config = _font_config()
     document = HTML(string=html, base_url=None, url_fetcher=SafeURLFetcher())
-    document.write_pdf(path, font_config=_font_config())
+    document.write_pdf(path, stylesheets=_parsed_stylesheets(font_config, lang), font_config=font_config)
     return path
+
+
+# ---------------------------------------------------------------- many reports, in parallel
+
+# (result, catalog, today, lang) of the batch being rendered: set in the parent just before the
+# pool forks, so workers read it from their copy of memory (WeasyPrint documents and the
+# result are never pickled; only subject indices and paths go to the workers).
+_BATCH: tuple[CheckResult, Catalog, dt.date | None, str] | None = None
+
+
+def _render_batch_item(job: tuple[int, str]) -> str:
+    assert _BATCH is not None, "worker started without a batch"
+    result, catalog, today, lang = _BATCH
+    index, path = job
+    return str(write_inspection_report(result, result.subjects[index], catalog, Path(path), today, lang=lang))
+
+
+def _warm_worker() -> None:
+    """Parse fonts, stylesheet and templates once per worker, before the first report."""
+    _environment()
+    _parsed_stylesheets(_font_config())
+
+
+def write_inspection_reports(result: CheckResult, catalog: Catalog, paths: list[Path], *, lang: str = "zh",
+                             workers: int | None = None, today: dt.date | None = None) -> list[Path]:
+    """Write the report of ``result.subjects[i]`` to ``paths[i]`` for every subject.
+
+    With several subjects and more than one worker (default: the number of cores), a pool of
+    forked processes renders them; otherwise this process does.  Returns the paths in order.
+    """
+    global _BATCH
+    if len(paths) != len(result.subjects):
+        raise ValueError("one output path per subject is needed")
+    count = workers if workers is not None else (os.cpu_count() or 1)
+    count = max(0, min(count, len(paths)))
+    if count <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [write_inspection_report(result, subject, catalog, path, today, lang=lang)
+                for subject, path in zip(result.subjects, paths)]
+    for path in paths:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    jobs = [(index, str(path)) for index, path in enumerate(paths)]
+    _BATCH = (result, catalog, today, lang)
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_warm_worker) as executor:
+            chunk = max(1, min(16, len(jobs) // (count * 4)))
+            return [Path(p) for p in executor.map(_render_batch_item, jobs, chunksize=chunk)]
+    finally:
+        _BATCH = None
