@@ -8,6 +8,7 @@ checks as workbooks) into a private temporary folder first.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -136,17 +137,32 @@ def _unpack_archives(paths: Sequence[Path], folder: Path) -> tuple[list[Path], l
     return files, early
 
 
+IN_FLIGHT_PER_WORKER = 4
+
+
 def _run_pool(files: list[Path], catalog: Catalog, workers: int, timeout: float) -> dict[Path, FileResult]:
-    """Read files in worker processes; a worker that dies takes down only the files it held."""
+    """Read files in worker processes; a worker that dies takes down only the files it held.
+
+    At most a few files per worker are in flight, so waiting stays cheap for
+    large batches and a stuck or dead worker implicates only those files.
+    """
     results: dict[Path, FileResult] = {}
     pending = list(files)
     context = multiprocessing.get_context("fork")
     while pending:
         suspects: list[Path] = []
+        queue = iter(pending)
         with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
                                  initargs=(catalog,)) as executor:
-            futures: dict[Future[FileResult], Path] = {
-                executor.submit(_read_in_worker, str(path), timeout): path for path in pending}
+            futures: dict[Future[FileResult], Path] = {}
+
+            def submit_next() -> None:
+                path = next(queue, None)
+                if path is not None:
+                    futures[executor.submit(_read_in_worker, str(path), timeout)] = path
+
+            for _ in range(workers * IN_FLIGHT_PER_WORKER):
+                submit_next()
             waiting = set(futures)
             while waiting:
                 done, waiting = wait(waiting, timeout=timeout + 10, return_when=FIRST_COMPLETED)
@@ -162,6 +178,10 @@ def _run_pool(files: list[Path], catalog: Catalog, workers: int, timeout: float)
                         suspects.append(futures[future])
                     except Exception as exc:  # noqa: BLE001 - unpicklable or unexpected result: refuse the file
                         results[futures[future]] = _refused(futures[future], f"读取出错（{type(exc).__name__}）")
+                    if not suspects:
+                        before = set(futures)
+                        submit_next()
+                        waiting |= set(futures) - before
         pending = [path for path in files if path not in results and path not in suspects]
         for path in suspects:
             if len(suspects) == 1 or workers == 1:
@@ -182,10 +202,16 @@ def read_batch(paths: Iterable[Path], catalog: Catalog, workers: int | None = No
         for path in missing:
             early.append(([], FileOutcome(str(path), "refused", (), f"{path}：文件不存在，请检查路径。"), []))
         count = workers if workers is not None else min(os.cpu_count() or 1, max(1, len(files)))
-        if count <= 0:
-            results = {path: read_file(path, catalog) for path in files}
-        else:
-            results = _run_pool(files, catalog, count, timeout)
+        collecting = gc.isenabled()
+        gc.disable()  # results hold no cycles; collection while unpickling thousands of them costs seconds
+        try:
+            if count <= 0:
+                results = {path: read_file(path, catalog) for path in files}
+            else:
+                results = _run_pool(files, catalog, count, timeout)
+        finally:
+            if collecting:
+                gc.enable()
         for read, outcome, problems in [*early, *(results[path] for path in files)]:
             batch.submissions.extend(read)
             batch.outcomes.append(outcome)

@@ -12,6 +12,7 @@ import csv
 import io
 import zipfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -55,11 +56,12 @@ class Grid:
                 return top, left
         return None
 
-    @property
+    @cached_property
     def max_row(self) -> int:
+        """Computed once: grids are filled when loaded and read-only afterwards."""
         return max((r for r, _ in self.cells), default=0)
 
-    @property
+    @cached_property
     def max_column(self) -> int:
         return max((c for _, c in self.cells), default=0)
 

@@ -22,8 +22,8 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,8})"')
-_ROW_NUMBER = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([0-9]{1,8})"')
+_REFERENCE = re.compile(rb'<(?:\w+:)?(?:c|row)\b[^>]*?\br="([A-Z]{0,3})([0-9]{1,8})"')
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s/>]")
 _SHARED_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?\bt="s"[^>]*)>\s*<(?:\w+:)?v>([^<]*)<')
 _REF_ATTR = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,8})"')
 
@@ -54,17 +54,18 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
 
 
 def _extent(raw: bytes) -> tuple[int, int]:
-    max_row = max((int(m.group(1)) for m in _ROW_NUMBER.finditer(raw)), default=0)
-    max_column = 0
-    for match in _CELL_REF.finditer(raw):
-        max_row = max(max_row, int(match.group(2)))
-        max_column = max(max_column, column_index_from_string(match.group(1).decode()))
+    found = _REFERENCE.findall(raw)
+    if not found:
+        return 0, 0
+    max_row = max(int(row) for _, row in found)
+    letters = {column for column, _ in found if column}
+    max_column = max((column_index_from_string(c.decode()) for c in letters), default=0)
     return max_row, max_column
 
 
 def _formulas_without_values(raw: bytes) -> set[tuple[int, int]]:
     cells: set[tuple[int, int]] = set()
-    if b"<f" not in raw and b":f" not in raw:
+    if not _FORMULA.search(raw):  # <formula1> of data validations is not a formula cell
         return cells
     for _, element in SafeET.iterparse(io.BytesIO(raw), events=("end",)):
         if element.tag != f"{MAIN}c":
