@@ -278,6 +278,37 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "pdf.th.row": ("行号", "Row"),
 }
 
+# Region report and chart wording of the PDF.
+_MESSAGES.update({
+    'pdf.region.chart_count': ('检查项数', 'Items'),
+    'pdf.region.counts_heading': ('（一）各状态项数及各领域分布', '1.1 Items by status and by policy domain'),
+    'pdf.region.domain_caption': ('图 1\u3000各政策领域检查结果（按状态分列的检查项数）', 'Figure 1. Results by policy domain (items per status)'),
+    'pdf.region.hospitals_heading': ('三、辖区医院检查情况', '3. Hospitals in the region'),
+    'pdf.region.no_hospitals': ('本批次未包含本地区医院的填报数据。', 'This batch holds no submission from a hospital in this region.'),
+    'pdf.region.hospitals_lead': ('本批次共有本地区 {n} 家医院的填报数据，按医院级检查项 {rules} 项检查。以下列出各医院符合率排名、医院与检查项结果矩阵、主要指标分布和各检查项的未达标医院。', 'This batch holds submissions from {n} hospitals of the region, checked on {rules} hospital-level items: their ranking by compliance rate, a hospitals × items matrix, the distribution of key indicators and, per item, the hospitals that miss it.'),
+    'pdf.region.ranking': ('（一）医院符合率排名', '3.1 Hospitals ranked by compliance rate'),
+    'pdf.region.th_rank': ('排名', 'Rank'),
+    'pdf.region.th_hospital': ('医院', 'Hospital'),
+    'pdf.region.th_applicable': ('适用项', 'Applic.'),
+    'pdf.region.th_ok': ('达标项', 'Met'),
+    'pdf.region.matrix': ('（二）医院与检查项结果矩阵', '3.2 Hospitals × items'),
+    'pdf.region.matrix_intro': ('每行一家医院（按排名顺序），每列一个医院级检查项（列号见表下说明）。', 'One row per hospital (in ranking order), one column per hospital-level item (numbers explained below the table). '),
+    'pdf.region.matrix_blank': ('；空白为未检查。', '; blank: not checked.'),
+    'pdf.region.th_column': ('列号', 'No.'),
+    'pdf.region.indicators': ('（三）主要指标分布', '3.3 Distribution of key indicators'),
+    'pdf.region.indicators_intro': ('每个数值型医院级检查项一图：圆点为各医院的实际值（颜色为检查结论），红色虚线为要求值。', "One chart per numeric hospital-level item: a dot per hospital's observed value (coloured by conclusion); the dashed red line is the requirement."),
+    'pdf.region.figure': ('图 {n}', 'Figure {n}.'),
+    'pdf.region.indicator_note': ('（要求：{required}；{reported} 家医院有数值{missing}）', ' (required: {required}; {reported} hospitals reported a value{missing})'),
+    'pdf.region.indicator_missing': ('，{n} 家缺少数据', ', {n} missing data'),
+    'pdf.region.no_indicators': ('医院级检查项中没有可作分布图的数值型指标。', 'No hospital-level item has numeric values to chart.'),
+    'pdf.region.failing': ('（四）各检查项未达标医院', '3.4 Hospitals missing each item'),
+    'pdf.region.failing_count': ('\u3000{bad} / {total} 家', '  {bad} of {total} hospitals'),
+    'pdf.region.no_failing': ('辖区医院各检查项均无不达标、预警、缺少数据或错误。', 'No hospital fails, warns, lacks data or errors on any item.'),
+    'pdf.region.all_ok': ('其余检查项（列号 {numbers}）各医院均达标、未到期限、已豁免或不适用。', 'On the other items (nos. {numbers}) every hospital passes, is not yet due, waived or not applicable.'),
+    'pdf.region.axis_value': ('实际值', 'Observed'),
+    'pdf.region.axis_change': ('较上年变化', 'Change on last year'),
+})
+
 _TABLES: dict[str, Mapping[str, str]] = {
     lang: MappingProxyType({key: pair[index] for key, pair in _MESSAGES.items()})
     for index, lang in enumerate(LANGUAGES)

@@ -39,6 +39,8 @@ from . import charts, fonts, i18n
 from .fetcher import SafeURLFetcher
 from .summary import count_statuses, largest_gaps, ordered_findings
 
+REGION_PREFIX = "pdf.region."  # region-report wording in the shared catalogue
+
 __all__ = ["render_inspection_html", "write_inspection_report", "write_inspection_reports"]
 
 log = logging.getLogger(__name__)
@@ -200,51 +202,6 @@ MATRIX_MARKS: dict[str, dict[Status, str]] = {
     "en": {Status.ERROR: "E", Status.FAIL: "F", Status.MISSING_DATA: "M", Status.WARN: "W",
            Status.NOT_DUE: "D", Status.WAIVED: "V", Status.PASS: "P", Status.NOT_APPLICABLE: "—"},
 }
-# Chart wording not in the shared catalogue (compliance.report.i18n): key -> {lang: text}.
-_REGION_TEXT: dict[str, dict[str, str]] = {
-    "chart_count": {"zh": "检查项数", "en": "Items"},
-    "counts_heading": {"zh": "（一）各状态项数及各领域分布", "en": "1.1 Items by status and by policy domain"},
-    "domain_caption": {"zh": "图 1　各政策领域检查结果（按状态分列的检查项数）",
-                       "en": "Figure 1. Results by policy domain (items per status)"},
-    "hospitals_heading": {"zh": "三、辖区医院检查情况", "en": "3. Hospitals in the region"},
-    "no_hospitals": {"zh": "本批次未包含本地区医院的填报数据。",
-                     "en": "This batch holds no submission from a hospital in this region."},
-    "hospitals_lead": {"zh": "本批次共有本地区 {n} 家医院的填报数据，按医院级检查项 {rules} 项检查。以下列出各医院符合率排名、"
-                             "医院与检查项结果矩阵、主要指标分布和各检查项的未达标医院。",
-                       "en": "This batch holds submissions from {n} hospitals of the region, checked on {rules} "
-                             "hospital-level items: their ranking by compliance rate, a hospitals × items matrix, the "
-                             "distribution of key indicators and, per item, the hospitals that miss it."},
-    "ranking": {"zh": "（一）医院符合率排名", "en": "3.1 Hospitals ranked by compliance rate"},
-    "th_rank": {"zh": "排名", "en": "Rank"},
-    "th_hospital": {"zh": "医院", "en": "Hospital"},
-    "th_applicable": {"zh": "适用项", "en": "Applic."},
-    "th_ok": {"zh": "达标项", "en": "Met"},
-    "matrix": {"zh": "（二）医院与检查项结果矩阵", "en": "3.2 Hospitals × items"},
-    "matrix_intro": {"zh": "每行一家医院（按排名顺序），每列一个医院级检查项（列号见表下说明）。",
-                     "en": "One row per hospital (in ranking order), one column per hospital-level item "
-                           "(numbers explained below the table). "},
-    "matrix_blank": {"zh": "；空白为未检查。", "en": "; blank: not checked."},
-    "th_column": {"zh": "列号", "en": "No."},
-    "indicators": {"zh": "（三）主要指标分布", "en": "3.3 Distribution of key indicators"},
-    "indicators_intro": {"zh": "每个数值型医院级检查项一图：圆点为各医院的实际值（颜色为检查结论），红色虚线为要求值。",
-                         "en": "One chart per numeric hospital-level item: a dot per hospital's observed value "
-                               "(coloured by conclusion); the dashed red line is the requirement."},
-    "figure": {"zh": "图 {n}", "en": "Figure {n}."},
-    "indicator_note": {"zh": "（要求：{required}；{reported} 家医院有数值{missing}）",
-                       "en": " (required: {required}; {reported} hospitals reported a value{missing})"},
-    "indicator_missing": {"zh": "，{n} 家缺少数据", "en": ", {n} missing data"},
-    "no_indicators": {"zh": "医院级检查项中没有可作分布图的数值型指标。",
-                      "en": "No hospital-level item has numeric values to chart."},
-    "failing": {"zh": "（四）各检查项未达标医院", "en": "3.4 Hospitals missing each item"},
-    "failing_count": {"zh": "　{bad} / {total} 家", "en": "  {bad} of {total} hospitals"},
-    "no_failing": {"zh": "辖区医院各检查项均无不达标、预警、缺少数据或错误。",
-                   "en": "No hospital fails, warns, lacks data or errors on any item."},
-    "all_ok": {"zh": "其余检查项（列号 {numbers}）各医院均达标、未到期限、已豁免或不适用。",
-               "en": "On the other items (nos. {numbers}) every hospital passes, is not yet due, waived or "
-                     "not applicable."},
-    "axis_value": {"zh": "实际值", "en": "Observed"},
-    "axis_change": {"zh": "较上年变化", "en": "Change on last year"},
-}
 #: Rule kinds that measure one number per hospital: their values get a distribution chart.
 KEY_INDICATOR_KINDS = frozenset({"threshold", "growth", "approx", "yoy_increase", "yoy_decrease"})
 _NOT_OK = (Status.ERROR, Status.FAIL, Status.MISSING_DATA, Status.WARN)
@@ -321,7 +278,7 @@ def _indicator_view(rule: dict[str, Any], findings: list[Finding], lang: str) ->
     unit = reference.unit
     percent = unit == formatting.PERCENT
     change = rule["kind"] in ("growth", "yoy_increase", "yoy_decrease")
-    axis = _REGION_TEXT["axis_change" if change and rule["kind"] != "growth" else "axis_value"][lang]
+    axis = i18n.text(REGION_PREFIX + ("axis_change" if change and rule["kind"] != "growth" else "axis_value"), lang)
     if percent or unit:
         axis = i18n.paren(axis, "%" if percent else unit, lang)
     threshold = float(reference.required) if charts.is_number(reference.required) else None
@@ -365,7 +322,8 @@ def build_context(result: CheckResult, subject: SubjectResult, catalog: Catalog,
         problems_heading = problems_heading.replace("三、", "四、", 1) if lang == "zh" else re.sub(
             r"^3\.", "4.", problems_heading)
     return {
-        "rt": {**{key: texts[lang] for key, texts in _REGION_TEXT.items()}, "problems_heading": problems_heading},
+        "rt": {**{key.removeprefix(REGION_PREFIX): value for key, value in i18n.messages(lang).items()
+                  if key.startswith(REGION_PREFIX)}, "problems_heading": problems_heading},
         "lang": lang,
         "t": i18n.messages(lang),
         "subject": who,
@@ -388,7 +346,7 @@ def build_context(result: CheckResult, subject: SubjectResult, catalog: Catalog,
         "domain_rows": domain_rows,
         "domain_chart": charts.domain_status_chart(
             [(row["domain"], row["counts"]) for row in domain_rows], statuses_lang,
-            _REGION_TEXT["chart_count"][lang]),
+            i18n.text(REGION_PREFIX + "chart_count", lang)),
         "gaps": [{"f": f, "number": numbers[f.rule_id], "amount": _gap_amount(f)} for f in largest_gaps(findings)],
         "domains": domains,
         "problems": problems,
