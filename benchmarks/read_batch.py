@@ -407,13 +407,14 @@ def measure(paths: list[Path], catalog: Catalog, repeat: int, workers: int, chec
 
 def breakdown(paths: list[Path], catalog: Catalog) -> None:
     """Time each stage of the in-process reader over every file (single process, best of 3)."""
-    from compliance.reader import read_file
+    from compliance.reader import read_file, sheets_to_read
     from compliance.workbook import check_zip, load_grids
+    from compliance.xlsxscan import scan_xlsx as xml_scan
 
-    try:  # the reader's own XML scan of .xlsx worksheets (its name has changed over time)
-        from compliance.xlsxscan import scan_xlsx as xml_scan
-    except ImportError:
-        from compliance.xlsxscan import formulas_without_values as xml_scan
+    def select(names: list[str]) -> list[str]:
+        return sheets_to_read(names, catalog)
+
+    wanted = set(select(list(_sheet_names(paths[0]))))  # every corpus file has the template's sheets
 
     results: list[Any] = []
 
@@ -424,8 +425,8 @@ def breakdown(paths: list[Path], catalog: Catalog) -> None:
     stages: list[tuple[str, Callable[[], Any]]] = [
         ("check_zip (zip directory read)", lambda: [check_zip(p) for p in paths]),
         ("bare calamine (open + to_python)", lambda: calamine_serial(paths)),
-        (f"xlsxscan.{xml_scan.__name__}", lambda: [xml_scan(p) for p in paths]),
-        ("load_grids (all of the above + grids)", lambda: [load_grids(p) for p in paths]),
+        (f"xlsxscan.{xml_scan.__name__} (sheets read)", lambda: [xml_scan(p, wanted) for p in paths]),
+        ("load_grids (all of the above + grids)", lambda: [load_grids(p, select) for p in paths]),
         ("read_file (load_grids + parsing)", lambda: results.extend(read_file(p, catalog) for p in paths)),
         ("pickle dumps+loads of results", pickled),
     ]
@@ -444,7 +445,7 @@ def breakdown(paths: list[Path], catalog: Catalog) -> None:
         print(f"  {name:<42} {seconds / n * 1000:8.3f}")
     grids = best["load_grids (all of the above + grids)"] - sum(
         best[k] for k in ("check_zip (zip directory read)", "bare calamine (open + to_python)",
-                          f"xlsxscan.{xml_scan.__name__}"))
+                          f"xlsxscan.{xml_scan.__name__} (sheets read)"))
     parse = best["read_file (load_grids + parsing)"] - best["load_grids (all of the above + grids)"]
     print(f"  {'=> grid building (load_grids - parts)':<42} {grids / n * 1000:8.3f}")
     print(f"  {'=> template parsing (read_file - load_grids)':<42} {parse / n * 1000:8.3f}")
@@ -452,6 +453,16 @@ def breakdown(paths: list[Path], catalog: Catalog) -> None:
     catalog_bytes = len(pickle.dumps(catalog))
     print(f"  catalog pickles to {catalog_bytes / 1024:.0f} KiB "
           f"(fork context: inherited by workers, not pickled per pool)")
+
+
+def _sheet_names(path: Path) -> list[str]:
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(path))
+    try:
+        return list(book.sheet_names)
+    finally:
+        book.close()
 
 
 def profile_in_process(paths: list[Path], catalog: Catalog, limit: int) -> None:

@@ -74,7 +74,7 @@ def test_ratio_field_formats_and_the_bare_percentage_rule(raw: object, expected:
     from compliance.reader import _Context
     from compliance.workbook import Grid
 
-    context = _Context(Path("ratio.xlsx"), Grid("指标", {(1, 1): raw}))
+    context = _Context(Path("ratio.xlsx"), Grid.from_cells("指标", {(1, 1): raw}))
     reading = context.read(1, 1, "ratio", "比例", "x", 0.0)
     assert reading.value == pytest.approx(expected)
     warnings = [p for p in context.problems if p.severity == "warning"]
@@ -89,7 +89,7 @@ def test_share_above_100_percent_is_refused() -> None:
     from compliance.reader import _Context
     from compliance.workbook import Grid
 
-    context = _Context(Path("ratio.xlsx"), Grid("指标", {(1, 1): 160}))
+    context = _Context(Path("ratio.xlsx"), Grid.from_cells("指标", {(1, 1): 160}))
     assert context.read(1, 1, "ratio", "比例", "x", 0.0).value is None and context.problems
 
 

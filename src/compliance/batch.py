@@ -75,16 +75,20 @@ def _init_worker(catalog: Catalog) -> None:
     _limit_memory()
 
 
-def _read_in_worker(path: str, timeout: float) -> FileResult:
+def _read_in_worker(paths: list[str], timeout: float) -> list[FileResult]:
+    """Read a few files in turn, each under its own time limit; one pickled reply for all."""
     assert _worker_catalog is not None
     signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, timeout)
-    try:
-        return read_file(Path(path), _worker_catalog)
-    except _FileTimeout:
-        return _refused(Path(path), f"读取超过 {timeout:.0f} 秒仍未完成，已停止读取")
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+    results = []
+    for path in paths:
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+        try:
+            results.append(read_file(Path(path), _worker_catalog))
+        except _FileTimeout:
+            results.append(_refused(Path(path), f"读取超过 {timeout:.0f} 秒仍未完成，已停止读取"))
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    return results
 
 
 def _refused(path: Path, why: str) -> FileResult:
@@ -138,46 +142,58 @@ def _unpack_archives(paths: Sequence[Path], folder: Path) -> tuple[list[Path], l
 
 
 IN_FLIGHT_PER_WORKER = 4
+MAX_FILES_PER_TASK = 8
+
+
+def _files_per_task(count: int, workers: int) -> int:
+    """Several files per task once a batch is large: fewer messages, and strings shared within
+    a reply are pickled once; small batches stay one file per task so both cores stay busy."""
+    return max(1, min(MAX_FILES_PER_TASK, count // (workers * IN_FLIGHT_PER_WORKER * 4)))
 
 
 def _run_pool(files: list[Path], catalog: Catalog, workers: int, timeout: float) -> dict[Path, FileResult]:
     """Read files in worker processes; a worker that dies takes down only the files it held.
 
-    At most a few files per worker are in flight, so waiting stays cheap for
-    large batches and a stuck or dead worker implicates only those files.
+    At most a few tasks per worker are in flight, so waiting stays cheap for
+    large batches and a stuck or dead worker implicates only the files of
+    those tasks, which are then read again one by one.
     """
     results: dict[Path, FileResult] = {}
     pending = list(files)
     context = multiprocessing.get_context("fork")
     while pending:
         suspects: list[Path] = []
-        queue = iter(pending)
+        size = _files_per_task(len(pending), workers)
+        tasks = iter([pending[i:i + size] for i in range(0, len(pending), size)])
         with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
                                  initargs=(catalog,)) as executor:
-            futures: dict[Future[FileResult], Path] = {}
+            futures: dict[Future[list[FileResult]], list[Path]] = {}
 
             def submit_next() -> None:
-                path = next(queue, None)
-                if path is not None:
-                    futures[executor.submit(_read_in_worker, str(path), timeout)] = path
+                task = next(tasks, None)
+                if task is not None:
+                    futures[executor.submit(_read_in_worker, [str(path) for path in task], timeout)] = task
 
             for _ in range(workers * IN_FLIGHT_PER_WORKER):
                 submit_next()
             waiting = set(futures)
             while waiting:
-                done, waiting = wait(waiting, timeout=timeout + 10, return_when=FIRST_COMPLETED)
+                done, waiting = wait(waiting, timeout=timeout * size + 10, return_when=FIRST_COMPLETED)
                 if not done:  # a worker is stuck in native code past the alarm
-                    suspects = [futures[f] for f in waiting if f.running()] or [futures[f] for f in waiting][:workers]
+                    stuck = [f for f in waiting if f.running()] or list(waiting)[:workers]
+                    suspects = [path for future in stuck for path in futures[future]]
                     for process in list(getattr(executor, "_processes", {}).values()):
                         process.kill()
                     break
                 for future in done:
+                    task = futures[future]
                     try:
-                        results[futures[future]] = future.result()
+                        results.update(zip(task, future.result()))
                     except BrokenProcessPool:
-                        suspects.append(futures[future])
-                    except Exception as exc:  # noqa: BLE001 - unpicklable or unexpected result: refuse the file
-                        results[futures[future]] = _refused(futures[future], f"读取出错（{type(exc).__name__}）")
+                        suspects.extend(task)
+                    except Exception as exc:  # noqa: BLE001 - unpicklable or unexpected result: refuse the files
+                        for path in task:
+                            results[path] = _refused(path, f"读取出错（{type(exc).__name__}）")
                     if not suspects:
                         before = set(futures)
                         submit_next()

@@ -42,11 +42,12 @@ def require_defusedxml() -> None:
 class _Context:
     def __init__(self, path: Path, grid: Grid) -> None:
         self.path = path
+        self.file = path.name  # one string object for every cell: pickled once per file, not per cell
         self.grid = grid
         self.problems: list[DataProblem] = []
 
     def cell(self, row: int, column: int) -> Cell:
-        return Cell(self.path.name, self.grid.name, cell_ref(row, column))
+        return Cell(self.file, self.grid.name, cell_ref(row, column))
 
     def problem(self, row: int, column: int, expected: str, found: str, fix: str, field_code: str = "",
                 severity: str = "error") -> None:
@@ -59,7 +60,7 @@ class _Context:
             self.problem(row, column, f"{label}的数值", "公式但没有计算结果（文件未经电子表格软件保存）",
                          "请用 Excel、WPS 或 LibreOffice 打开该文件、重新计算并保存，或直接填写数值。", field_code)
             return Reading(None, self.cell(row, column))
-        origin = self.grid.merged_origin(row, column)
+        origin = self.grid.merged_origin(row, column) if self.grid.merged else None
         if origin is not None:
             self.problem(row, column, f"{label}单独填写在本单元格",
                          f"与 {cell_ref(*origin)} 合并的单元格（合并单元格只保存左上角的值）",
@@ -354,10 +355,19 @@ def _read_flat(path: Path, grid: Grid, catalog: Catalog) -> list[Submission | Su
     return results
 
 
+def sheets_to_read(names: list[str], catalog: Catalog) -> list[str]:
+    """The template's sheets that hold data, or else the first sheet (a flat table); other sheets
+    (the instructions sheet, a clerk's own notes) are never parsed."""
+    if SHEET_INFO in names and SHEET_INDICATORS in names:
+        wanted = {SHEET_INFO, SHEET_INDICATORS} | {table.name for table in catalog.tables.values()}
+        return [name for name in names if name in wanted]
+    return names[:1]
+
+
 def read_file(path: Path, catalog: Catalog) -> tuple[list[Submission], FileOutcome, list[DataProblem]]:
     """Read one file. Never raises for bad data: a refused file yields an outcome saying why."""
     try:
-        sheets = load_grids(path)
+        sheets = load_grids(path, select=lambda names: sheets_to_read(names, catalog))
         if not sheets:
             raise SubmissionError(path, "文件", "至少一个工作表", "没有工作表", "请使用模板填报。")
         grids = {grid.name: grid for grid in sheets}

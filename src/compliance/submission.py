@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .periods import Period
 
 
-@dataclass(frozen=True)
-class Cell:
-    """Where a value came from: file, sheet and cell reference such as D7."""
+class Cell(NamedTuple):
+    """Where a value came from: file, sheet and cell reference such as D7.
+
+    Cells and readings are named tuples, not dataclasses: a batch creates and
+    pickles hundreds per file, and tuples cost a fraction of objects with a dict.
+    """
 
     file: str
     sheet: str
@@ -20,8 +23,7 @@ class Cell:
         return f"{self.sheet}!{self.ref}"
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(NamedTuple):
     """One value as read from a submission, already converted to its type."""
 
     value: Any

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -38,12 +39,16 @@ def cell_ref(row: int, column: int) -> str:
     return f"{get_column_letter(column)}{row}"
 
 
+SheetSelector = Callable[[list[str]], Collection[str]]
+"""Given a file's worksheet names in order, the names to load (the others are never parsed)."""
+
+
 @dataclass
 class Grid:
-    """Raw values of one sheet keyed by (row, column), 1-based."""
+    """Raw values of one sheet as rows of cells; read with 1-based (row, column), blanks as None."""
 
     name: str
-    cells: dict[tuple[int, int], Any] = field(default_factory=dict)
+    rows: list[list[Any]] = field(default_factory=list)
     formula_without_value: set[tuple[int, int]] = field(default_factory=set)
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     truncated_rows: int = 0
@@ -56,17 +61,33 @@ class Grid:
                 return top, left
         return None
 
-    @cached_property
+    @classmethod
+    def from_cells(cls, name: str, cells: dict[tuple[int, int], Any]) -> Grid:
+        """A grid from sparse (row, column) -> value pairs."""
+        height = max((r for r, _ in cells), default=0)
+        width = max((c for _, c in cells), default=0)
+        rows: list[list[Any]] = [[""] * width for _ in range(height)]
+        for (row, column), value in cells.items():
+            rows[row - 1][column - 1] = value
+        return cls(name, rows)
+
+    @property
     def max_row(self) -> int:
-        """Computed once: grids are filled when loaded and read-only afterwards."""
-        return max((r for r, _ in self.cells), default=0)
+        return len(self.rows)
 
     @cached_property
     def max_column(self) -> int:
-        return max((c for _, c in self.cells), default=0)
+        """Computed once: grids are filled when loaded and read-only afterwards."""
+        return max(map(len, self.rows), default=0)
 
     def get(self, row: int, column: int) -> Any:
-        return self.cells.get((row, column))
+        if row < 1 or column < 1:
+            return None
+        try:
+            value = self.rows[row - 1][column - 1]
+        except IndexError:
+            return None
+        return None if value is None or value == "" else value
 
 
 def check_zip(path: Path) -> None:
@@ -96,44 +117,28 @@ def check_zip(path: Path) -> None:
                               "文件疑似压缩炸弹，已拒绝读取；请提交正常填写的工作簿。")
 
 
-def _load_calamine(path: Path, zipped: bool) -> list[Grid]:
-    """Values of every worksheet through python-calamine (xlsx, xlsm, xls, ods), capped."""
+def _load_calamine(path: Path, zipped: bool, select: SheetSelector | None) -> list[Grid]:
+    """Values of the selected worksheets through python-calamine (xlsx, xlsm, xls, ods), capped."""
     from python_calamine import CalamineWorkbook, SheetTypeEnum
 
     if zipped:
         check_zip(path)
     else:
         _check_size(path)
-    scans = _scan_package(path) if path.suffix.lower() in EXCEL_SUFFIXES else {}
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        book = CalamineWorkbook.from_path(str(path))  # reads the workbook's directory, not the sheets
     except Exception as exc:  # noqa: BLE001 - calamine raises several types for broken files
         raise SubmissionError(path, "文件", "可读取的电子表格", f"读取失败（{type(exc).__name__}: {_short(exc)}）",
                               "请用 Excel、WPS 或 LibreOffice 打开并另存为 .xlsx 后重新提交。") from None
     grids: list[Grid] = []
     try:
-        for meta in book.sheets_metadata:
-            if meta.typ != SheetTypeEnum.WorkSheet:
-                continue
-            sheet = book.get_sheet_by_name(meta.name)
-            grid = Grid(meta.name)
-            width = (sheet.end[1] + 1) if sheet.end else 0
-            if width > MAX_SHEET_WIDTH:
-                raise SubmissionError(path, f"工作表“{meta.name}”", f"不超过 {MAX_SHEET_WIDTH} 列的表格",
-                                      f"内容延伸到第 {width} 列", "请删除表格右侧远处的无关内容后重新提交。")
-            rows = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS + 1)
-            if len(rows) > MAX_ROWS:
-                grid.truncated_rows = sheet.height
-                rows = rows[:MAX_ROWS]
-            for row_index, row in enumerate(rows, start=1):
-                for column_index, value in enumerate(row[:MAX_COLUMNS], start=1):
-                    if value is not None and value != "":
-                        grid.cells[(row_index, column_index)] = value
-                if len(row) > MAX_COLUMNS and any(v not in (None, "") for v in row[MAX_COLUMNS:]):
-                    grid.truncated_columns = max(grid.truncated_columns, len(row))
-            for (top, left), (bottom, right) in sheet.merged_cell_ranges or []:
-                grid.merged.append(((top + 1, left + 1), (bottom + 1, right + 1)))
-            grids.append(grid)
+        names = [meta.name for meta in book.sheets_metadata if meta.typ == SheetTypeEnum.WorkSheet]
+        if select is not None:
+            wanted = set(select(names))
+            names = [name for name in names if name in wanted]
+        scans = _scan_package(path, names) if path.suffix.lower() in EXCEL_SUFFIXES else {}
+        for name in names:
+            grids.append(_sheet_grid(path, book.get_sheet_by_name(name), name))
     finally:
         book.close()
     for grid in grids:
@@ -142,10 +147,31 @@ def _load_calamine(path: Path, zipped: bool) -> list[Grid]:
     return grids
 
 
-def _scan_package(path: Path) -> dict[str, Any]:
+def _sheet_grid(path: Path, sheet: Any, name: str) -> Grid:
+    grid = Grid(name)
+    width = (sheet.end[1] + 1) if sheet.end else 0
+    if width > MAX_SHEET_WIDTH:
+        raise SubmissionError(path, f"工作表“{name}”", f"不超过 {MAX_SHEET_WIDTH} 列的表格",
+                              f"内容延伸到第 {width} 列", "请删除表格右侧远处的无关内容后重新提交。")
+    rows = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS + 1)
+    if len(rows) > MAX_ROWS:
+        grid.truncated_rows = sheet.height
+        rows = rows[:MAX_ROWS]
+    if width > MAX_COLUMNS:
+        for row in rows:
+            if len(row) > MAX_COLUMNS and any(v not in (None, "") for v in row[MAX_COLUMNS:]):
+                grid.truncated_columns = max(grid.truncated_columns, len(row))
+        rows = [row[:MAX_COLUMNS] for row in rows]
+    grid.rows = rows
+    for (top, left), (bottom, right) in sheet.merged_cell_ranges or []:
+        grid.merged.append(((top + 1, left + 1), (bottom + 1, right + 1)))
+    return grid
+
+
+def _scan_package(path: Path, sheets: Collection[str]) -> dict[str, Any]:
     """Refuse what calamine would misread or over-allocate; return the per-sheet scans."""
     try:
-        scans = scan_xlsx(path)
+        scans = scan_xlsx(path, sheets)
     except Exception as exc:  # noqa: BLE001 - malformed package parts
         raise SubmissionError(path, "文件", "结构完整的 xlsx 工作簿", f"内部 XML 无法解析（{_short(exc)}）",
                               "请用电子表格软件另存为新的 .xlsx 后重新提交。") from None
@@ -195,21 +221,20 @@ def _load_csv(path: Path) -> list[Grid]:
             if any(value.strip() for value in row):
                 grid.truncated_rows = max(grid.truncated_rows, row_index)
             continue
-        for column_index, value in enumerate(row[:MAX_COLUMNS], start=1):
-            if value.strip():
-                grid.cells[(row_index, column_index)] = value
+        grid.rows.append([value if value.strip() else "" for value in row[:MAX_COLUMNS]])
         if any(value.strip() for value in row[MAX_COLUMNS:]):
             grid.truncated_columns = max(grid.truncated_columns, len(row))
     return [grid]
 
 
-def load_grids(path: Path) -> list[Grid]:
-    """Load every sheet of a supported file; SubmissionError when it cannot be read."""
+def load_grids(path: Path, select: SheetSelector | None = None) -> list[Grid]:
+    """Load the worksheets of a supported file (all, or those ``select`` picks from the names);
+    SubmissionError when it cannot be read."""
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES or suffix == ".ods":
-        return _load_calamine(path, zipped=True)
+        return _load_calamine(path, zipped=True, select=select)
     if suffix == ".xls":
-        return _load_calamine(path, zipped=False)
+        return _load_calamine(path, zipped=False, select=select)
     if suffix == ".csv":
         return _load_csv(path)
     raise SubmissionError(path, "文件", "扩展名为 .xlsx、.xlsm、.xls、.ods 或 .csv 的文件",

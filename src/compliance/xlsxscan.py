@@ -13,6 +13,7 @@ import io
 import posixpath
 import re
 import zipfile
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,10 +23,12 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_REFERENCE = re.compile(rb'<(?:\w+:)?(?:c|row)\b[^>]*?\br="([A-Z]{0,3})([0-9]{1,8})"')
+# Literal-led patterns: the regex engine skips ahead to each literal instead of trying every byte.
+_REFERENCE = re.compile(rb'r=["\']([A-Z]{0,3})([0-9]{1,8})["\']')
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s/>]")
-_SHARED_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?\bt="s"[^>]*)>\s*<(?:\w+:)?v>([^<]*)<')
-_REF_ATTR = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,8})"')
+_SHARED_INDEX = re.compile(rb't=["\']s["\'][^>]*>\s*<(?:\w+:)?v>([^<]*)<')
+_SHARED_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?\bt=["\']s["\'][^>]*)>\s*<(?:\w+:)?v>([^<]*)<')
+_REF_ATTR = re.compile(rb'\br=["\']([A-Z]{1,3}[0-9]{1,8})["\']')
 
 
 @dataclass
@@ -54,18 +57,27 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
 
 
 def _extent(raw: bytes) -> tuple[int, int]:
+    """Farthest row and column named by any r="..." attribute (cells and rows alike)."""
     found = _REFERENCE.findall(raw)
     if not found:
         return 0, 0
-    max_row = max(int(row) for _, row in found)
-    letters = {column for column, _ in found if column}
+    max_row = max(map(int, {row for _, row in found}))
+    letters = {column for column, _ in found}
+    letters.discard(b"")
     max_column = max((column_index_from_string(c.decode()) for c in letters), default=0)
     return max_row, max_column
 
 
+def _may_have_formulas(raw: bytes) -> bool:
+    """Cheap test first: every "<f" in a template sheet usually opens a data validation's <formula1>."""
+    if b":f" in raw:
+        return True
+    return raw.count(b"<f") != raw.count(b"<formula")
+
+
 def _formulas_without_values(raw: bytes) -> set[tuple[int, int]]:
     cells: set[tuple[int, int]] = set()
-    if not _FORMULA.search(raw):  # <formula1> of data validations is not a formula cell
+    if not _may_have_formulas(raw) or not _FORMULA.search(raw):  # <formula1> is not a formula cell
         return cells
     for _, element in SafeET.iterparse(io.BytesIO(raw), events=("end",)):
         if element.tag != f"{MAIN}c":
@@ -79,39 +91,49 @@ def _formulas_without_values(raw: bytes) -> set[tuple[int, int]]:
     return cells
 
 
-def _bad_shared_strings(raw: bytes, count: int | None) -> list[str]:
+def _bad_shared_strings(raw: bytes, indexes: list[bytes], count: int) -> list[str]:
+    """Cells whose shared-string index is not a number below the table's length (checked fast first)."""
+    if b"".join(indexes).isdigit() and max(map(int, indexes)) < count:
+        return []
     bad = []
     for match in _SHARED_CELL.finditer(raw):
         index = match.group(2).strip()
-        if index.isdigit() and (count is None or int(index) < count):
+        if index.isdigit() and int(index) < count:
             continue
         ref = _REF_ATTR.search(match.group(1))
         bad.append(ref.group(1).decode() if ref else "?")
     return bad
 
 
-def _shared_string_count(archive: zipfile.ZipFile, names: set[str]) -> int | None:
+def _shared_string_count(archive: zipfile.ZipFile, names: set[str]) -> int:
     if "xl/sharedStrings.xml" not in names:
         return 0
     raw = archive.read("xl/sharedStrings.xml")
-    return len(re.findall(rb"<(?:\w+:)?si[\s>/]", raw))
+    if b":si" in raw:
+        return len(re.findall(rb"<(?:\w+:)?si[\s>/]", raw))
+    return len(re.findall(rb"<si[\s>/]", raw))
 
 
-def scan_xlsx(path: Path) -> dict[str, SheetScan]:
-    """Per sheet: extent of the cells, formulas without cached values, malformed shared-string cells."""
+def scan_xlsx(path: Path, sheets: Collection[str] | None = None) -> dict[str, SheetScan]:
+    """Per sheet (all, or those named): extent of the cells, formulas without cached values,
+    malformed shared-string cells."""
     found: dict[str, SheetScan] = {}
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
         if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
             return found
-        count = _shared_string_count(archive, names)
+        count: int | None = None
         for sheet_name, part in _sheet_parts(archive).items():
-            if part not in names:
+            if part not in names or (sheets is not None and sheet_name not in sheets):
                 continue
             raw = archive.read(part)
             scan = SheetScan()
             scan.max_row, scan.max_column = _extent(raw)
             scan.formulas_without_values = _formulas_without_values(raw)
-            scan.bad_shared_strings = _bad_shared_strings(raw, count)
+            indexes = _SHARED_INDEX.findall(raw)
+            if indexes:
+                if count is None:
+                    count = _shared_string_count(archive, names)
+                scan.bad_shared_strings = _bad_shared_strings(raw, indexes, count)
             found[sheet_name] = scan
     return found
