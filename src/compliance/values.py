@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋％", "0123456789.,-+%")
 _NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?$")
@@ -15,8 +14,7 @@ FALSE_WORDS = {"否", "n", "no", "false", "×", "✗", "0", "无"}
 BLANK_WORDS = {"", "-", "—", "/", "无数据", "n/a", "na"}
 
 
-@dataclass(frozen=True)
-class Converted:
+class Converted(NamedTuple):
     value: Any
     problem: str = ""  # what was expected, when conversion failed
     percent_sign: bool = False

@@ -19,7 +19,7 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from .xlsxscan import scan_xlsx
+from .xlsxscan import scan_archive
 
 from .errors import SubmissionError
 
@@ -92,14 +92,27 @@ class Grid:
 
 def check_zip(path: Path) -> None:
     """Refuse zip bombs and oversized containers before any parsing."""
+    open_checked_zip(path).close()
+
+
+def open_checked_zip(path: Path) -> zipfile.ZipFile:
+    """The open archive once its directory passed the checks against zip bombs (the caller closes it)."""
     _check_size(path)
     try:
-        with zipfile.ZipFile(path) as archive:
-            entries = archive.infolist()
+        archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
         raise SubmissionError(path, "文件", f"{path.suffix or ''} 格式的电子表格（zip 压缩包）",
                               "无法识别的文件内容（不是有效的压缩包，可能已损坏或扩展名不符）",
                               "请用 Excel、WPS 或 LibreOffice 另存为 .xlsx 后重新提交。") from None
+    try:
+        _check_entries(path, archive.infolist())
+    except BaseException:
+        archive.close()
+        raise
+    return archive
+
+
+def _check_entries(path: Path, entries: list[zipfile.ZipInfo]) -> None:
     seen: set[str] = set()
     for entry in entries:
         if entry.filename in seen:
@@ -121,26 +134,29 @@ def _load_calamine(path: Path, zipped: bool, select: SheetSelector | None) -> li
     """Values of the selected worksheets through python-calamine (xlsx, xlsm, xls, ods), capped."""
     from python_calamine import CalamineWorkbook, SheetTypeEnum
 
-    if zipped:
-        check_zip(path)
-    else:
+    archive = open_checked_zip(path) if zipped else None
+    if archive is None:
         _check_size(path)
     try:
-        book = CalamineWorkbook.from_path(str(path))  # reads the workbook's directory, not the sheets
-    except Exception as exc:  # noqa: BLE001 - calamine raises several types for broken files
-        raise SubmissionError(path, "文件", "可读取的电子表格", f"读取失败（{type(exc).__name__}: {_short(exc)}）",
-                              "请用 Excel、WPS 或 LibreOffice 打开并另存为 .xlsx 后重新提交。") from None
-    grids: list[Grid] = []
-    try:
-        names = [meta.name for meta in book.sheets_metadata if meta.typ == SheetTypeEnum.WorkSheet]
-        if select is not None:
-            wanted = set(select(names))
-            names = [name for name in names if name in wanted]
-        scans = _scan_package(path, names) if path.suffix.lower() in EXCEL_SUFFIXES else {}
-        for name in names:
-            grids.append(_sheet_grid(path, book.get_sheet_by_name(name), name))
+        try:
+            book = CalamineWorkbook.from_path(str(path))  # reads the workbook's directory, not the sheets
+        except Exception as exc:  # noqa: BLE001 - calamine raises several types for broken files
+            raise SubmissionError(path, "文件", "可读取的电子表格", f"读取失败（{type(exc).__name__}: {_short(exc)}）",
+                                  "请用 Excel、WPS 或 LibreOffice 打开并另存为 .xlsx 后重新提交。") from None
+        grids: list[Grid] = []
+        try:
+            names = [meta.name for meta in book.sheets_metadata if meta.typ == SheetTypeEnum.WorkSheet]
+            if select is not None:
+                wanted = set(select(names))
+                names = [name for name in names if name in wanted]
+            scans = _scan_package(path, archive, names) if archive and path.suffix.lower() in EXCEL_SUFFIXES else {}
+            for name in names:
+                grids.append(_sheet_grid(path, book.get_sheet_by_name(name), name))
+        finally:
+            book.close()
     finally:
-        book.close()
+        if archive is not None:
+            archive.close()
     for grid in grids:
         if grid.name in scans:
             grid.formula_without_value = scans[grid.name].formulas_without_values
@@ -168,10 +184,10 @@ def _sheet_grid(path: Path, sheet: Any, name: str) -> Grid:
     return grid
 
 
-def _scan_package(path: Path, sheets: Collection[str]) -> dict[str, Any]:
+def _scan_package(path: Path, archive: zipfile.ZipFile, sheets: Collection[str]) -> dict[str, Any]:
     """Refuse what calamine would misread or over-allocate; return the per-sheet scans."""
     try:
-        scans = scan_xlsx(path, sheets)
+        scans = scan_archive(archive, sheets)
     except Exception as exc:  # noqa: BLE001 - malformed package parts
         raise SubmissionError(path, "文件", "结构完整的 xlsx 工作簿", f"内部 XML 无法解析（{_short(exc)}）",
                               "请用电子表格软件另存为新的 .xlsx 后重新提交。") from None

@@ -9,6 +9,7 @@ raw bytes; defusedxml only for the few parts it must parse as a tree).
 
 from __future__ import annotations
 
+import html
 import io
 import posixpath
 import re
@@ -28,6 +29,9 @@ _REFERENCE = re.compile(rb'r=["\']([A-Z]{0,3})([0-9]{1,8})["\']')
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s/>]")
 _SHARED_INDEX = re.compile(rb't=["\']s["\'][^>]*>\s*<(?:\w+:)?v>([^<]*)<')
 _SHARED_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?\bt=["\']s["\'][^>]*)>\s*<(?:\w+:)?v>([^<]*)<')
+_SHEET = re.compile(rb"<(?:[\w.-]+:)?sheet\s([^>]*)>")
+_RELATIONSHIP = re.compile(rb"<(?:[\w.-]+:)?Relationship\s([^>]*)>")
+_ATTRIBUTE = re.compile(rb'([\w.:-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
 _REF_ATTR = re.compile(rb'\br=["\']([A-Z]{1,3}[0-9]{1,8})["\']')
 
 
@@ -41,18 +45,48 @@ class SheetScan:
 
 def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name -> worksheet part path inside the package."""
-    with archive.open("xl/workbook.xml") as handle:
-        workbook = SafeET.parse(handle).getroot()
-    with archive.open("xl/_rels/workbook.xml.rels") as handle:
-        rels = SafeET.parse(handle).getroot()
+    workbook = archive.read("xl/workbook.xml")
+    rels = archive.read("xl/_rels/workbook.xml.rels")
+    return _sheet_parts_fast(workbook, rels) or _sheet_parts_parsed(workbook, rels)
+
+
+def _part_path(target: str) -> str:
+    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+
+
+def _sheet_parts_fast(workbook: bytes, rels: bytes) -> dict[str, str]:
+    """The common case read with regular expressions (no entities can be expanded); empty when unsure."""
+    if b"<!" in workbook or b"<!" in rels:  # a DOCTYPE or entity declaration: leave it to defusedxml
+        return {}
+    try:
+        targets: dict[str, str] = {}
+        for attributes in _RELATIONSHIP.findall(rels):
+            found = _attributes(attributes)
+            targets[found.get(b"Id", "")] = found.get(b"Target", "")
+        parts: dict[str, str] = {}
+        for attributes in _SHEET.findall(workbook):
+            found = _attributes(attributes)
+            rel_id = next((value for key, value in found.items() if key.endswith(b":id")), "")
+            if targets.get(rel_id):
+                parts[found.get(b"name", "")] = _part_path(targets[rel_id])
+        return parts
+    except UnicodeDecodeError:  # not UTF-8 (UTF-16 is allowed): parse it properly
+        return {}
+
+
+def _attributes(text: bytes) -> dict[bytes, str]:
+    return {name: html.unescape((double or single).decode()) for name, double, single in _ATTRIBUTE.findall(text)}
+
+
+def _sheet_parts_parsed(workbook_xml: bytes, rels_xml: bytes) -> dict[str, str]:
+    workbook = SafeET.fromstring(workbook_xml)
+    rels = SafeET.fromstring(rels_xml)
     targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.iter(f"{PKG_REL}Relationship")}
     parts: dict[str, str] = {}
     for sheet in workbook.iter(f"{MAIN}sheet"):
         target = targets.get(sheet.get(f"{REL}id"), "")
-        if not target:
-            continue
-        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-        parts[sheet.get("name", "")] = path
+        if target:
+            parts[sheet.get("name", "")] = _part_path(target)
     return parts
 
 
@@ -117,23 +151,28 @@ def _shared_string_count(archive: zipfile.ZipFile, names: set[str]) -> int:
 def scan_xlsx(path: Path, sheets: Collection[str] | None = None) -> dict[str, SheetScan]:
     """Per sheet (all, or those named): extent of the cells, formulas without cached values,
     malformed shared-string cells."""
-    found: dict[str, SheetScan] = {}
     with zipfile.ZipFile(path) as archive:
-        names = set(archive.namelist())
-        if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
-            return found
-        count: int | None = None
-        for sheet_name, part in _sheet_parts(archive).items():
-            if part not in names or (sheets is not None and sheet_name not in sheets):
-                continue
-            raw = archive.read(part)
-            scan = SheetScan()
-            scan.max_row, scan.max_column = _extent(raw)
-            scan.formulas_without_values = _formulas_without_values(raw)
-            indexes = _SHARED_INDEX.findall(raw)
-            if indexes:
-                if count is None:
-                    count = _shared_string_count(archive, names)
-                scan.bad_shared_strings = _bad_shared_strings(raw, indexes, count)
-            found[sheet_name] = scan
+        return scan_archive(archive, sheets)
+
+
+def scan_archive(archive: zipfile.ZipFile, sheets: Collection[str] | None = None) -> dict[str, SheetScan]:
+    """``scan_xlsx`` on an archive that is already open."""
+    found: dict[str, SheetScan] = {}
+    names = set(archive.namelist())
+    if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+        return found
+    count: int | None = None
+    for sheet_name, part in _sheet_parts(archive).items():
+        if part not in names or (sheets is not None and sheet_name not in sheets):
+            continue
+        raw = archive.read(part)
+        scan = SheetScan()
+        scan.max_row, scan.max_column = _extent(raw)
+        scan.formulas_without_values = _formulas_without_values(raw)
+        indexes = _SHARED_INDEX.findall(raw)
+        if indexes:
+            if count is None:
+                count = _shared_string_count(archive, names)
+            scan.bad_shared_strings = _bad_shared_strings(raw, indexes, count)
+        found[sheet_name] = scan
     return found
