@@ -29,7 +29,7 @@ CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 # Keys whose English wording is a label: it must be its own English, not a copy of the Chinese.
 LABEL_PREFIXES = ("status.", "kind.", "level.", "sheet.", "col.", "file_status.", "severity.", "which.", "binding.",
-                  "bool.", "pdf.")
+                  "bool.", "pdf.", "vocab.", "field.", "domain.")
 
 
 def test_languages() -> None:
@@ -141,3 +141,77 @@ def test_cli_works_with_a_writer_without_lang(monkeypatch: pytest.MonkeyPatch, t
 def test_cli_rejects_an_unknown_language(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, [*HOME, "check", str(EXAMPLES / "hospital-compliant.xlsx"), "--lang", "fr"])
     assert result.exit_code == 2 and "fr" in result.output
+
+
+@pytest.fixture(scope="module")
+def example_findings() -> list:
+    from compliance.check import get_profile, load_default_catalog, run_check
+
+    catalog = load_default_catalog(ROOT)
+    findings = []
+    for folder in ("harbin", "gansu", "sichuan", "hebei"):
+        result = run_check(catalog, get_profile(catalog, "auto"), sorted((EXAMPLES / folder).glob("*.xlsx")))
+        findings += [f for subject in result.subjects for f in subject.findings]
+    return findings
+
+
+def test_english_wording_of_generated_values_has_no_chinese(example_findings: list) -> None:
+    from compliance.report import wording
+
+    assert len({f.kind for f in example_findings}) >= 8
+    for finding in example_findings:
+        for word in (wording.observed, wording.required, wording.gap):
+            english = word(finding, "en")
+            assert not CJK.search(english), (finding.rule_id, finding.kind, english)
+        if finding.kind != "quality":  # a data-quality check keeps its own sentence
+            assert not CJK.search(wording.conclusion(finding, "en")), finding.rule_id
+
+
+def test_chinese_wording_is_what_the_kinds_wrote(example_findings: list) -> None:
+    from compliance.report import wording
+
+    for finding in example_findings:
+        assert wording.observed(finding, "zh") == finding.observed_text
+        assert wording.required(finding, "zh") == finding.required_text
+        assert wording.gap(finding, "zh") == finding.gap_text
+        assert wording.conclusion(finding, "zh") == finding.message
+
+
+@pytest.mark.parametrize("chinese, english", [
+    ("不低于 60.0%", "≥ 60.0%"),
+    ("8.0 个百分点", "8.0 pp"),
+    ("2,200 万元", "2,200 ×10k yuan"),
+    ("15.0% 左右（±3.0 个百分点）", "about 15.0% (± 3.0 pp)"),
+    ("2/3 个单位达标", "2 of 3 units meet it"),
+    ("全部单位不低于 1 人", "every unit ≥ 1 people"),
+    ("3 个", "3"),
+    ("较上年提高", "higher than last year"),
+    ("-107 天", "-107 days"),
+    ("是", "Yes"),
+    ("0.5 张/千人", "0.5 per 1,000 people"),
+])
+def test_generated_phrases_in_english(chinese: str, english: str) -> None:
+    from compliance.report import wording
+
+    assert wording.phrase(chinese, "en") == english
+    assert wording.phrase(chinese, "zh") == chinese
+
+
+def test_subject_attributes_domains_and_fields_in_english() -> None:
+    from compliance.vocab import VOCABULARIES
+
+    for vocabulary, (codes, _) in VOCABULARIES.items():
+        for code, chinese in codes.items():
+            assert i18n.vocab_label(vocabulary, code, "zh") == chinese
+            assert not CJK.search(i18n.vocab_label(vocabulary, code, "en")), (vocabulary, code)
+    assert i18n.vocab_label("grade", None, "en") == "not given"
+    assert i18n.domain_label("药品价格", "en") == "Drug prices"
+    assert i18n.domain_label("某个新领域", "en") == "某个新领域"  # a pack's new domain stays as written
+
+
+def test_every_domain_of_the_packs_has_an_english_name() -> None:
+    from compliance.check import load_default_catalog
+
+    catalog = load_default_catalog(ROOT)
+    for rule in catalog.rules:
+        assert not CJK.search(i18n.domain_label(rule.domain, "en")), (rule.id, rule.domain)

@@ -48,6 +48,14 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "status_meaning.waived": ("已有登记的豁免覆盖本项", "a recorded waiver covers this finding"),
     "status_meaning.error": ("规则无法计算（如除数为零），原因见说明",
                              "the rule could not be evaluated (e.g. division by zero); the message says why"),
+    "conclusion.pass": ("达到要求", "Meets the requirement"),
+    "conclusion.warn": ("未达到“原则上/力争”或预期性目标", "Misses a soft or expected target"),
+    "conclusion.fail": ("未达到要求", "Misses the requirement"),
+    "conclusion.missing_data": ("所需数据空缺或无法使用，无法判断", "Cannot be checked: an input is blank or unusable"),
+    "conclusion.not_applicable": ("不适用", "Not applicable"),
+    "conclusion.not_due": ("尚未到期限", "Not yet due"),
+    "conclusion.waived": ("已豁免", "Waived"),
+    "conclusion.error": ("无法计算", "Could not be evaluated"),
     # ------------------------------------------------------------ rule kinds
     "kind.threshold": ("阈值", "Threshold"),
     "kind.growth": ("同比增幅", "Growth rate"),
@@ -187,6 +195,67 @@ _MESSAGES: dict[str, tuple[str, str]] = {
                                 "Not given; the end of the reporting period ({period_end}) is used"),
     "pdf.cover.source_file": ("数据来源文件", "Data file"),
     "pdf.cover.overall": ("总体结论", "Overall conclusion"),
+    "pdf.findings.clause": ("条款 {clause}", "clause {clause}"),
+    "pdf.findings.no_cell": ("未注明单元格", "cell not recorded"),
+    "pdf.findings.item_tables_below": ("逐项表「{names}」，各行来源见下表", 'per-item tables "{names}"; sources of each row below'),
+    "pdf.findings.item_tables_appendix": ("逐项表「{names}」，各行来源见附录", 'per-item tables "{names}"; sources of each row in the appendix'),
+    "pdf.list_sep": ("；", "; "),
+    "pdf.cover.no_province": ("未填写省份", "province not given"),
+    "pdf.cover.not_given": ("未填写", "not given"),
+    # ------------------------------------------------------------ subject attributes (vocab codes)
+    "vocab.grade.level3": ("三级", "Level III"),
+    "vocab.grade.level2": ("二级", "Level II"),
+    "vocab.grade.level1": ("一级", "Level I"),
+    "vocab.grade.ungraded": ("未定级", "Ungraded"),
+    "vocab.type.general": ("综合医院", "General hospital"),
+    "vocab.type.tcm": ("中医医院", "TCM hospital"),
+    "vocab.type.integrated": ("中西医结合医院", "Integrated Chinese-Western medicine hospital"),
+    "vocab.type.ethnic": ("民族医医院", "Ethnic-medicine hospital"),
+    "vocab.type.specialty": ("专科医院", "Specialty hospital"),
+    "vocab.type.maternal_child": ("妇幼保健院", "Maternal and child health hospital"),
+    "vocab.type.primary": ("基层医疗卫生机构", "Primary care institution"),
+    "vocab.ownership.public": ("公立", "Public"),
+    "vocab.ownership.private": ("非公立", "Non-public"),
+    "vocab.region_level.province": ("省", "Province"),
+    "vocab.region_level.city": ("市", "City"),
+    "vocab.region_level.pool": ("统筹区", "Insurance pooling area"),
+    "vocab.region_level.county": ("县", "County"),
+    # ------------------------------------------------------------ identification fields
+    "field.institution_code": ("机构代码", "Institution code"),
+    "field.institution_name": ("机构名称", "Institution name"),
+    "field.province": ("省份", "Province"),
+    "field.city": ("城市", "City"),
+    "field.grade": ("医院等级", "Hospital grade"),
+    "field.type": ("机构类别", "Institution type"),
+    "field.ownership": ("所有制", "Ownership"),
+    "field.period": ("报告期", "Reporting period"),
+    "field.region_code": ("地区代码", "Region code"),
+    "field.region_name": ("地区名称", "Region name"),
+    "field.region_level": ("地区层级", "Region level"),
+    # ------------------------------------------------------------ policy domains of the rule packs
+    "domain.中医药": ("中医药", "Traditional Chinese medicine"),
+    "domain.人才队伍": ("人才队伍", "Workforce"),
+    "domain.公共卫生": ("公共卫生", "Public health"),
+    "domain.医保信息化": ("医保信息化", "Insurance IT"),
+    "domain.医保基金": ("医保基金", "Insurance fund"),
+    "domain.医保待遇": ("医保待遇", "Insurance benefits"),
+    "domain.医保支付": ("医保支付", "Insurance payment"),
+    "domain.医保目录": ("医保目录", "Insurance formulary"),
+    "domain.医保筹资": ("医保筹资", "Insurance financing"),
+    "domain.医疗联合体": ("医疗联合体", "Medical alliances"),
+    "domain.医药服务价格": ("医药服务价格", "Medical service prices"),
+    "domain.医药集中采购": ("医药集中采购", "Centralized procurement"),
+    "domain.医院管理": ("医院管理", "Hospital management"),
+    "domain.基层卫生": ("基层卫生", "Primary care"),
+    "domain.应急保障": ("应急保障", "Emergency supplies"),
+    "domain.改革组织": ("改革组织", "Reform organization"),
+    "domain.经办服务": ("经办服务", "Insurance services"),
+    "domain.药品价格": ("药品价格", "Drug prices"),
+    "domain.药品供应": ("药品供应", "Drug supply"),
+    "domain.薪酬制度": ("薪酬制度", "Pay system"),
+    "domain.费用控制": ("费用控制", "Cost control"),
+    "domain.长期护理保险": ("长期护理保险", "Long-term care insurance"),
+    "domain.数据质量": ("数据质量", "Data quality"),
     "pdf.cover.statement": (
         ("本报告依据被检查单位提交的自评数据（{file_name}）按上述检查方案自动生成。检查结论仅反映所提交数据与政策条款的比对结果；"
         "数据的真实性、完整性由填报单位负责，如经核实数据有误，应以更正后的数据重新检查。"),
@@ -353,6 +422,23 @@ def kind_label(kind: str, lang: str = DEFAULT_LANGUAGE) -> str:
 def level_label(level: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """Name of a subject level: ``hospital`` or ``region``."""
     return text(f"level.{level}", lang)
+
+
+def vocab_label(vocabulary: str, code: str | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A subject attribute (grade, type, ownership, region level) by its code; "not given" when blank."""
+    if not code:
+        return text("pdf.cover.not_given", lang)
+    return messages(lang).get(f"vocab.{vocabulary}.{code}", code)
+
+
+def field_name(code: str, chinese: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Name of an identification field; ``chinese`` (the data dictionary's name) when not catalogued."""
+    return messages(lang).get(f"field.{code}", chinese)
+
+
+def domain_label(domain: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A rule pack's policy domain; packs name domains in Chinese, unknown ones stay as written."""
+    return messages(lang).get(f"domain.{domain}", domain)
 
 
 def paren(main: str, aside: str, lang: str = DEFAULT_LANGUAGE) -> str:

@@ -38,7 +38,7 @@ from ..findings import Finding, InputUsed, ItemResult
 from ..schema import IDENTIFICATION_BY_CODE
 from ..spec import Catalog
 from ..vocab import label
-from . import charts, fonts, i18n
+from . import charts, fonts, i18n, wording
 from .fetcher import SafeURLFetcher
 from .summary import count_statuses, largest_gaps, ordered_findings
 
@@ -283,14 +283,15 @@ def _indicator_view(rule: dict[str, Any], findings: list[Finding], lang: str) ->
     change = rule["kind"] in ("growth", "yoy_increase", "yoy_decrease")
     axis = i18n.text(REGION_PREFIX + ("axis_change" if change and rule["kind"] != "growth" else "axis_value"), lang)
     if percent or unit:
-        axis = i18n.paren(axis, "%" if percent else unit, lang)
+        axis = i18n.paren(axis, "%" if percent else wording.unit(unit, lang), lang)
     threshold = float(reference.required) if charts.is_number(reference.required) else None
     if threshold is None and rule["kind"] in ("yoy_increase", "yoy_decrease"):
         threshold = 0.0
-    chart = charts.distribution_chart(points, threshold, reference.required_text or "", scale=100.0 if percent else 1.0,
+    required = wording.required(reference, lang)
+    chart = charts.distribution_chart(points, threshold, required, scale=100.0 if percent else 1.0,
                                       axis_label=axis, labels={s: i18n.status_label(s, lang) for s in Status})
     counts = Counter(p.status for p in points)
-    return {**rule, "chart": chart, "required": reference.required_text, "reported": len(points),
+    return {**rule, "chart": chart, "required": required, "reported": len(points),
             "missing": sum(1 for f in findings if f.status is Status.MISSING_DATA),
             "counts": [(s, counts[s]) for s in SEVERITY_ORDER if counts[s]]}
 
@@ -331,10 +332,10 @@ def build_context(result: CheckResult, subject: SubjectResult, catalog: Catalog,
         "t": i18n.messages(lang),
         "subject": who,
         "is_region": who.level == "region",
-        "grade": label("grade", who.grade) if who.grade else "未填写",
-        "type": label("type", who.type) if who.type else "未填写",
-        "ownership": label("ownership", who.ownership) if who.ownership else "未填写",
-        "location": (who.province or "未填写省份") + (who.city or ""),
+        "grade": i18n.vocab_label("grade", who.grade, lang),
+        "type": i18n.vocab_label("type", who.type, lang),
+        "ownership": i18n.vocab_label("ownership", who.ownership, lang),
+        "location": (who.province or i18n.text("pdf.cover.no_province", lang)) + (who.city or ""),
         "period_text": _period_text(who.period.label) if lang == "zh" else who.period.label,
         "profile": result.profile,
         "check_date": date_text(today or dt.date.today()),
@@ -348,14 +349,14 @@ def build_context(result: CheckResult, subject: SubjectResult, catalog: Catalog,
         "domain_statuses": statuses,
         "domain_rows": domain_rows,
         "domain_chart": charts.domain_status_chart(
-            [(row["domain"], row["counts"]) for row in domain_rows], statuses_lang,
+            [(i18n.domain_label(row["domain"], lang), row["counts"]) for row in domain_rows], statuses_lang,
             i18n.text(REGION_PREFIX + "chart_count", lang)),
         "gaps": [{"f": f, "number": numbers[f.rule_id], "amount": _gap_amount(f)} for f in largest_gaps(findings)],
         "domains": domains,
         "problems": problems,
         "outcome": next((o for o in result.outcomes if Path(o.path).name == file_name), None),
         "refused": result.refused,
-        "identification": [(IDENTIFICATION_BY_CODE[c].name if c in IDENTIFICATION_BY_CODE else c,
+        "identification": [(i18n.field_name(c, IDENTIFICATION_BY_CODE[c].name, lang) if c in IDENTIFICATION_BY_CODE else c,
                             _value(r.value), str(r.cell) if r.cell else "")
                            for c, r in submission.identification.items()],
         "scalar_inputs": [{"i": i, "which": i18n.text(f"which.{i.which}", lang), "value": _value(i.value)}
@@ -373,6 +374,11 @@ def _status_filter(context: Any, status: object) -> str:
     return i18n.status_label(Status(status), context.get("lang", i18n.DEFAULT_LANGUAGE))
 
 
+def _worded(function: Any) -> Any:
+    """A template filter ``finding | name`` that words a finding in the document's language."""
+    return pass_context(lambda context, finding: function(finding, context.get("lang", i18n.DEFAULT_LANGUAGE)))
+
+
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True,
@@ -380,6 +386,14 @@ def _environment() -> Environment:
     env.filters.update({
         "zh": _zh_text,
         "status_zh": _status_filter,
+        "observed": _worded(wording.observed),
+        "required": _worded(wording.required),
+        "gap": _worded(wording.gap),
+        "conclusion": _worded(wording.conclusion),
+        "phrase": _worded(wording.phrase),
+        "value": _worded(wording.value),
+        "unit": _worded(wording.unit),
+        "domain": _worded(i18n.domain_label),
         "percent": lambda rate: "—" if rate is None else f"{rate * 100:.1f}%",
         "basename": lambda path: Path(str(path)).name,
     })
@@ -422,7 +436,11 @@ _PARSED_CSS: dict[int, tuple[Any, Any]] = {}
 _PAGE_CSS = {
     "en": '@page { @top-right { content: string(period) "  Health-reform compliance inspection report"; }\n'
           '  @bottom-center { content: "Page " counter(page) " of " counter(pages); } }\n'
-          '@page cover { @top-right { content: none; } @bottom-center { content: none; } }\n',
+          '@page cover { @top-right { content: none; } @bottom-center { content: none; } }\n'
+          'a.ref::after { content: ", p. " target-counter(attr(href), page); }\n'
+          '.cover-title { font-size: 22pt; margin-bottom: 6mm; }\n'
+          'table.cover-info { font-size: 10pt; }\n'
+          'table.cover-info th { width: 40mm; }\n',
 }
 
 
