@@ -5,6 +5,7 @@ from __future__ import annotations
 from xml.sax.saxutils import quoteattr
 
 import pytest
+from defusedxml import DefusedXmlException
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -52,7 +53,7 @@ def test_entity_declarations_are_left_to_the_safe_parser() -> None:
     workbook, rels = _package_xml(["x"])
     hostile = workbook.replace(b"<workbook", b'<!DOCTYPE w [<!ENTITY a "aaaa">]><workbook', 1)
     assert xlsxscan._sheet_parts_fast(hostile, rels) == {}
-    with pytest.raises(Exception):
+    with pytest.raises(DefusedXmlException):
         xlsxscan._sheet_parts_parsed(hostile, rels)
 
 

@@ -24,8 +24,8 @@ from ..evaluate import CheckResult
 from ..findings import Finding, InputUsed, ItemResult
 from ..quality import CHECKS as QUALITY_CHECKS
 from ..spec import Catalog, Rule
-from ..vocab import label as vocab_label
-from .i18n import DEFAULT_LANGUAGE, level_label, paren, status_label, text
+from . import wording
+from .i18n import DEFAULT_LANGUAGE, domain_label, level_label, paren, status_label, text, vocab_label
 from .summary import all_counts, count_statuses, ordered_findings
 from .xlsxcells import (
     _colour_status,
@@ -349,9 +349,10 @@ def _findings_sheet(ws: Worksheet, result: CheckResult, links: dict[str, str], l
         for f in ordered_findings(subject.findings):
             fmt = number_format(f.unit)
             rows.append([
-                f.subject_id, f.subject_name, f.period, _rule_link(f.rule_id, links), f.title, f.domain,
-                f.status.value, status_label(f.status, lang), Num(f.observed, fmt), Num(f.required, fmt),
-                Num(f.gap, fmt), f.unit, Num(f.gap_amount), f.gap_amount_unit, f.message, f.remediation,
+                f.subject_id, f.subject_name, f.period, _rule_link(f.rule_id, links), f.title,
+                domain_label(f.domain, lang), f.status.value, status_label(f.status, lang), Num(f.observed, fmt),
+                Num(f.required, fmt), Num(f.gap, fmt), wording.unit(f.unit, lang), Num(f.gap_amount),
+                wording.unit(f.gap_amount_unit, lang), wording.conclusion(f, lang), f.remediation,
                 _data_sources(f), f.citation.document_number, f.citation.clause, Path(f.source_file).name,
             ])
     last = _table(ws, finding_columns(lang), rows)
@@ -390,7 +391,7 @@ def _items_sheet(ws: Worksheet, result: CheckResult, catalog: Catalog, links: di
                 rows.append([
                     f.subject_id, f.subject_name, f.period, _rule_link(f.rule_id, links), f.title, item.label,
                     item.status.value, status_label(item.status, lang), Num(item.observed, fmt), Num(item.gap, fmt),
-                    f.unit, Num(item.gap_amount), _item_amount_unit(rules.get(f.rule_id), f, item) if
+                    wording.unit(f.unit, lang), Num(item.gap_amount), _item_amount_unit(rules.get(f.rule_id), f, item) if
                     item.gap_amount is not None else "", item.note, item.source,
                 ])
     last = _table(ws, columns, rows)
@@ -404,7 +405,7 @@ def _applies_text(rule: Rule, lang: str) -> str:
     for vocabulary, codes in (("ownership", rule.applies.ownership), ("grade", rule.applies.grade),
                               ("type", rule.applies.type)):
         if codes:
-            parts.append("、".join(vocab_label(vocabulary, code) for code in codes))
+            parts.append(("、" if lang == "zh" else ", ").join(vocab_label(vocabulary, code, lang) for code in codes))
     return ("；" if lang == "zh" else "; ").join(parts)
 
 

@@ -37,7 +37,6 @@ from ..evaluate import CheckResult, SubjectResult
 from ..findings import Finding, InputUsed, ItemResult
 from ..schema import IDENTIFICATION_BY_CODE
 from ..spec import Catalog
-from ..vocab import label
 from . import charts, fonts, i18n, wording
 from .fetcher import SafeURLFetcher
 from .summary import count_statuses, largest_gaps, ordered_findings
