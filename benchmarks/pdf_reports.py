@@ -111,6 +111,16 @@ def thirty_findings(subject: SubjectResult) -> SubjectResult:
     return SubjectResult(subject.submission, findings)
 
 
+def _pages(result: CheckResult, subject: SubjectResult, catalog: object) -> int:
+    """Page count of the subject's report (laid out once more, outside any timing)."""
+    from weasyprint import HTML
+
+    from compliance.report.fetcher import SafeURLFetcher
+
+    html = pdf.render_inspection_html(result, subject, catalog)
+    return len(HTML(string=html, url_fetcher=SafeURLFetcher()).render(font_config=pdf._font_config()).pages)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", "--repeats", type=int, default=7, help="repeats per single-report figure")
@@ -138,6 +148,7 @@ def main() -> int:
         subject = small.subjects[0]
         small_med, small_min = median_time(
             lambda: pdf.write_inspection_report(small, subject, catalog, out / "small.pdf"), args.repeats)
+        small_pages = _pages(small, subject, catalog)
         ok = small_med <= TARGET_SMALL and small_med <= TARGET_RATIO * floor
         print(f"small hospital report ({len(subject.findings)} findings):   median {small_med:.3f} s  "
               f"(min {small_min:.3f}; CPU {CPU_MEDIANS[-1]:.3f} s = {CPU_MEDIANS[-1] / CPU_MEDIANS[0]:.1f}x floor CPU), "
@@ -146,9 +157,14 @@ def main() -> int:
 
         big_med, big_min = median_time(
             lambda: pdf.write_inspection_report(big, big_hospital, catalog, out / "thirty.pdf"), args.repeats)
+        big_pages = _pages(big, big_hospital, catalog)
         print(f"30-finding hospital report:             median {big_med:.3f} s  (min {big_min:.3f}; "
               f"CPU {CPU_MEDIANS[-1]:.3f} s), "
               f"{big_med / floor:.1f}x floor  [target <= {TARGET_30} s: {'ok' if big_med <= TARGET_30 else 'MISSED'}]")
+        print(f"per page (the floor is one page): small report {small_pages} pages, "
+              f"{small_med / small_pages:.3f} s/page = {small_med / small_pages / floor:.2f}x floor; "
+              f"30-finding report {big_pages} pages, {big_med / big_pages:.3f} s/page = "
+              f"{big_med / big_pages / floor:.2f}x floor")
 
         # The batch: hospital reports alternating between the small and the 30-finding hospital.
         n = max(1, args.reports)
