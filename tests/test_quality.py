@@ -80,3 +80,21 @@ def test_refused_and_quality_results_reach_the_check_result(catalog, tmp_path: P
     path = _edited(tmp_path, 4, "incentive_performance_pay", 1600)
     result = run_check(catalog, get_profile(catalog, "headline"), [path])
     assert any(f.rule_id == "quality.part-exceeds-total" for f in result.findings)
+
+
+def test_a_quality_finding_in_the_pdf_has_no_empty_measure_table(catalog) -> None:
+    import re
+
+    from compliance.evaluate import CheckResult
+    from compliance.report import pdf
+
+    profile = get_profile(catalog, "headline")
+    submission = make_submission(current={"incentive_performance_pay": 1600, "total_performance_pay": 1500})
+    subjects = check_submissions(catalog, profile, [submission])
+    result = CheckResult(profile, None, subjects, [], [])
+    html = pdf.render_inspection_html(result, subjects[0], catalog)
+    article = re.search(r'<article class="finding[^"]*" id="finding-\d+">(?:(?!</article>).)*quality\.part-exceeds-total'
+                        r'(?:(?!</article>).)*</article>', html, flags=re.S)
+    assert article, "the quality finding is in the report"
+    assert 'class="measure"' not in article.group(0)
+    assert "激励性绩效工资" in article.group(0)
