@@ -184,7 +184,7 @@ def test_chinese_wording_is_what_the_kinds_wrote(example_findings: list) -> None
     ("15.0% 左右（±3.0 个百分点）", "about 15.0% (± 3.0 pp)"),
     ("2/3 个单位达标", "2 of 3 units meet it"),
     ("全部单位不低于 1 人", "every unit ≥ 1 people"),
-    ("3 个", "3"),
+    ("3 个", "3 items"),
     ("较上年提高", "higher than last year"),
     ("-107 天", "-107 days"),
     ("是", "Yes"),

@@ -16,54 +16,32 @@ from ..codes import Status
 from ..findings import Finding
 from . import i18n
 
-# Units of the data dictionary, longest first so that 万元 is not read as 元.
-_UNITS: dict[str, str] = {
-    "张/千人": "per 1,000 people",
-    "最小销售单位": "min. sales units",
-    "万元": "×10k yuan",
-    "亿元": "×100m yuan",
-    "万人": "×10k people",
-    "人次": "visits",
-    "学时": "class hours",
-    "小时": "hours",
-    "元": "yuan",
-    "人": "people",
-    "个": "",
-    "项": "items",
-    "家": "institutions",
-    "天": "days",
-    "次": "times",
-    "类": "categories",
-    "种": "kinds",
-    "张": "sheets",
-    "级": "levels",
-    "分": "points",
-    "所": "facilities",
-    "台": "units",
-    "倍": "×",
-}
+# Units of the data dictionary (catalogue keys ``unit.<unit>``), longest first so 万元 is not read as 元.
+_UNITS: tuple[str, ...] = tuple(sorted((key[len("unit."):] for key in i18n.messages("zh") if key.startswith("unit.")),
+                                      key=len, reverse=True))
 _UNIT_AFTER_NUMBER = re.compile(r"(?<=[0-9%])\s*(" + "|".join(map(re.escape, _UNITS)) + r")(?=$|[\s）)，,；;])")
 
-# Generated phrases (formatting.py and the kinds), most specific first.
-_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern), english) for pattern, english in (
-    (r"(\d+)/(\d+) 个单位达标", r"\1 of \2 units meet it"),
-    (r"全部单位", "every unit "),
-    (r"较上年提高", "higher than last year"),
-    (r"较上年降低", "lower than last year"),
-    (r"(\S+) 左右（±(.+?)）", r"about \1 (± \2)"),
-    (r"个百分点", "pp"),
-    (r"不低于\s*", "≥ "),
-    (r"不高于\s*", "≤ "),
-    (r"高于\s*", "> "),
-    (r"低于\s*", "< "),
-    (r"等于\s*", "= "),
+# Generated phrases (formatting.py and the kinds), most specific first: pattern -> catalogue key
+# whose English text is the replacement (it may refer to the pattern's groups as \1, \2).
+_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern), key) for pattern, key in (
+    (r"(\d+)/(\d+) 个单位达标", "phrase.units_met"),
+    (r"全部单位", "phrase.every_unit"),
+    (r"较上年提高", "phrase.higher_than_last_year"),
+    (r"较上年降低", "phrase.lower_than_last_year"),
+    (r"(\S+) 左右（±(.+?)）", "phrase.about"),
+    (r"个百分点", "phrase.pp"),
+    (r"不低于\s*", "phrase.at_least"),
+    (r"不高于\s*", "phrase.at_most"),
+    (r"高于\s*", "phrase.above"),
+    (r"低于\s*", "phrase.below"),
+    (r"等于\s*", "phrase.equal"),
 ))
-_WORDS = {"是": "Yes", "否": "No", "（空）": "(blank)", "未填写": "not given"}
+_WORDS = {"是": "bool.true", "否": "bool.false", "（空）": "phrase.blank", "未填写": "pdf.cover.not_given"}
 
 
 def unit(name: str, lang: str) -> str:
     """A unit of the data dictionary in ``lang`` (万元 → ×10k yuan)."""
-    return name if lang == "zh" else _UNITS.get(name, name)
+    return i18n.messages(lang).get(f"unit.{name}", name) if name else name
 
 
 def phrase(text: str, lang: str) -> str:
@@ -71,12 +49,12 @@ def phrase(text: str, lang: str) -> str:
     if lang == "zh" or not text:
         return text
     if text in _WORDS:
-        return _WORDS[text]
-    english = text
-    for pattern, replacement in _PHRASES:
-        english = pattern.sub(replacement, english)
-    english = _UNIT_AFTER_NUMBER.sub(lambda m: f" {_UNITS[m.group(1)]}" if _UNITS[m.group(1)] else "", english)
-    return re.sub(r"\s{2,}", " ", english).strip()
+        return i18n.text(_WORDS[text], lang)
+    worded = text
+    for pattern, key in _PHRASES:
+        worded = pattern.sub(i18n.text(key, lang), worded)
+    worded = _UNIT_AFTER_NUMBER.sub(lambda m: f" {unit(m.group(1), lang)}".rstrip(), worded)
+    return re.sub(r"\s{2,}", " ", worded).strip()
 
 
 def observed(finding: Finding, lang: str) -> str:
@@ -93,7 +71,7 @@ def gap(finding: Finding, lang: str) -> str:
 
 def value(text: str, lang: str) -> str:
     """A submitted value as shown (是/否, blank) in ``lang``."""
-    return text if lang == "zh" else _WORDS.get(text, text)
+    return text if lang == "zh" or text not in _WORDS else i18n.text(_WORDS[text], lang)
 
 
 def conclusion(finding: Finding, lang: str) -> str:
