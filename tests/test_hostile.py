@@ -949,6 +949,11 @@ class _NativeReaderSpy:
         cls.opened.append(path)
         raise AssertionError(f"the native reader opened {path}")
 
+    @classmethod
+    def from_filelike(cls, filelike: object):
+        cls.opened.append(repr(filelike))
+        raise AssertionError("the native reader opened an in-memory copy")
+
 
 @pytest.fixture
 def native_reader_spy(monkeypatch: pytest.MonkeyPatch) -> type[_NativeReaderSpy]:
@@ -1042,15 +1047,43 @@ def test_an_entry_whose_declared_size_lies_costs_little(tmp_path: Path) -> None:
     assert _names_the_file_in_chinese(record["message"], path.name)
 
 
-@pytest.mark.xfail(strict=True, reason="check_zip trusts each entry's declared size: an entry whose compressed data is "
-                   "far larger than its declared uncompressed size passes, and the lie is only caught by the native "
-                   "reader while parsing, reported as an untranslated 'XmlError: I/O error: File is larger than its "
-                   "declared uncompressed size'")
 def test_an_entry_whose_declared_size_lies_is_refused_before_parsing(catalog, tmp_path: Path, native_reader_spy) -> None:
     path = _lying_entry(tmp_path)
     _, outcome, _ = read_file(path, catalog)
     assert outcome.status == "refused" and not native_reader_spy.opened
     assert "压缩" in outcome.message or "大小" in outcome.message
+    assert _names_the_file_in_chinese(outcome.message, path.name) and "xl/worksheets/" in outcome.message
+
+
+@pytest.mark.parametrize("part", ["_rels/.rels", "xl/styles.xml", "xl/sharedStrings.xml", "xl/workbook.xml"])
+def test_a_size_lie_in_any_part_the_native_reader_opens_is_refused_before_parsing(
+        catalog, tmp_path: Path, native_reader_spy, part: str) -> None:
+    """Not only the worksheets the scan reads: every part calamine decompresses when it opens the file."""
+    parts = _zip_parts(SHARED_STRINGS_EXAMPLE)
+    path = tmp_path / "lying-part.xlsx"
+    path.write_bytes(_set_declared_size(_zip_bytes(parts), part, len(dict(parts)[part]) // 2))
+    _, outcome, _ = read_file(path, catalog)
+    assert outcome.status == "refused" and not native_reader_spy.opened
+    assert _names_the_file_in_chinese(outcome.message, path.name)
+    assert part in outcome.message and "压缩" in outcome.message
+
+
+def test_an_ods_part_whose_declared_size_lies_is_refused_before_parsing(catalog, tmp_path: Path,
+                                                                          native_reader_spy) -> None:
+    path = tmp_path / "declares-small.ods"
+    path.write_bytes(_set_declared_size(_zip_bytes(_zip_parts(ODS_EXAMPLE)), "content.xml", 20_000))
+    _, outcome, _ = read_file(path, catalog)
+    assert outcome.status == "refused" and not native_reader_spy.opened
+    assert _names_the_file_in_chinese(outcome.message, path.name) and "content.xml" in outcome.message
+
+
+def test_an_entry_compressed_in_a_way_the_native_reader_cannot_read_is_refused_before_parsing(
+        catalog, tmp_path: Path, native_reader_spy) -> None:
+    path = tmp_path / "bzip2.xlsx"
+    path.write_bytes(_zip_bytes(_zip_parts(EXAMPLE), zipfile.ZIP_BZIP2))
+    _, outcome, _ = read_file(path, catalog)
+    assert outcome.status == "refused" and not native_reader_spy.opened
+    assert _names_the_file_in_chinese(outcome.message, path.name) and "压缩方式" in outcome.message
 
 
 def test_bombs_inside_a_batch_archive_are_refused_and_the_rest_is_read(catalog, tmp_path: Path) -> None:
@@ -1120,6 +1153,19 @@ def test_read_file_refuses_a_cell_at_xfd1048576_instead_of_aborting(tmp_path: Pa
     assert result.returncode == 0, result.stderr
     record = result.records[path.name]
     assert record["status"] == "refused" and "指标" in record["message"]
+
+
+def test_rows_times_columns_is_capped_even_when_each_alone_is_allowed(tmp_path: Path) -> None:
+    """Column BXX (2,000) and row 199,000 each pass their own cap; together calamine would ask
+    for about 13 GB.  The area cap refuses the file before calamine allocates anything."""
+    parts = _zip_parts(EXAMPLE)
+    part = _sheet_part(parts, "指标")
+    path = tmp_path / "wide-and-tall.xlsx"
+    path.write_bytes(_edited(parts, {part: lambda raw: _append_cell(_append_cell(raw, "BXX70", 70), "A199000", 199000)}))
+    result = _read_isolated([path], extra=2 * GIB)
+    assert result.returncode == 0, result.stderr
+    record = result.records[path.name]
+    assert record["status"] == "refused" and "万个单元格" in record["message"], record
 
 
 def _xls_with_far_cell(tmp_path: Path) -> Path:
@@ -1239,9 +1285,6 @@ def test_the_same_caps_hold_for_xlsx(catalog, tmp_path: Path) -> None:
     assert "5000" in expected and "60" in expected
 
 
-@pytest.mark.xfail(strict=True, reason="the row cap is applied after calamine has expanded the whole sheet: memory grows "
-                   "with an .ods row's number-rows-repeated (about 0.8 KB a row: a 30 KB file repeating one row "
-                   "1,000,000 times costs about 0.9 GB) although only 5000 rows are ever read")
 def test_an_ods_row_repeated_many_times_costs_no_more_than_the_row_cap(tmp_path: Path) -> None:
     parts = _zip_parts(ODS_EXAMPLE)
     content = dict(parts)["content.xml"]
@@ -1257,3 +1300,68 @@ def test_an_ods_row_repeated_many_times_costs_no_more_than_the_row_cap(tmp_path:
     small, large = (result.records[path.name] for path in paths)
     assert small["status"] == large["status"] == "read_with_warnings"
     assert large["peak_mb"] - small["peak_mb"] < 64, (small["peak_mb"], large["peak_mb"])
+
+
+def _ods_with_content(tmp_path: Path, name: str, change: Callable[[bytes], bytes]) -> Path:
+    path = tmp_path / name
+    path.write_bytes(_edited(_zip_parts(ODS_EXAMPLE), {"content.xml": change}))
+    return path
+
+
+def test_an_ods_row_repeated_a_million_times_reads_within_the_row_cap_and_reports_its_true_height(
+        tmp_path: Path) -> None:
+    pattern = rb'<table:table-row (?=table:style-name="ro\d+"><table:table-cell[^>]*><text:p>total_performance_pay<)'
+    path = _ods_with_content(tmp_path, "repeated-million.ods", lambda raw: re.sub(
+        pattern, b'<table:table-row table:number-rows-repeated="1000000" ', raw, count=1))
+    result = _read_isolated([ODS_EXAMPLE, path], extra=2 * GIB)
+    assert result.returncode == 0, result.stderr
+    plain, repeated = result.records[ODS_EXAMPLE.name], result.records[path.name]
+    assert plain["status"] == "read" and repeated["status"] == "read_with_warnings"
+    assert repeated["peak_mb"] - plain["peak_mb"] < 64 and repeated["seconds"] < 5
+    assert any("1000062" in problem for problem in repeated["problems"])  # 62 other rows + the repeated one
+    read, true = repeated["values"][0]["current"], plain["values"][0]["current"]
+    assert read and all(true.get(code) == value for code, value in read.items())  # rows past the cap are not read
+
+
+def test_libreoffice_padding_in_an_ods_is_measured_exactly_as_the_native_reader_expands_it() -> None:
+    """LibreOffice repeats a last empty row about a million times and empty cells to column 16384: free for
+    calamine, so the scan must neither count them nor make the reader work on a copy."""
+    from python_calamine import CalamineWorkbook
+
+    from compliance.odsscan import scan_content
+    from compliance.workbook import MAX_ROWS
+
+    content = dict(_zip_parts(ODS_EXAMPLE))["content.xml"]
+    assert b'table:number-rows-repeated="1048520"' in content and b'table:number-columns-repeated="16383"' in content
+    tables = scan_content(content, MAX_ROWS + 1)
+    book = CalamineWorkbook.from_path(str(ODS_EXAMPLE))  # the committed fixture: safe to read in-process
+    try:
+        assert [table.name for table in tables] == book.sheet_names
+        for table in tables:
+            sheet = book.get_sheet_by_name(table.name)
+            assert (table.height, table.width) == (sheet.height, sheet.end[1] + 1), table.name
+            assert table.height <= MAX_ROWS + 1  # nothing to cut short: the file itself is read
+    finally:
+        book.close()
+
+
+def test_an_ods_cell_repeated_across_every_column_is_refused_before_parsing(catalog, tmp_path: Path,
+                                                                            native_reader_spy) -> None:
+    cell = b'<table:table-cell table:style-name="ce5" office:value-type="string"'
+    path = _ods_with_content(tmp_path, "wide-cell.ods", lambda raw: raw.replace(
+        cell + b' calcext:value-type="string"><text:p>total_performance_pay<',
+        cell + b' table:number-columns-repeated="16384"><text:p>total_performance_pay<', 1))
+    _, outcome, _ = read_file(path, catalog)
+    assert outcome.status == "refused" and not native_reader_spy.opened
+    assert _names_the_file_in_chinese(outcome.message, path.name)
+    assert "指标" in outcome.message and "2000" in outcome.message and "16384" in outcome.message
+
+
+def test_an_ods_row_hidden_inside_a_cell_is_refused_before_parsing(catalog, tmp_path: Path, native_reader_spy) -> None:
+    """calamine skips whatever a cell holds: a row tag inside a cell would make a scan that trusted it split
+    the real row in two and undercount its width."""
+    path = _ods_with_content(tmp_path, "row-in-cell.ods", lambda raw: raw.replace(
+        b"<text:p>total_performance_pay</text:p>", b"<text:p>total_performance_pay</text:p><table:table-row/>", 1))
+    _, outcome, _ = read_file(path, catalog)
+    assert outcome.status == "refused" and not native_reader_spy.opened
+    assert _names_the_file_in_chinese(outcome.message, path.name) and "指标" in outcome.message

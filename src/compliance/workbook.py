@@ -19,7 +19,8 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from .xlsxscan import scan_archive
+from .odsscan import StructureError, clamp, read_native_parts, repackage, scan_content
+from .xlsxscan import PackageScanner, PartError, SheetScan
 
 from .errors import SubmissionError
 
@@ -33,6 +34,7 @@ EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 SUPPORTED_SUFFIXES = EXCEL_SUFFIXES | {".xls", ".ods", ".csv"}
 MAX_SHEET_WIDTH = 2000
 MAX_SCANNED_ROWS = 200_000  # beyond this a sheet's dense grid would cost too much memory
+MAX_SCANNED_CELLS = 10_000_000  # rows x columns of calamine's dense grid (about 32 bytes a cell)
 
 
 def cell_ref(row: int, column: int) -> str:
@@ -131,15 +133,29 @@ def _check_entries(path: Path, entries: list[zipfile.ZipInfo]) -> None:
 
 
 def _load_calamine(path: Path, zipped: bool, select: SheetSelector | None) -> list[Grid]:
-    """Values of the selected worksheets through python-calamine (xlsx, xlsm, xls, ods), capped."""
+    """Values of the selected worksheets through python-calamine (xlsx, xlsm, xls, ods), capped.
+
+    A zipped file is checked before calamine opens it: its zip directory, then every part calamine
+    decompresses (through zipfile, so a size or CRC that lies is refused) and what calamine would
+    over-allocate for: the selected worksheets of an .xlsx, every table of an .ods (whose repeated
+    rows beyond the row cap are cut short in an in-memory copy)."""
     from python_calamine import CalamineWorkbook, SheetTypeEnum
 
     archive = open_checked_zip(path) if zipped else None
     if archive is None:
         _check_size(path)
+    scanner = PackageScanner(archive) if archive is not None and path.suffix.lower() in EXCEL_SUFFIXES else None
+    scans: dict[str, SheetScan] = {}
+    copy: bytes | None = None  # an .ods whose over-long tables were cut short, read instead of the file
+    heights: dict[str, int] = {}  # their true heights
     try:
+        if scanner is not None:
+            scans = _scan_package(path, scanner, select)
+        elif archive is not None:
+            copy, heights = _check_ods(path, archive)
         try:
-            book = CalamineWorkbook.from_path(str(path))  # reads the workbook's directory, not the sheets
+            book = (CalamineWorkbook.from_filelike(io.BytesIO(copy)) if copy is not None
+                    else CalamineWorkbook.from_path(str(path)))  # an .xlsx: the workbook's directory, not the sheets
         except Exception as exc:  # noqa: BLE001 - calamine raises several types for broken files
             raise SubmissionError(path, "文件", "可读取的电子表格", f"读取失败（{type(exc).__name__}: {_short(exc)}）",
                                   "请用 Excel、WPS 或 LibreOffice 打开并另存为 .xlsx 后重新提交。") from None
@@ -149,7 +165,9 @@ def _load_calamine(path: Path, zipped: bool, select: SheetSelector | None) -> li
             if select is not None:
                 wanted = set(select(names))
                 names = [name for name in names if name in wanted]
-            scans = _scan_package(path, archive, names) if archive and path.suffix.lower() in EXCEL_SUFFIXES else {}
+            missing = [name for name in names if name not in scans]
+            if scanner is not None and missing:  # calamine lists the sheets otherwise than the package scan did
+                scans.update(_scan_package(path, scanner, lambda _: missing))
             for name in names:
                 grids.append(_sheet_grid(path, book.get_sheet_by_name(name), name))
         finally:
@@ -160,6 +178,8 @@ def _load_calamine(path: Path, zipped: bool, select: SheetSelector | None) -> li
     for grid in grids:
         if grid.name in scans:
             grid.formula_without_value = scans[grid.name].formulas_without_values
+        if grid.truncated_rows and grid.name in heights:
+            grid.truncated_rows = heights[grid.name]
     return grids
 
 
@@ -184,17 +204,24 @@ def _sheet_grid(path: Path, sheet: Any, name: str) -> Grid:
     return grid
 
 
-def _scan_package(path: Path, archive: zipfile.ZipFile, sheets: Collection[str]) -> dict[str, Any]:
-    """Refuse what calamine would misread or over-allocate; return the per-sheet scans."""
+def _scan_package(path: Path, scanner: PackageScanner, select: SheetSelector | None) -> dict[str, SheetScan]:
+    """Refuse what calamine would misread or over-allocate, or a part whose stored data was altered;
+    return the scans of the worksheets ``select`` picks from the package's own list of them."""
     try:
-        scans = scan_archive(archive, sheets)
+        names = scanner.worksheet_names()
+        scans = scanner.scan(names if select is None else select(names))
+        scanner.verify_native_parts()
+    except PartError as exc:
+        raise _altered_part(path, exc) from None
     except Exception as exc:  # noqa: BLE001 - malformed package parts
         raise SubmissionError(path, "文件", "结构完整的 xlsx 工作簿", f"内部 XML 无法解析（{_short(exc)}）",
                               "请用电子表格软件另存为新的 .xlsx 后重新提交。") from None
     for name, scan in scans.items():
-        if scan.max_row > MAX_SCANNED_ROWS or scan.max_column > MAX_SHEET_WIDTH:
+        if (scan.max_row > MAX_SCANNED_ROWS or scan.max_column > MAX_SHEET_WIDTH
+                or scan.max_row * scan.max_column > MAX_SCANNED_CELLS):
             raise SubmissionError(path, f"工作表“{name}”",
-                                  f"不超过 {MAX_SCANNED_ROWS} 行、{MAX_SHEET_WIDTH} 列的表格",
+                                  f"不超过 {MAX_SCANNED_ROWS} 行、{MAX_SHEET_WIDTH} 列、"
+                                  f"{MAX_SCANNED_CELLS // 10_000} 万个单元格范围的表格",
                                   f"内容延伸到第 {scan.max_row} 行、第 {scan.max_column} 列",
                                   "请删除远离表格的无关单元格后重新提交。")
         if scan.bad_shared_strings:
@@ -202,6 +229,45 @@ def _scan_package(path: Path, archive: zipfile.ZipFile, sheets: Collection[str])
                                   "有效的共享字符串引用", "无效的字符串索引（文件已损坏或被改动）",
                                   "请用电子表格软件打开并另存为新的 .xlsx 后重新提交。")
     return scans
+
+
+def _check_ods(path: Path, archive: zipfile.ZipFile) -> tuple[bytes | None, dict[str, int]]:
+    """Refuse an .ods whose parts were altered or whose tables calamine would expand beyond the caps.
+    Returns the package to read instead (None: the file itself) and the true heights of the tables
+    that copy cuts short (calamine never reads more than MAX_ROWS + 1 rows anyway)."""
+    try:
+        parts = read_native_parts(archive)
+    except PartError as exc:
+        raise _altered_part(path, exc) from None
+    content = parts.get("content.xml")
+    if content is None:
+        return None, {}  # calamine refuses it
+    limit = MAX_ROWS + 1
+    try:
+        tables = scan_content(content, limit)
+    except StructureError as exc:
+        where = f"工作表“{exc.table}”（content.xml）" if exc.table else "content.xml"
+        raise SubmissionError(path, where, "表格、行、单元格按电子表格的层次排列的 .ods 文件",
+                              "结构异常（如单元格中嵌套了行或表格）",
+                              "请用 LibreOffice 或 Excel 另存为新的 .xlsx 后重新提交。") from None
+    for table in tables:
+        rows = table.clamped_height if table.height > limit else table.height
+        if rows > MAX_SCANNED_ROWS or table.width > MAX_SHEET_WIDTH or rows * table.width > MAX_SCANNED_CELLS:
+            raise SubmissionError(path, f"工作表“{table.name}”",
+                                  f"不超过 {MAX_SCANNED_ROWS} 行、{MAX_SHEET_WIDTH} 列、"
+                                  f"{MAX_SCANNED_CELLS // 10_000} 万个单元格范围的表格",
+                                  f"按 content.xml 中重复的行和单元格展开后有 {rows} 行、{table.width} 列",
+                                  "请删除远离表格的无关单元格（或整行、整列的重复填充）后重新提交。")
+    cut = [table for table in tables if table.height > limit and table.edits]
+    if not cut:
+        return None, {}
+    parts["content.xml"] = clamp(content, cut)
+    return repackage(parts), {table.name: table.height for table in cut}
+
+
+def _altered_part(path: Path, exc: PartError) -> SubmissionError:
+    return SubmissionError(path, f"内部部件 {exc.part}", exc.expected, exc.found,
+                           "已在解析前拒绝读取；请用 Excel、WPS 或 LibreOffice 打开原始文件，重新另存为 .xlsx 后提交。")
 
 
 def _short(exc: BaseException) -> str:

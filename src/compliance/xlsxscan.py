@@ -5,6 +5,13 @@ value as blank, reads a malformed shared-string index as the first string,
 and allocates a dense grid up to the farthest cell before any cap applies.
 The worksheet XML is therefore scanned first (regular expressions over the
 raw bytes; defusedxml only for the few parts it must parse as a tree).
+
+Every part the native reader decompresses (the package parts in NATIVE_PARTS
+and the worksheets it is asked for) is first decompressed here, through
+Python's zipfile: it stops at the size the zip directory declares (already
+capped against zip bombs) and checks the CRC, so an entry whose data is
+larger than declared, or otherwise altered, is refused as a PartError before
+the native reader ever opens the file. No part is decompressed twice.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import io
 import posixpath
 import re
 import zipfile
+import zlib
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +41,50 @@ _SHEET = re.compile(rb"<(?:[\w.-]+:)?sheet\s([^>]*)>")
 _RELATIONSHIP = re.compile(rb"<(?:[\w.-]+:)?Relationship\s([^>]*)>")
 _ATTRIBUTE = re.compile(rb'([\w.:-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
 _REF_ATTR = re.compile(rb'\br=["\']([A-Z]{1,3}[0-9]{1,8})["\']')
+# What python-calamine (0.9.1, calamine 0.37) decompresses when it opens an .xlsx/.xlsm, besides the
+# worksheets it is asked for (found by giving each part of a workbook a false size, one at a time).
+NATIVE_PARTS = ("_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/sharedStrings.xml",
+                "xl/styles.xml")
+
+
+class PartError(Exception):
+    """A package part that cannot be decompressed as the zip directory describes it."""
+
+    def __init__(self, part: str, expected: str, found: str) -> None:
+        super().__init__(f"{part}: {found}")
+        self.part = part
+        self.expected = expected
+        self.found = found
+
+
+_MATCHES_DIRECTORY = "与压缩包目录记录一致的数据（解压后大小和 CRC 校验和）"
+
+
+def read_part(archive: zipfile.ZipFile, name: str) -> bytes:
+    """The part's bytes, decompressed no further than its declared size (the directory check capped
+    it); PartError unless they are exactly what the directory declares (size and CRC-32)."""
+    info = archive.getinfo(name)
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):  # nor can the native reader
+        raise PartError(name, "未压缩或 Deflate 压缩的部件（Excel、WPS、LibreOffice 保存的格式）",
+                        f"不支持的压缩方式（编号 {info.compress_type}）")
+    if info.flag_bits & 0x1:
+        raise PartError(name, "未加密的部件", "部件已加密")
+    declared = f"目录声明解压后 {info.file_size} 字节"
+    try:
+        with archive.open(info) as handle:
+            # read(n) inflates at most n bytes at a time; read() would inflate all the compressed data at once
+            data = handle.read(max(info.file_size, 1))
+    except zipfile.BadZipFile as exc:  # CRC mismatch (the data goes on past the declared size), bad header
+        raise PartError(name, _MATCHES_DIRECTORY,
+                        f"解压结果与压缩包目录的记录不符，文件已损坏或被伪造（{declared}；{exc}）") from None
+    except (zlib.error, EOFError) as exc:
+        raise PartError(name, _MATCHES_DIRECTORY,
+                        f"压缩数据无法解压，文件已损坏（{declared}；{type(exc).__name__}: {exc}）") from None
+    if len(data) != info.file_size or (info.compress_type == zipfile.ZIP_STORED
+                                       and info.compress_size != info.file_size):
+        raise PartError(name, _MATCHES_DIRECTORY, f"解压后为 {len(data)} 字节、压缩数据 {info.compress_size} 字节，"
+                                                  f"与目录记录不符，文件已损坏或被伪造（{declared}）")
+    return data
 
 
 @dataclass
@@ -45,8 +97,8 @@ class SheetScan:
 
 def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name -> worksheet part path inside the package."""
-    workbook = archive.read("xl/workbook.xml")
-    rels = archive.read("xl/_rels/workbook.xml.rels")
+    workbook = read_part(archive, "xl/workbook.xml")
+    rels = read_part(archive, "xl/_rels/workbook.xml.rels")
     return _sheet_parts_fast(workbook, rels) or _sheet_parts_parsed(workbook, rels)
 
 
@@ -139,10 +191,7 @@ def _bad_shared_strings(raw: bytes, indexes: list[bytes], count: int) -> list[st
     return bad
 
 
-def _shared_string_count(archive: zipfile.ZipFile, names: set[str]) -> int:
-    if "xl/sharedStrings.xml" not in names:
-        return 0
-    raw = archive.read("xl/sharedStrings.xml")
+def _shared_string_count(raw: bytes) -> int:
     if b":si" in raw:
         return len(re.findall(rb"<(?:\w+:)?si[\s>/]", raw))
     return len(re.findall(rb"<si[\s>/]", raw))
@@ -157,22 +206,60 @@ def scan_xlsx(path: Path, sheets: Collection[str] | None = None) -> dict[str, Sh
 
 def scan_archive(archive: zipfile.ZipFile, sheets: Collection[str] | None = None) -> dict[str, SheetScan]:
     """``scan_xlsx`` on an archive that is already open."""
-    found: dict[str, SheetScan] = {}
-    names = set(archive.namelist())
-    if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+    return PackageScanner(archive).scan(sheets)
+
+
+class PackageScanner:
+    """Scans the worksheets of one open package, decompressing each part at most once."""
+
+    def __init__(self, archive: zipfile.ZipFile) -> None:
+        self.archive = archive
+        self.names = set(archive.namelist())
+        self.decompressed: set[str] = set()
+        self._parts: dict[str, str] | None = None
+        self._shared_strings: int | None = None
+
+    def _read(self, name: str) -> bytes:
+        self.decompressed.add(name)
+        return read_part(self.archive, name)
+
+    def sheet_parts(self) -> dict[str, str]:
+        """Sheet name -> part, in workbook order; empty when the package has no workbook."""
+        if self._parts is None:
+            self._parts = {}
+            if "xl/workbook.xml" in self.names and "xl/_rels/workbook.xml.rels" in self.names:
+                self.decompressed.update(("xl/workbook.xml", "xl/_rels/workbook.xml.rels"))
+                self._parts = _sheet_parts(self.archive)
+        return self._parts
+
+    def worksheet_names(self) -> list[str]:
+        """The names the native reader lists as worksheets (parts under xl/worksheets/), in order."""
+        return [name for name, part in self.sheet_parts().items() if part.split("/")[1:2] == ["worksheets"]]
+
+    def scan(self, sheets: Collection[str] | None = None) -> dict[str, SheetScan]:
+        """Per sheet (all, or those named) that has a worksheet part: see ``scan_xlsx``."""
+        found: dict[str, SheetScan] = {}
+        for sheet_name, part in self.sheet_parts().items():
+            if part not in self.names or (sheets is not None and sheet_name not in sheets):
+                continue
+            raw = self._read(part)
+            scan = SheetScan()
+            scan.max_row, scan.max_column = _extent(raw)
+            scan.formulas_without_values = _formulas_without_values(raw)
+            indexes = _SHARED_INDEX.findall(raw)
+            if indexes:
+                scan.bad_shared_strings = _bad_shared_strings(raw, indexes, self._shared_string_count())
+            found[sheet_name] = scan
         return found
-    count: int | None = None
-    for sheet_name, part in _sheet_parts(archive).items():
-        if part not in names or (sheets is not None and sheet_name not in sheets):
-            continue
-        raw = archive.read(part)
-        scan = SheetScan()
-        scan.max_row, scan.max_column = _extent(raw)
-        scan.formulas_without_values = _formulas_without_values(raw)
-        indexes = _SHARED_INDEX.findall(raw)
-        if indexes:
-            if count is None:
-                count = _shared_string_count(archive, names)
-            scan.bad_shared_strings = _bad_shared_strings(raw, indexes, count)
-        found[sheet_name] = scan
-    return found
+
+    def _shared_string_count(self) -> int:
+        if self._shared_strings is None:
+            part = "xl/sharedStrings.xml"
+            self._shared_strings = _shared_string_count(self._read(part)) if part in self.names else 0
+        return self._shared_strings
+
+    def verify_native_parts(self) -> None:
+        """Decompress (and so check) every part in NATIVE_PARTS that the scan has not read yet."""
+        for name in NATIVE_PARTS:
+            if name in self.names and name not in self.decompressed:
+                self._read(name)
