@@ -94,11 +94,23 @@ def _data_url(figure: Any) -> str:
             mime = "image/svg+xml"
         else:
             figure.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None}, bbox_inches="tight",
-                           pad_inches=0.04)
+                           pad_inches=0.04, facecolor="white", pil_kwargs={"compress_level": 1})
             mime = "image/png"
     finally:
         pyplot.close(figure)
-    return f"data:{mime};base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    data = buffer.getvalue() if mime != "image/png" else _opaque_png(buffer.getvalue())
+    return f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
+
+
+def _opaque_png(data: bytes) -> bytes:
+    """The chart without its (fully opaque) alpha channel: WeasyPrint splits an RGBA image into
+    a colour image and a soft mask and re-encodes both; an RGB image is re-encoded once."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    with Image.open(io.BytesIO(data)) as image:
+        image.convert("RGB").save(out, format="PNG", compress_level=1)
+    return out.getvalue()
 
 
 def domain_status_chart(rows: Sequence[tuple[str, dict[Status, int]]], labels: dict[Status, str],
