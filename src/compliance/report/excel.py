@@ -421,7 +421,7 @@ def _rules_sheet(ws: Worksheet, rules: Sequence[Rule], lang: str) -> None:
         Column(t("col.severity"), 14), Column(t("col.status_label"), 10),
     ]
     rows = [[
-        rule.id, rule.title, paren(_label("kind", rule.kind, lang), rule.kind, lang), rule.domain,
+        rule.id, rule.title, paren(_label("kind", rule.kind, lang), rule.kind, lang), domain_label(rule.domain, lang),
         rule.citation.document_number, rule.citation.document_title, rule.citation.clause, rule.citation.quote,
         rule.jurisdiction.label, _applies_text(rule, lang), rule.effective_from, rule.deadline,
         paren(_label("binding", rule.binding, lang), rule.binding, lang), rule.severity.value,
