@@ -20,6 +20,7 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from .odsscan import StructureError, clamp, read_native_parts, repackage, scan_content
+from .xlsscan import XlsStructureError, scan_xls
 from .xlsxscan import PackageScanner, PartError, SheetScan
 
 from .errors import SubmissionError
@@ -34,6 +35,7 @@ EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 SUPPORTED_SUFFIXES = EXCEL_SUFFIXES | {".xls", ".ods", ".csv"}
 MAX_SHEET_WIDTH = 2000
 MAX_SCANNED_ROWS = 200_000  # beyond this a sheet's dense grid would cost too much memory
+MAX_MERGED_RANGES = 10_000
 MAX_SCANNED_CELLS = 10_000_000  # rows x columns of calamine's dense grid (about 32 bytes a cell)
 
 
@@ -138,12 +140,14 @@ def _load_calamine(path: Path, zipped: bool, select: SheetSelector | None) -> li
     A zipped file is checked before calamine opens it: its zip directory, then every part calamine
     decompresses (through zipfile, so a size or CRC that lies is refused) and what calamine would
     over-allocate for: the selected worksheets of an .xlsx, every table of an .ods (whose repeated
-    rows beyond the row cap are cut short in an in-memory copy)."""
+    rows beyond the row cap are cut short in an in-memory copy). An .xls is scanned record by record
+    first (every sheet: calamine parses them all when it opens the file)."""
     from python_calamine import CalamineWorkbook, SheetTypeEnum
 
     archive = open_checked_zip(path) if zipped else None
     if archive is None:
         _check_size(path)
+        _check_xls(path)
     scanner = PackageScanner(archive) if archive is not None and path.suffix.lower() in EXCEL_SUFFIXES else None
     scans: dict[str, SheetScan] = {}
     copy: bytes | None = None  # an .ods whose over-long tables were cut short, read instead of the file
@@ -199,7 +203,11 @@ def _sheet_grid(path: Path, sheet: Any, name: str) -> Grid:
                 grid.truncated_columns = max(grid.truncated_columns, len(row))
         rows = [row[:MAX_COLUMNS] for row in rows]
     grid.rows = rows
-    for (top, left), (bottom, right) in sheet.merged_cell_ranges or []:
+    merged = sheet.merged_cell_ranges or []
+    if len(merged) > MAX_MERGED_RANGES:  # every cell read is checked against each range
+        raise SubmissionError(path, f"工作表“{name}”", f"不超过 {MAX_MERGED_RANGES} 个合并单元格区域",
+                              f"{len(merged)} 个合并区域", "请取消不必要的合并单元格后重新提交。")
+    for (top, left), (bottom, right) in merged:
         grid.merged.append(((top + 1, left + 1), (bottom + 1, right + 1)))
     return grid
 
@@ -263,6 +271,41 @@ def _check_ods(path: Path, archive: zipfile.ZipFile) -> tuple[bytes | None, dict
         return None, {}
     parts["content.xml"] = clamp(content, cut)
     return repackage(parts), {table.name: table.height for table in cut}
+
+
+def _check_xls(path: Path) -> None:
+    """Refuse an .xls whose container or record stream is malformed, or for which calamine would
+    allocate beyond the caps: per sheet, its dense grids of values and of formulas and the cells its
+    DIMENSIONS records reserve; for the file, the grids of all sheets, held together."""
+    try:
+        scan = scan_xls(path.read_bytes())
+    except OSError as exc:
+        raise SubmissionError(path, "文件", "可读取的文件", f"无法打开（{exc.strerror}）", "请确认文件存在且有读取权限。") from None
+    except XlsStructureError as exc:
+        if exc.encrypted:
+            raise SubmissionError(path, "文件", "未加密的工作簿", exc.found,
+                                  "请在 Excel 或 WPS 中取消打开密码，另存为 .xlsx 后重新提交。") from None
+        raise SubmissionError(path, f"工作表“{exc.sheet}”" if exc.sheet else "文件",
+                              "结构完整的 .xls 工作簿（Excel 97-2003 格式）", exc.found,
+                              "请用 Excel、WPS 或 LibreOffice 打开并另存为 .xlsx 后重新提交。") from None
+    expected = (f"不超过 {MAX_SCANNED_ROWS} 行、{MAX_SHEET_WIDTH} 列、"
+                f"{MAX_SCANNED_CELLS // 10_000} 万个单元格范围的表格")
+    for sheet in scan.sheets:
+        for what, box in (("单元格", sheet.values), ("公式单元格", sheet.formulas)):
+            if box.rows > MAX_SCANNED_ROWS or box.columns > MAX_SHEET_WIDTH or box.cells > MAX_SCANNED_CELLS:
+                raise SubmissionError(path, f"工作表“{sheet.name}”", expected,
+                                      f"{what}分布在第 {box.top + 1}–{box.bottom + 1} 行、第 {box.left + 1}–"
+                                      f"{box.right + 1} 列（{box.rows} 行 × {box.columns} 列）",
+                                      "请删除远离表格的无关单元格后重新提交。")
+        if sheet.reserved > MAX_SCANNED_CELLS:
+            rows, columns = sheet.declared
+            raise SubmissionError(path, f"工作表“{sheet.name}”", expected,
+                                  f"尺寸记录（DIMENSIONS）声明 {rows} 行 × {columns} 列",
+                                  "文件结构异常，请用电子表格软件另存为新的 .xlsx 后重新提交。")
+    if scan.cells > MAX_SCANNED_CELLS:
+        raise SubmissionError(path, "文件", f"所有工作表合计不超过 {MAX_SCANNED_CELLS // 10_000} 万个单元格范围的工作簿",
+                              f"{len(scan.sheets)} 个工作表合计 {scan.cells} 个单元格范围",
+                              "请删除无关工作表或远离表格的单元格后重新提交。")
 
 
 def _altered_part(path: Path, exc: PartError) -> SubmissionError:
