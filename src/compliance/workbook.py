@@ -150,16 +150,19 @@ def _load_calamine(path: Path, zipped: bool, select: SheetSelector | None) -> li
         _check_xls(path)
     scanner = PackageScanner(archive) if archive is not None and path.suffix.lower() in EXCEL_SUFFIXES else None
     scans: dict[str, SheetScan] = {}
-    copy: bytes | None = None  # an .ods whose over-long tables were cut short, read instead of the file
+    # What calamine reads instead of the file: an .xlsx's verified parts, or an .ods whose over-long
+    # tables were cut short.
+    copy: bytes | None = None
     heights: dict[str, int] = {}  # their true heights
     try:
         if scanner is not None:
             scans = _scan_package(path, scanner, select)
+            copy = scanner.verified_package()
         elif archive is not None:
             copy, heights = _check_ods(path, archive)
         try:
             book = (CalamineWorkbook.from_filelike(io.BytesIO(copy)) if copy is not None
-                    else CalamineWorkbook.from_path(str(path)))  # an .xlsx: the workbook's directory, not the sheets
+                    else CalamineWorkbook.from_path(str(path)))  # opening reads the directory, not the sheets
         except Exception as exc:  # noqa: BLE001 - calamine raises several types for broken files
             raise SubmissionError(path, "文件", "可读取的电子表格", f"读取失败（{type(exc).__name__}: {_short(exc)}）",
                                   "请用 Excel、WPS 或 LibreOffice 打开并另存为 .xlsx 后重新提交。") from None
@@ -172,6 +175,8 @@ def _load_calamine(path: Path, zipped: bool, select: SheetSelector | None) -> li
             missing = [name for name in names if name not in scans]
             if scanner is not None and missing:  # calamine lists the sheets otherwise than the package scan did
                 scans.update(_scan_package(path, scanner, lambda _: missing))
+                book.close()
+                book = CalamineWorkbook.from_filelike(io.BytesIO(scanner.verified_package()))
             for name in names:
                 grids.append(_sheet_grid(path, book.get_sheet_by_name(name), name))
         finally:

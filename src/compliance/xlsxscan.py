@@ -95,10 +95,8 @@ class SheetScan:
     bad_shared_strings: list[str] = field(default_factory=list)
 
 
-def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> worksheet part path inside the package."""
-    workbook = read_part(archive, "xl/workbook.xml")
-    rels = read_part(archive, "xl/_rels/workbook.xml.rels")
+def _sheet_parts(workbook: bytes, rels: bytes) -> dict[str, str]:
+    """Sheet name -> worksheet part path inside the package, from workbook.xml and its relationships."""
     return _sheet_parts_fast(workbook, rels) or _sheet_parts_parsed(workbook, rels)
 
 
@@ -215,21 +213,21 @@ class PackageScanner:
     def __init__(self, archive: zipfile.ZipFile) -> None:
         self.archive = archive
         self.names = set(archive.namelist())
-        self.decompressed: set[str] = set()
+        self.decompressed: dict[str, bytes] = {}  # part -> its verified bytes
         self._parts: dict[str, str] | None = None
         self._shared_strings: int | None = None
 
     def _read(self, name: str) -> bytes:
-        self.decompressed.add(name)
-        return read_part(self.archive, name)
+        if name not in self.decompressed:
+            self.decompressed[name] = read_part(self.archive, name)
+        return self.decompressed[name]
 
     def sheet_parts(self) -> dict[str, str]:
         """Sheet name -> part, in workbook order; empty when the package has no workbook."""
         if self._parts is None:
             self._parts = {}
             if "xl/workbook.xml" in self.names and "xl/_rels/workbook.xml.rels" in self.names:
-                self.decompressed.update(("xl/workbook.xml", "xl/_rels/workbook.xml.rels"))
-                self._parts = _sheet_parts(self.archive)
+                self._parts = _sheet_parts(self._read("xl/workbook.xml"), self._read("xl/_rels/workbook.xml.rels"))
         return self._parts
 
     def worksheet_names(self) -> list[str]:
@@ -257,6 +255,16 @@ class PackageScanner:
             part = "xl/sharedStrings.xml"
             self._shared_strings = _shared_string_count(self._read(part)) if part in self.names else 0
         return self._shared_strings
+
+    def verified_package(self) -> bytes:
+        """The parts read so far (the package parts the native reader needs and the scanned
+        worksheets), as an uncompressed zip in memory: the native reader then reads exactly the
+        verified bytes, and does not inflate them a second time."""
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as package:
+            for name, data in self.decompressed.items():
+                package.writestr(zipfile.ZipInfo(name), data)  # a fixed date: no clock read per part
+        return buffer.getvalue()
 
     def verify_native_parts(self) -> None:
         """Decompress (and so check) every part in NATIVE_PARTS that the scan has not read yet."""
