@@ -175,6 +175,11 @@ def _load_calamine(path: Path, zipped: bool, select: SheetSelector | None) -> li
             missing = [name for name in names if name not in scans]
             if scanner is not None and missing:  # calamine lists the sheets otherwise than the package scan did
                 scans.update(_scan_package(path, scanner, lambda _: missing))
+                unscanned = [name for name in missing if name not in scans]
+                if unscanned:  # never hand calamine a sheet whose XML was not checked
+                    raise SubmissionError(path, f"工作表“{unscanned[0]}”", "工作簿目录（xl/workbook.xml）中列出的工作表",
+                                          "该工作表在目录中找不到对应的部件（目录与工作表名称不一致）",
+                                          "请用 Excel、WPS 或 LibreOffice 打开并另存为新的 .xlsx 后重新提交。")
                 book.close()
                 book = CalamineWorkbook.from_filelike(io.BytesIO(scanner.verified_package()))
             for name in names:

@@ -113,6 +113,15 @@ def _opaque_png(data: bytes) -> bytes:
     return out.getvalue()
 
 
+def _plain_axes(axes: Any) -> None:
+    """Small tick labels, vertical grid lines behind the marks, only the bottom spine."""
+    axes.tick_params(axis="both", labelsize=7.5, length=0)
+    axes.grid(axis="x", color=_GRID, linewidth=0.5)
+    axes.set_axisbelow(True)
+    for side in ("top", "right", "left"):
+        axes.spines[side].set_visible(False)
+
+
 def domain_status_chart(rows: Sequence[tuple[str, dict[Status, int]]], labels: dict[Status, str],
                         count_label: str = "检查项数", width: float = 3.4) -> str | None:
     """Stacked horizontal bars of status counts per policy domain, as a ``data:`` URL.
@@ -142,11 +151,7 @@ def domain_status_chart(rows: Sequence[tuple[str, dict[Status, int]]], labels: d
     axes.set_xlim(0, total * 1.02)
     axes.xaxis.get_major_locator().set_params(integer=True)
     axes.set_xlabel(count_label, fontsize=7.5)
-    axes.tick_params(axis="both", labelsize=7.5, length=0)
-    axes.grid(axis="x", color=_GRID, linewidth=0.5)
-    axes.set_axisbelow(True)
-    for side in ("top", "right", "left"):
-        axes.spines[side].set_visible(False)
+    _plain_axes(axes)
     axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(len(present), 4), frameon=False,
                 fontsize=7, handlelength=0.9, handletextpad=0.4, columnspacing=0.9)
     return _data_url(figure)
@@ -200,11 +205,7 @@ def distribution_chart(points: Sequence[DistributionPoint], threshold: float | N
                       bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
     if axis_label:
         axes.set_xlabel(axis_label, fontsize=7.5)
-    axes.tick_params(axis="both", labelsize=7.5, length=0)
-    axes.grid(axis="x", color=_GRID, linewidth=0.5)
-    axes.set_axisbelow(True)
-    for side in ("top", "right", "left"):
-        axes.spines[side].set_visible(False)
+    _plain_axes(axes)
     if labels:
         present = [s for s in SEVERITY_ORDER if any(p.status is s for p in points)]
         handles = [axes.scatter([], [], s=30, c=STATUS_COLOURS[s], label=labels[s]) for s in present]
