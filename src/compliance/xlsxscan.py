@@ -199,12 +199,7 @@ def scan_xlsx(path: Path, sheets: Collection[str] | None = None) -> dict[str, Sh
     """Per sheet (all, or those named): extent of the cells, formulas without cached values,
     malformed shared-string cells."""
     with zipfile.ZipFile(path) as archive:
-        return scan_archive(archive, sheets)
-
-
-def scan_archive(archive: zipfile.ZipFile, sheets: Collection[str] | None = None) -> dict[str, SheetScan]:
-    """``scan_xlsx`` on an archive that is already open."""
-    return PackageScanner(archive).scan(sheets)
+        return PackageScanner(archive).scan(sheets)
 
 
 class PackageScanner:
