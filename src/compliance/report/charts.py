@@ -82,6 +82,8 @@ def _pyplot() -> Any:
 #: "png" (default: cheap for WeasyPrint to draw) or "svg" (vector, text as paths).
 IMAGE_FORMAT = "png"
 PNG_DPI = 220
+PAD_INCHES = 0.04
+CANVAS_MARGIN_IN = 0.8  # room around the axes for tick labels and the legend above
 
 
 def _data_url(figure: Any) -> str:
@@ -90,26 +92,51 @@ def _data_url(figure: Any) -> str:
     try:
         if IMAGE_FORMAT == "svg":
             figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight",
-                           pad_inches=0.04)
-            mime = "image/svg+xml"
+                           pad_inches=PAD_INCHES)
+            data, mime = buffer.getvalue(), "image/svg+xml"
         else:
-            figure.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None}, bbox_inches="tight",
-                           pad_inches=0.04, facecolor="white", pil_kwargs={"compress_level": 1})
-            mime = "image/png"
+            data, mime = _png(figure), "image/png"
     finally:
         pyplot.close(figure)
-    data = buffer.getvalue() if mime != "image/png" else _opaque_png(buffer.getvalue())
     return f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
 
 
-def _opaque_png(data: bytes) -> bytes:
-    """The chart without its (fully opaque) alpha channel: WeasyPrint splits an RGBA image into
-    a colour image and a soft mask and re-encodes both; an RGB image is re-encoded once."""
+def _png(figure: Any) -> bytes:
+    """The figure as an opaque (RGB) PNG cropped to its artists plus `PAD_INCHES`.
+
+    ``savefig(bbox_inches="tight")`` draws the figure twice (once to measure) and writes
+    RGBA, which WeasyPrint then splits into a colour image and a soft mask.  Here the canvas
+    is widened by `CANVAS_MARGIN_IN` on every side (the axes keep their size and place
+    relative to each other), drawn once, measured on that drawing and cropped; only when
+    something still sticks out of the canvas is the figure saved the tight way.
+    """
     from PIL import Image
 
+    width_in, height_in = figure.get_size_inches()
+    margin = CANVAS_MARGIN_IN
+    wide, high = width_in + 2 * margin, height_in + 2 * margin
+    for axes in figure.axes:
+        x0, y0, w, h = axes.get_position().bounds
+        axes.set_position([(x0 * width_in + margin) / wide, (y0 * height_in + margin) / high,
+                           w * width_in / wide, h * height_in / high])
+    figure.set_size_inches(wide, high)
+    figure.set_dpi(PNG_DPI)
+    figure.set_facecolor("white")
+    canvas = figure.canvas
+    canvas.draw()
+    box = figure.get_tightbbox(canvas.get_renderer()).padded(PAD_INCHES)
+    if box.x0 >= 0 and box.y0 >= 0 and box.x1 <= wide and box.y1 <= high:
+        rgba = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        image = rgba.crop((math.floor(box.x0 * PNG_DPI), rgba.height - math.ceil(box.y1 * PNG_DPI),
+                           math.ceil(box.x1 * PNG_DPI), rgba.height - math.floor(box.y0 * PNG_DPI))).convert("RGB")
+    else:
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None}, bbox_inches="tight",
+                       pad_inches=PAD_INCHES, facecolor="white")
+        with Image.open(io.BytesIO(buffer.getvalue())) as saved:
+            image = saved.convert("RGB")
     out = io.BytesIO()
-    with Image.open(io.BytesIO(data)) as image:
-        image.convert("RGB").save(out, format="PNG", compress_level=1)
+    image.save(out, format="PNG", compress_level=1)
     return out.getvalue()
 
 

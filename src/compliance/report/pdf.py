@@ -472,17 +472,17 @@ def write_inspection_report(result: CheckResult, subject: SubjectResult, catalog
     in `lang` ("zh" or "en") to `path` as PDF and return the path."""
     from weasyprint import HTML
 
-    html = render_inspection_html(result, subject, catalog, today, lang, inline_css=False)
-    missing = fonts.missing_glyphs(_visible_text(html))
-    if missing:
-        who = subject.submission.subject
-        log.warning("inspection report for %s (%s, %s): bundled font %r has no glyph for %s; "
-                    "falling back to system fonts for them", who.name, who.code, who.period.label,
-                    fonts.FONT_FAMILY, " ".join(f"{c!r} U+{ord(c):04X}" for c in missing))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     font_config = _font_config()
     with _collector_relaxed():
+        html = render_inspection_html(result, subject, catalog, today, lang, inline_css=False)
+        missing = fonts.missing_glyphs(_visible_text(html))
+        if missing:
+            who = subject.submission.subject
+            log.warning("inspection report for %s (%s, %s): bundled font %r has no glyph for %s; "
+                        "falling back to system fonts for them", who.name, who.code, who.period.label,
+                        fonts.FONT_FAMILY, " ".join(f"{c!r} U+{ord(c):04X}" for c in missing))
         document = HTML(string=html, base_url=None, url_fetcher=SafeURLFetcher())
         document.write_pdf(path, stylesheets=_parsed_stylesheets(font_config, lang), font_config=font_config)
     return path
@@ -490,10 +490,11 @@ def write_inspection_report(result: CheckResult, subject: SubjectResult, catalog
 
 @contextmanager
 def _collector_relaxed() -> Iterator[None]:
-    """Layout creates hundreds of thousands of short-lived objects; with the default thresholds
-    Python's cycle collector keeps re-walking every long-lived object (catalog, fonts, parsed
-    stylesheet) and costs about a fifth of a report.  Those objects are frozen out of
-    collection and young collections made rarer, for this block only."""
+    """Layout and the matplotlib chart create hundreds of thousands of short-lived objects; with
+    the default thresholds Python's cycle collector keeps re-walking every long-lived object
+    (catalog, check result, fonts, parsed stylesheet) and costs about a fifth of a report.
+    Those objects are frozen out of collection and young collections made rarer, for this
+    block only."""
     thresholds = gc.get_threshold()
     gc.freeze()
     gc.set_threshold(max(thresholds[0], 20_000), thresholds[1], thresholds[2])
