@@ -38,7 +38,7 @@ except ImportError:  # running from a checkout without `pip install -e .`
     from compliance.check import get_profile, load_default_catalog, run_check
 
 from compliance.evaluate import CheckResult, SubjectResult
-from compliance.report import pdf
+from compliance.report import pdf, render
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_SMALL = 0.5
@@ -118,7 +118,7 @@ def _pages(result: CheckResult, subject: SubjectResult, catalog: object) -> int:
     from compliance.report.fetcher import SafeURLFetcher
 
     html = pdf.render_inspection_html(result, subject, catalog)
-    return len(HTML(string=html, url_fetcher=SafeURLFetcher()).render(font_config=pdf._font_config()).pages)
+    return len(HTML(string=html, url_fetcher=SafeURLFetcher()).render(font_config=render.font_config()).pages)
 
 
 def main() -> int:

@@ -15,7 +15,7 @@ from weasyprint.urls import URLFetcherResponse
 
 from compliance.check import get_profile, run_check
 from compliance.evaluate import CheckResult, SubjectResult
-from compliance.report import pdf
+from compliance.report import pdf, render
 from compliance.spec import Catalog
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,13 +84,13 @@ def test_pdf_with_hostile_name_fetches_only_bundled_assets(checked: CheckResult,
                                                            tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fetched: list[str] = []
 
-    class RecordingFetcher(pdf.SafeURLFetcher):
+    class RecordingFetcher(render.SafeURLFetcher):
         def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
             fetched.append(url)
             return super().fetch(url, headers)
 
-    monkeypatch.setattr(pdf, "SafeURLFetcher", RecordingFetcher)
-    monkeypatch.setattr(pdf, "_font_config", pdf._font_config.__wrapped__)  # fresh fonts: they are fetched
+    monkeypatch.setattr(render, "SafeURLFetcher", RecordingFetcher)
+    monkeypatch.setattr(render, "font_config", render.font_config.__wrapped__)  # fresh fonts: they are fetched
     subject = _renamed(checked.subjects[0], EVIL_NAME)
     path = pdf.write_inspection_report(checked, subject, catalog, tmp_path / "evil.pdf")
     assert path.stat().st_size > 1000
@@ -106,7 +106,7 @@ def test_pdf_with_hostile_name_fetches_only_bundled_assets(checked: CheckResult,
 def test_missing_glyph_is_logged_not_fatal(checked: CheckResult, catalog: Catalog, tmp_path: Path,
                                            caplog: pytest.LogCaptureFixture,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pdf.fonts, "missing_glyphs", lambda text: ["\U0002003e"] if "\U0002003e" in text else [])
+    monkeypatch.setattr(render.fonts, "missing_glyphs", lambda text: ["\U0002003e"] if "\U0002003e" in text else [])
     rendered: list[str] = []
 
     class FakeHTML:  # layout of the fallback font is slow; only the warning matters here
@@ -120,7 +120,7 @@ def test_missing_glyph_is_logged_not_fatal(checked: CheckResult, catalog: Catalo
 
     monkeypatch.setattr(weasyprint, "HTML", FakeHTML)
     subject = _renamed(checked.subjects[0], "哈尔滨市第\U0002003e医院")
-    with caplog.at_level("WARNING", logger=pdf.__name__):
+    with caplog.at_level("WARNING", logger=render.__name__):
         path = pdf.write_inspection_report(checked, subject, catalog, tmp_path / "glyph.pdf")
     assert path.exists() and rendered
     assert "U+2003E" in caplog.text and "哈尔滨市第\U0002003e医院" in caplog.text

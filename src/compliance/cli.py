@@ -88,14 +88,10 @@ def check(ctx: click.Context, paths: tuple[Path, ...], profile: str, as_of: dt.d
         click.echo(f"data problem: {problem.message}", err=True)
     click.echo(findings_json(result) if output_format == "json" else findings_table(result))
     if out is not None:
-        import inspect
-
         from .report import write_reports
 
         try:
-            # the report writers take ``lang`` once they are translated; until then they write Chinese
-            accepts_lang = "lang" in inspect.signature(write_reports).parameters
-            written = write_reports(result, catalog, out, **({"lang": lang} if accepts_lang else {}))
+            written = write_reports(result, catalog, out, lang=lang)
         except ComplianceError as exc:
             _fail(str(exc))
         for path in written:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 
 from ..evaluate import CheckResult
@@ -27,10 +26,7 @@ def write_reports(result: CheckResult, catalog: Catalog, out_dir: Path, lang: st
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     workbook = out_dir / GAP_WORKBOOK
-    if "lang" in inspect.signature(write_gap_workbook).parameters:
-        written = [write_gap_workbook(result, catalog, workbook, lang=lang)]
-    else:
-        written = [write_gap_workbook(result, catalog, workbook)]
+    written = [write_gap_workbook(result, catalog, workbook, lang=lang)]
     targets = [out_dir / f"{subject_file_stem(subject)}-inspection-report.pdf" for subject in result.subjects]
     written.extend(write_inspection_reports(result, catalog, targets, lang=lang, workers=workers))
     return written

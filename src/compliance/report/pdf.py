@@ -1,34 +1,18 @@
-"""PDF inspection report for one subject: Jinja2 HTML laid out by WeasyPrint.
-
-The HTML carries text taken from submitted workbooks, so it is rendered with
-autoescaping on and WeasyPrint only ever sees the locked-down fetcher of
-:mod:`compliance.report.fetcher`, which serves the bundled CJK fonts and ``data:`` URLs
-(the matplotlib charts of :mod:`compliance.report.charts`) and nothing else.
+"""PDF inspection report for one subject: the view model and template, laid out by WeasyPrint
+through :mod:`compliance.report.render` (safe fetcher, autoescaping, per-process caches, pool).
 
 Regions (``subject.level == "region"``) get a further section on their hospitals: ranking,
-hospitals x rules matrix, indicator distributions and failing hospitals per rule.  Fonts,
-the parsed stylesheet and the Jinja environment are cached per process;
-:func:`write_inspection_reports` renders many reports with a pool of forked processes.
+hospitals x rules matrix, indicator distributions and failing hospitals per rule.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import gc
-import html as html_lib
-import logging
-import multiprocessing
-import os
 import re
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
-from concurrent.futures import ProcessPoolExecutor
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from markupsafe import Markup
 
 from .. import formatting
@@ -37,36 +21,24 @@ from ..evaluate import CheckResult, SubjectResult
 from ..findings import Finding, InputUsed, ItemResult
 from ..schema import IDENTIFICATION_BY_CODE
 from ..spec import Catalog
-from . import charts, fonts, i18n, wording
-from .fetcher import SafeURLFetcher
+from . import charts, i18n, render, wording
 from .summary import count_statuses, largest_gaps, ordered_findings
 
 REGION_PREFIX = "pdf.region."  # region-report wording in the shared catalogue
 
 __all__ = ["render_inspection_html", "write_inspection_report", "write_inspection_reports"]
 
-log = logging.getLogger(__name__)
-
-TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE = "inspection.html.j2"
 STYLESHEET = "inspection.css"
-# Bundled families first; system Noto only for a character neither bundled font has.
-FONT_STACK = f'"{fonts.FONT_FAMILY}", "{fonts.FONT_FAMILY_EXT}", "Noto Sans CJK SC", sans-serif'
 ITEM_ROW_LIMIT = 30  # item rows shown per finding; the rest are counted
 APPENDIX_ROW_LIMIT = 40  # raw table rows shown per item table in the appendix
 _RANK = {status: index for index, status in enumerate(SEVERITY_ORDER)}
 _WHICH_ZH = {"current": "本期", "prior": "上年同期"}
 _NUMERIC = ("money", "ratio", "number", "count")
-# A half-width space left after full-width punctuation by folded YAML text.
-_SPACE_AFTER_PUNCT = re.compile(r"(?<=[，。；：、！？）」』”])[ \t\n]+")
 _SOURCE_ROW = re.compile(r"^(?P<sheet>.+)!(?:[A-Z]+)(?P<row>\d+)$")
 
 
 # ---------------------------------------------------------------- formatting
-
-def _zh_text(text: object) -> str:
-    return _SPACE_AFTER_PUNCT.sub("", str(text or "")).strip()
-
 
 def _value(value: object) -> str:
     if value is None:
@@ -367,70 +339,6 @@ def build_context(result: CheckResult, subject: SubjectResult, catalog: Catalog,
 
 # ---------------------------------------------------------------- rendering
 
-@pass_context
-def _status_filter(context: Any, status: object) -> str:
-    """Status label in the document's language (``lang`` of the render context; zh by default)."""
-    return i18n.status_label(Status(status), context.get("lang", i18n.DEFAULT_LANGUAGE))
-
-
-def _worded(function: Any) -> Any:
-    """A template filter ``finding | name`` that words a finding in the document's language."""
-    return pass_context(lambda context, finding: function(finding, context.get("lang", i18n.DEFAULT_LANGUAGE)))
-
-
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update({
-        "zh": _zh_text,
-        "status_zh": _status_filter,
-        "observed": _worded(wording.observed),
-        "required": _worded(wording.required),
-        "gap": _worded(wording.gap),
-        "conclusion": _worded(wording.conclusion),
-        "phrase": _worded(wording.phrase),
-        "value": _worded(wording.value),
-        "unit": _worded(wording.unit),
-        "domain": _worded(i18n.domain_label),
-        "percent": lambda rate: "—" if rate is None else f"{rate * 100:.1f}%",
-        "basename": lambda path: Path(str(path)).name,
-    })
-    return env
-
-
-@lru_cache(maxsize=1)
-def _stylesheet() -> Markup:
-    """Trusted CSS (no submitted text): bundled @font-face rules, the font stack, the sheet."""
-    css = (TEMPLATE_DIR / STYLESHEET).read_text(encoding="utf-8")
-    return Markup(f"{fonts.font_face_css()}\nhtml {{ font-family: {FONT_STACK}; }}\n{css}")
-
-
-def render_inspection_html(result: CheckResult, subject: SubjectResult, catalog: Catalog,
-                           today: dt.date | None = None, lang: str = i18n.DEFAULT_LANGUAGE, *,
-                           inline_css: bool = True) -> str:
-    """The report as a standalone HTML document (fonts referenced by ``compliance-asset:`` URLs).
-
-    With ``inline_css=False`` the ``<style>`` element is left out: :func:`write_inspection_report`
-    passes the stylesheet to WeasyPrint already parsed (see :func:`_parsed_stylesheets`).
-    """
-    context = build_context(result, subject, catalog, today, lang)
-    stylesheet = Markup(_stylesheet() + _PAGE_CSS.get(lang, "")) if inline_css else None
-    return _environment().get_template(TEMPLATE).render(stylesheet=stylesheet, **context)
-
-
-@lru_cache(maxsize=1)
-def _font_config() -> Any:
-    """One FontConfiguration per process: WeasyPrint keeps fetched @font-face files in it,
-    so later reports skip re-reading the bundled fonts."""
-    from weasyprint.text.fonts import FontConfiguration
-
-    return FontConfiguration()
-
-
-_PARSED_CSS: dict[int, tuple[Any, Any]] = {}
-
-
 #: Page-box wording (running header, page numbers) for languages other than Chinese.
 _PAGE_CSS = {
     "en": '@page { @top-right { content: string(period) "  Health-reform compliance inspection report"; }\n'
@@ -443,112 +351,31 @@ _PAGE_CSS = {
 }
 
 
-def _parsed_stylesheets(font_config: Any, lang: str = i18n.DEFAULT_LANGUAGE) -> list[Any]:
-    """The report stylesheet (plus the language's page wording) parsed once per process and
-    font configuration; its @font-face rules are registered in that configuration, fetched
-    through the safe fetcher."""
-    from weasyprint import CSS
+def render_inspection_html(result: CheckResult, subject: SubjectResult, catalog: Catalog,
+                           today: dt.date | None = None, lang: str = i18n.DEFAULT_LANGUAGE, *,
+                           inline_css: bool = True) -> str:
+    """The report as a standalone HTML document (fonts referenced by ``compliance-asset:`` URLs).
 
-    cached = _PARSED_CSS.get(id(font_config))
-    if cached is None or cached[0] is not font_config:
-        css = CSS(string=str(_stylesheet()), url_fetcher=SafeURLFetcher(), font_config=font_config)
-        by_lang = {code: CSS(string=text, url_fetcher=SafeURLFetcher(), font_config=font_config)
-                   for code, text in _PAGE_CSS.items()}
-        _PARSED_CSS.clear()
-        _PARSED_CSS[id(font_config)] = cached = (font_config, (css, by_lang))
-    css, by_lang = cached[1]
-    return [css, by_lang[lang]] if lang in by_lang else [css]
-
-
-def _visible_text(html: str) -> str:
-    """The document's text without the stylesheet and tags, for the glyph check."""
-    body = re.sub(r"<style.*?</style>", "", html, flags=re.S)
-    return html_lib.unescape(re.sub(r"<[^>]+>", "", body))
+    With ``inline_css=False`` the ``<style>`` element is left out: :func:`write_inspection_report`
+    passes the stylesheet to WeasyPrint already parsed.
+    """
+    context = build_context(result, subject, catalog, today, lang)
+    stylesheet = Markup(render.stylesheet_text(STYLESHEET) + _PAGE_CSS.get(lang, "")) if inline_css else None
+    return render.environment().get_template(TEMPLATE).render(stylesheet=stylesheet, **context)
 
 
 def write_inspection_report(result: CheckResult, subject: SubjectResult, catalog: Catalog, path: Path,
                             today: dt.date | None = None, lang: str = i18n.DEFAULT_LANGUAGE) -> Path:
     """Render the subject's inspection report (hospital or region layout, by the subject's level)
     in `lang` ("zh" or "en") to `path` as PDF and return the path."""
-    from weasyprint import HTML
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    font_config = _font_config()
-    with _collector_relaxed():
-        html = render_inspection_html(result, subject, catalog, today, lang, inline_css=False)
-        missing = fonts.missing_glyphs(_visible_text(html))
-        if missing:
-            who = subject.submission.subject
-            log.warning("inspection report for %s (%s, %s): bundled font %r has no glyph for %s; "
-                        "falling back to system fonts for them", who.name, who.code, who.period.label,
-                        fonts.FONT_FAMILY, " ".join(f"{c!r} U+{ord(c):04X}" for c in missing))
-        document = HTML(string=html, base_url=None, url_fetcher=SafeURLFetcher())
-        document.write_pdf(path, stylesheets=_parsed_stylesheets(font_config, lang), font_config=font_config)
-    return path
-
-
-@contextmanager
-def _collector_relaxed() -> Iterator[None]:
-    """Layout and the matplotlib chart create hundreds of thousands of short-lived objects; with
-    the default thresholds Python's cycle collector keeps re-walking every long-lived object
-    (catalog, check result, fonts, parsed stylesheet) and costs about a fifth of a report.
-    Those objects are frozen out of collection and young collections made rarer, for this
-    block only."""
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(max(thresholds[0], 20_000), thresholds[1], thresholds[2])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
-
-
-# ---------------------------------------------------------------- many reports, in parallel
-
-# (result, catalog, today, lang) of the batch being rendered: set in the parent just before the
-# pool forks, so workers read it from their copy of memory (WeasyPrint documents and the
-# result are never pickled; only subject indices and paths go to the workers).
-_BATCH: tuple[CheckResult, Catalog, dt.date | None, str] | None = None
-
-
-def _render_batch_item(job: tuple[int, str]) -> str:
-    assert _BATCH is not None, "worker started without a batch"
-    result, catalog, today, lang = _BATCH
-    index, path = job
-    return str(write_inspection_report(result, result.subjects[index], catalog, Path(path), today, lang=lang))
-
-
-def _warm_worker() -> None:
-    """Parse fonts, stylesheet and templates once per worker, before the first report."""
-    _environment()
-    _parsed_stylesheets(_font_config())
+    return render.write_pdf(
+        lambda: render_inspection_html(result, subject, catalog, today, lang, inline_css=False),
+        path, STYLESHEET, _PAGE_CSS.get(lang, ""), subject)
 
 
 def write_inspection_reports(result: CheckResult, catalog: Catalog, paths: list[Path], *, lang: str = "zh",
                              workers: int | None = None, today: dt.date | None = None) -> list[Path]:
-    """Write the report of ``result.subjects[i]`` to ``paths[i]`` for every subject.
-
-    With several subjects and more than one worker (default: the number of cores), a pool of
-    forked processes renders them; otherwise this process does.  Returns the paths in order.
-    """
-    global _BATCH
-    if len(paths) != len(result.subjects):
-        raise ValueError("one output path per subject is needed")
-    count = workers if workers is not None else (os.cpu_count() or 1)
-    count = max(0, min(count, len(paths)))
-    if count <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [write_inspection_report(result, subject, catalog, path, today, lang=lang)
-                for subject, path in zip(result.subjects, paths)]
-    for path in paths:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    jobs = [(index, str(path)) for index, path in enumerate(paths)]
-    _BATCH = (result, catalog, today, lang)
-    try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_warm_worker) as executor:
-            chunk = max(1, min(16, len(jobs) // (count * 4)))
-            return [Path(p) for p in executor.map(_render_batch_item, jobs, chunksize=chunk)]
-    finally:
-        _BATCH = None
+    """Write the report of ``result.subjects[i]`` to ``paths[i]`` for every subject, with a pool of
+    forked processes when there are several subjects and workers (see :func:`render.write_many`)."""
+    return render.write_many(write_inspection_report, result, catalog, paths, lang=lang, workers=workers,
+                             today=today)
