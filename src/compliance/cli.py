@@ -65,13 +65,17 @@ def _catalog(ctx: click.Context):  # type: ignore[no-untyped-def]
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Write the Excel gap workbook and PDF inspection report into this folder.")
+@click.option("--pdf", "pdf_documents", type=click.Choice(["report", "notice", "both", "none"]), default="report",
+              show_default=True,
+              help="PDF documents per subject with --out: the inspection report, the one-page inspection "
+                   "notice (result, items to fix, signatures), both, or none.")
 @click.option("--workers", type=click.IntRange(0, 64), default=None,
               help="Worker processes reading files (default: one per core; 0 reads in this process).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of the reports' own wording (rule text stays as written).")
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[Path, ...], profile: str, as_of: dt.date | None, output_format: str,
-          out: Path | None, workers: int | None, lang: str) -> None:
+          out: Path | None, pdf_documents: str, workers: int | None, lang: str) -> None:
     """Check workbooks (.xlsx .xlsm .xls .ods .csv, folders or .zip archives); one finding per rule and subject."""
     catalog = _catalog(ctx)
     try:
@@ -91,7 +95,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], profile: str, as_of: dt.d
         from .report import write_reports
 
         try:
-            written = write_reports(result, catalog, out, lang=lang)
+            written = write_reports(result, catalog, out, lang=lang, pdf=pdf_documents)
         except ComplianceError as exc:
             _fail(str(exc))
         for path in written:

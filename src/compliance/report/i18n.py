@@ -300,6 +300,26 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "pdf.sign.head": ("被检查单位负责人（签字）：", "Head of inspected institution (signature):"),
     "pdf.sign.date": ("日期：", "Date:"),
     "pdf.sign.seal": ("（被检查单位盖章）", "(Seal of the inspected institution)"),
+    # ------------------------------------------------------------ one-page inspection notice
+    "notice.title": ("医改政策符合性检查结果告知书", "Notice of health-reform compliance inspection results"),
+    "notice.addressee": ("{name}：", "To {name}:"),
+    "notice.opening": (
+        "根据《{profile}》，对你单位报送的{period}自评数据（{file_name}）进行了检查，检查日期为{check_date}。结果告知如下。",
+        ("Under the audit profile “{profile}”, the self-assessment data your institution submitted for {period} "
+         "({file_name}) were checked on {check_date}. The results are as follows.")),
+    "notice.actions": ("需整改事项（{n} 项）", "Items requiring action ({n})"),
+    "notice.no_actions": ("未发现不达标、预警、缺少数据或无法计算的检查项。",
+                          "No item fails, warns, lacks data or could not be evaluated."),
+    "notice.action_label": ("整改建议", "Action"),
+    "notice.explain_label": ("说明", "Note"),
+    "notice.not_due": ("另有 {n} 项尚未到期限，差距见检查报告。", "A further {n} item(s) are not yet due; their gaps are in the report."),
+    "notice.problems": ("所报数据另有数据问题 {n} 条，请核实更正。", "The data submitted have {n} further data problem(s); please check and correct them."),
+    "notice.refused": ("本批次有 {n} 个文件未能读取，见检查报告。", "{n} file(s) of this batch could not be read; see the report."),
+    "notice.closing": (
+        "请对照上述整改建议逐项整改。各项的政策原文、数据来源单元格和所用数据见《医改政策符合性检查报告》。",
+        ("Please act on each item above. The policy text, the source cells and the data used for each item are in "
+         "the inspection report.")),
+    "notice.seal": ("检查单位（盖章）", "Inspecting authority (seal)"),
     "pdf.section.summary": ("一、检查结论摘要", "1. Summary of conclusions"),
     "pdf.section.findings": ("二、检查发现", "2. Findings"),
     "pdf.section.problems": ("三、数据问题与拒收文件", "3. Data problems and refused files"),

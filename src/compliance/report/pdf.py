@@ -52,11 +52,11 @@ def _value(value: object) -> str:
     return str(value)
 
 
-def _zh_date(day: dt.date) -> str:
+def zh_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def _period_text(label_text: str) -> str:
+def period_text(label_text: str) -> str:
     """2024 -> 2024年度, 2024H1 -> 2024年上半年, 2024Q3 -> 2024年第3季度, 2024-09 -> 2024年9月."""
     if match := re.fullmatch(r"(\d{4})", label_text):
         return f"{match[1]}年度"
@@ -69,7 +69,7 @@ def _period_text(label_text: str) -> str:
     return label_text
 
 
-def _gap_amount(finding: Finding) -> str:
+def gap_amount(finding: Finding) -> str:
     """'9,315 元'; '' when the rule has no money or quantity behind its gap."""
     if finding.gap_amount is None:
         return ""
@@ -104,7 +104,7 @@ def _finding_view(number: int, finding: Finding, catalog: Catalog) -> dict[str, 
         "number": number,
         "anchor": f"finding-{number}",
         "f": finding,
-        "gap_amount": _gap_amount(finding),
+        "gap_amount": gap_amount(finding),
         "inputs": [{"name": i.name, "value": _value(i.value), "unit": i.unit, "known": i.value is not None,
                     "source": i.source} for i in scalar],
         "table_names": table_names,
@@ -227,7 +227,7 @@ def _region_view(result: CheckResult, region: SubjectResult, lang: str) -> dict[
         bad = sorted(((row, f) for row, f in found if f.status in _NOT_OK), key=lambda rf: _RANK[rf[1].status])
         if bad:
             failing.append({**rule, "rows": [{"name": row["name"], "code": row["code"], "f": f,
-                                              "amount": _gap_amount(f)} for row, f in bad],
+                                              "amount": gap_amount(f)} for row, f in bad],
                             "total": len(found)})
     all_ok = [rule for rule in numbered if not any(item["rule_id"] == rule["rule_id"] for item in failing)]
     return {
@@ -291,7 +291,7 @@ def build_context(result: CheckResult, subject: SubjectResult, catalog: Catalog,
     problems = list(dict.fromkeys(problems))
     statuses_lang = {s: i18n.status_label(s, lang) for s in Status}
     is_region = who.level == "region"
-    date_text = _zh_date if lang == "zh" else dt.date.isoformat
+    date_text = zh_date if lang == "zh" else dt.date.isoformat
     problems_heading = i18n.text("pdf.section.problems", lang)
     if is_region:  # the hospitals' section comes third
         problems_heading = problems_heading.replace("三、", "四、", 1) if lang == "zh" else re.sub(
@@ -307,7 +307,7 @@ def build_context(result: CheckResult, subject: SubjectResult, catalog: Catalog,
         "type": i18n.vocab_label("type", who.type, lang),
         "ownership": i18n.vocab_label("ownership", who.ownership, lang),
         "location": (who.province or i18n.text("pdf.cover.no_province", lang)) + (who.city or ""),
-        "period_text": _period_text(who.period.label) if lang == "zh" else who.period.label,
+        "period_text": period_text(who.period.label) if lang == "zh" else who.period.label,
         "profile": result.profile,
         "check_date": date_text(today or dt.date.today()),
         "as_of": date_text(result.as_of) if result.as_of else None,
@@ -322,7 +322,7 @@ def build_context(result: CheckResult, subject: SubjectResult, catalog: Catalog,
         "domain_chart": charts.domain_status_chart(
             [(i18n.domain_label(row["domain"], lang), row["counts"]) for row in domain_rows], statuses_lang,
             i18n.text(REGION_PREFIX + "chart_count", lang)),
-        "gaps": [{"f": f, "number": numbers[f.rule_id], "amount": _gap_amount(f)} for f in largest_gaps(findings)],
+        "gaps": [{"f": f, "number": numbers[f.rule_id], "amount": gap_amount(f)} for f in largest_gaps(findings)],
         "domains": domains,
         "problems": problems,
         "outcome": next((o for o in result.outcomes if Path(o.path).name == file_name), None),
