@@ -344,7 +344,6 @@ _PAGE_CSS = {
     "en": '@page { @top-right { content: string(period) "  Health-reform compliance inspection report"; }\n'
           '  @bottom-center { content: "Page " counter(page) " of " counter(pages); } }\n'
           '@page cover { @top-right { content: none; } @bottom-center { content: none; } }\n'
-          'a.ref::after { content: ", p. " target-counter(attr(href), page); }\n'
           '.cover-title { font-size: 22pt; margin-bottom: 6mm; }\n'
           'table.cover-info { font-size: 10pt; }\n'
           'table.cover-info th { width: 40mm; }\n',
