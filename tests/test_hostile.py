@@ -1155,6 +1155,34 @@ def test_read_file_refuses_a_cell_at_xfd1048576_instead_of_aborting(tmp_path: Pa
     assert record["status"] == "refused" and "指标" in record["message"]
 
 
+FAR_CELLS_THE_NATIVE_READER_ALSO_PLACES = {
+    "lower-case": b'<row r="1048576"><c r="xfd1048576" t="n"><v>1</v></c></row>',
+    "nine-digit-row": b'<row r="1"><c r="A123456789" t="n"><v>1</v></c></row>',
+    "spaced-attribute": b'<row r = "1048576"><c r = "XFD1048576" t="n"><v>1</v></c></row>',
+    "r-not-first": b'<row r="1048576"><c t="n" r="XFD1048576"><v>1</v></c></row>',
+    "cells-without-r": (b'<row r="90"><c t="n"><v>1</v></c>' + b"<c/>" * 16000 + b'<c t="n"><v>1</v></c></row>'
+                        b'<row r="150000"><c t="n"><v>1</v></c></row>'),
+    "rows-without-r": (b'<row r="1"><c r="BXX1" t="n"><v>1</v></c></row>' + b"<row/>" * 6000
+                       + b'<row><c t="n"><v>1</v></c></row>'),  # 2,000 columns by 6,002 rows
+}
+
+
+def test_far_cells_written_in_any_form_the_native_reader_accepts_are_refused(tmp_path: Path) -> None:
+    """Each of these has the native reader allocate beyond the caps (gigabytes for most, and abort)."""
+    parts = _zip_parts(EXAMPLE)
+    part = _sheet_part(parts, "指标")
+    paths = []
+    for name, rows in FAR_CELLS_THE_NATIVE_READER_ALSO_PLACES.items():
+        path = tmp_path / f"far-{name}.xlsx"
+        path.write_bytes(_edited(parts, {part: lambda raw, rows=rows: raw.replace(b"</sheetData>", rows + b"</sheetData>")}))
+        paths.append(path)
+    result = _read_isolated(paths, extra=2 * GIB)
+    assert result.returncode == 0, (result.last_started, result.stderr)
+    for path in paths:
+        record = result.records[path.name]
+        assert record["status"] == "refused" and "指标" in record["message"], record
+
+
 def test_rows_times_columns_is_capped_even_when_each_alone_is_allowed(tmp_path: Path) -> None:
     """Column BXX (2,000) and row 199,000 each pass their own cap; together calamine would ask
     for about 13 GB.  The area cap refuses the file before calamine allocates anything."""
@@ -1359,6 +1387,6 @@ def test_a_sheet_with_more_merged_ranges_than_the_cap_is_refused(catalog, tmp_pa
     parts = _zip_parts(EXAMPLE)
     path = tmp_path / "merged-everywhere.xlsx"
     path.write_bytes(_edited(parts, {_sheet_part(parts, "指标"): lambda raw: raw.replace(b"</sheetData>", merge_cells)}))
-    submissions, outcome, problems = read_file(path, catalog)
+    submissions, outcome, _ = read_file(path, catalog)
     assert not submissions and outcome.status == "refused"
     assert "合并" in outcome.message and "指标" in outcome.message

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import io
+import re
+import zipfile
 from xml.sax.saxutils import quoteattr
 
 import pytest
 from defusedxml import DefusedXmlException
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from openpyxl import Workbook
 
 from compliance import xlsxscan
 
@@ -88,3 +93,133 @@ def test_formulas_without_cached_values(raw: bytes, cells: set[tuple[int, int]])
     if b"dataValidation" in raw and b"<c " not in raw:
         xml = f'<worksheet xmlns="{MAIN_NS}">'.encode() + raw + b"</worksheet>"
     assert xlsxscan._formulas_without_values(xml) == cells
+
+
+def _sheet(rows: bytes) -> bytes:
+    return f'<worksheet xmlns="{MAIN_NS}"><sheetData>'.encode() + rows + b"</sheetData></worksheet>"
+
+
+def test_small_extent_passes_every_cap() -> None:
+    from compliance.workbook import MAX_SCANNED_CELLS, MAX_SCANNED_ROWS, MAX_SHEET_WIDTH
+
+    rows, columns = xlsxscan.SMALL_EXTENT
+    assert rows <= MAX_SCANNED_ROWS and columns <= MAX_SHEET_WIDTH and rows * columns <= MAX_SCANNED_CELLS
+
+
+@pytest.mark.parametrize("raw", [
+    b'<row r="3"><c r="B3"><v>1</v></c></row>',
+    b'<row r="9999" spans="1:702"><c r="ZZ9999" s="1"><v>1</v></c><c r="a1"/></row>',
+    b'<row r="1"><c r="A1" t="s"><v>0</v></c></row><cols><col min="1" max="9"/></cols>',
+    b'<sheetData/>',
+])
+def test_regular_sheets_take_the_fast_bound(raw: bytes) -> None:
+    assert xlsxscan.extent_bound(_sheet(raw)) == xlsxscan.SMALL_EXTENT
+    assert all(a <= b for a, b in zip(xlsxscan._extent(_sheet(raw)), xlsxscan.SMALL_EXTENT))
+
+
+@pytest.mark.parametrize("raw, expected", [
+    (b'<row r="1"><c r="XFD1"><v>1</v></c></row>', (1, 16384)),  # three letters
+    (b'<row r="1"><c r="AAA1"><v>1</v></c></row>', (1, 703)),  # just outside two letters
+    (b'<row r="10000"><c r="A10000"><v>1</v></c></row>', (10000, 1)),  # just outside four digits
+    (b'<row r="9999"><c r="A9999"/></row><row r="10000"/>', (10000, 1)),  # a row with no cells
+    (b'<row r="1048576"/>', (1048576, 0)),
+    (b'<row r="1"><c r="A1048576"><v>1</v></c></row>', (1048576, 1)),
+    (b'<row r="1"><c r="xfd1"><v>1</v></c></row>', (1, 16384)),  # lower case: the native reader accepts it
+    (b'<row r="1"><c r="A123456789"><v>1</v></c></row>', (123456789, 1)),
+    (b'<row r="1"><c r="AAAA1"><v>1</v></c></row>', (1, 18279)),
+    (b'<row r="1"><c r = "XFD1"><v>1</v></c></row>', (1, 16384)),  # spaces around =
+    (b'<row r="1"><c s="1" r="XFD1"><v>1</v></c></row>', (1, 16384)),  # r not the first attribute
+    (b"<row r='1'><c r='XFD1'><v>1</v></c></row>", (1, 16384)),
+    (b'<row r="3">' + b"<c/>" * 3000 + b'<c><v>1</v></c></row>', (3, 3001)),  # cells without r
+    (b'<row><c><v>1</v></c></row>' * 3 + b'<row r="200001"><c><v>1</v></c></row>', (200001, 1)),
+    (b'<row r="5"><c r="C5"/><c/></row><row><c/></row>', (6, 4)),  # after C5 comes D5; the next row is 6
+    (b'<!-- <c r="XFD1"/> --><row r="2"><c r="B2"/></row>', (2, 16384)),  # read as a cell, to be safe
+    (b'<!-- <c/> --><row r="2"><c r="B2"/></row>', (2, 2)),  # parsed: a comment holds no cell
+])
+def test_irregular_sheets_get_the_exact_extent(raw: bytes, expected: tuple[int, int]) -> None:
+    assert xlsxscan.extent_bound(_sheet(raw)) == expected
+
+
+def test_prefixed_elements_get_the_exact_extent() -> None:
+    raw = (f'<x:worksheet xmlns:x="{MAIN_NS}"><x:sheetData><x:row r="2"><x:c r="B2"/><x:c/></x:row>'
+           f'</x:sheetData></x:worksheet>').encode()
+    assert xlsxscan.extent_bound(raw) == (2, 3)
+
+
+@pytest.mark.parametrize("ref", [b"$A$1", b"A1B", b"", b"1A", b"A 1"])
+def test_a_reference_the_native_reader_cannot_read_is_refused(ref: bytes) -> None:
+    with pytest.raises(ValueError):
+        xlsxscan.extent_bound(_sheet(b'<row r="1"><c r="%s"><v>1</v></c></row>' % ref))
+
+
+_letters = st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZabcxyz", min_size=0, max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), st.integers(1, 20_000)),
+                          st.lists(st.one_of(st.none(), st.tuples(_letters, st.integers(1, 20_000))), max_size=4)),
+                max_size=5))
+def test_the_bound_never_falls_short_of_the_exact_extent(rows: list) -> None:
+    xml = b"".join(
+        (b"<row>" if row is None else b'<row r="%d">' % row)
+        + b"".join(b"<c/>" if cell is None else b'<c r="%s%d"/>' % (cell[0].encode(), cell[1]) for cell in cells)
+        + b"</row>" for row, cells in rows)
+    exact = xlsxscan._extent(_sheet(xml))
+    bound = xlsxscan.extent_bound(_sheet(xml))
+    assert bound == exact or (bound == xlsxscan.SMALL_EXTENT and exact[0] <= bound[0] and exact[1] <= bound[1])
+
+
+@functools.cache
+def _one_sheet_package() -> dict[str, bytes]:
+    book = Workbook()
+    book.active["A1"] = 1
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with zipfile.ZipFile(buffer) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _native_extent(sheet_data: bytes) -> tuple[int, int]:
+    """The farthest cell python-calamine itself places, for a sheet with these rows."""
+    from python_calamine import CalamineWorkbook
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in _one_sheet_package().items():
+            if name == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb"<sheetData>.*</sheetData>|<sheetData/>", lambda _: sheet_data, data, flags=re.DOTALL)
+            archive.writestr(name, data)
+    book = CalamineWorkbook.from_filelike(io.BytesIO(buffer.getvalue()))
+    sheet = book.get_sheet_by_name(book.sheet_names[0])
+    return (sheet.end[0] + 1, sheet.end[1] + 1) if sheet.end else (0, 0)
+
+
+_row = st.tuples(st.one_of(st.none(), st.integers(1, 40)),
+                 st.lists(st.one_of(st.none(), st.text("ABCZabz", min_size=1, max_size=2)), min_size=1, max_size=5))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_row, min_size=1, max_size=6))
+def test_the_exact_extent_places_cells_as_the_native_reader_does(rows: list) -> None:
+    """Rows and cells with and without r, in any order: every cell holds a value, so the native reader's
+    range ends at the farthest cell."""
+    xml = b""
+    for row, cells in rows:
+        xml += b"<row>" if row is None else b'<row r="%d">' % row
+        for letters in cells:
+            ref = b"" if letters is None or row is None else b' r="%s%d"' % (letters.encode(), row)
+            xml += b'<c%s t="n"><v>1</v></c>' % ref
+        xml += b"</row>"
+    sheet = f'<worksheet xmlns="{MAIN_NS}"><sheetData>'.encode() + xml + b"</sheetData></worksheet>"
+    assert xlsxscan._extent(sheet) == _native_extent(b"<sheetData>" + xml + b"</sheetData>")
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.dictionaries(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1,
+                               max_size=20), st.binary(max_size=300), max_size=6))
+def test_the_verified_package_is_the_zip_zipfile_writes(parts: dict[str, bytes]) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for name, data in parts.items():
+            archive.writestr(zipfile.ZipInfo(name), data)
+    assert xlsxscan.stored_zip(parts) == buffer.getvalue()

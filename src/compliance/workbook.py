@@ -13,17 +13,16 @@ import io
 import zipfile
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
 from openpyxl.utils import get_column_letter
 
+from .errors import SubmissionError
 from .odsscan import StructureError, clamp, read_native_parts, repackage, scan_content
 from .xlsscan import XlsStructureError, scan_xls
 from .xlsxscan import PackageScanner, PartError, SheetScan
-
-from .errors import SubmissionError
 
 MAX_ROWS = 5000
 MAX_COLUMNS = 60
@@ -39,7 +38,9 @@ MAX_MERGED_RANGES = 10_000
 MAX_SCANNED_CELLS = 10_000_000  # rows x columns of calamine's dense grid (about 32 bytes a cell)
 
 
+@lru_cache(maxsize=1 << 16)
 def cell_ref(row: int, column: int) -> str:
+    """"D7" for (7, 4); cached, so files read in one process share the strings (and pickle them once)."""
     return f"{get_column_letter(column)}{row}"
 
 
@@ -103,7 +104,7 @@ def open_checked_zip(path: Path) -> zipfile.ZipFile:
     """The open archive once its directory passed the checks against zip bombs (the caller closes it)."""
     _check_size(path)
     try:
-        archive = zipfile.ZipFile(path)
+        archive = zipfile.ZipFile(io.BytesIO(path.read_bytes()))  # parts are then read without a system call each
     except (zipfile.BadZipFile, OSError):
         raise SubmissionError(path, "文件", f"{path.suffix or ''} 格式的电子表格（zip 压缩包）",
                               "无法识别的文件内容（不是有效的压缩包，可能已损坏或扩展名不符）",

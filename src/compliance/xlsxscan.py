@@ -20,6 +20,7 @@ import html
 import io
 import posixpath
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Collection
@@ -33,8 +34,23 @@ MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 # Literal-led patterns: the regex engine skips ahead to each literal instead of trying every byte.
-_REFERENCE = re.compile(rb'r=["\']([A-Z]{0,3})([0-9]{1,8})["\']')
+# The native reader places a cell (or row) at its r attribute, or after the previous one when it has
+# none; it accepts references in either case, of any length, and element names with any prefix.
+# IRREGULAR finds a c or row element written otherwise than Excel and openpyxl write them (first
+# attribute r="..." with at most two letters and four digits); POSITIONAL finds one whose first
+# attribute is not r="..." with a reference of any length.
+_IRREGULAR_CELL = re.compile(rb'<c(?! r="[A-Za-z]{0,2}+[0-9]{1,4}+"|[\w.:-])')
+_IRREGULAR_ROW = re.compile(rb'<row(?! r="[0-9]{1,4}+"|[\w.:-])')
+_POSITIONAL_CELL = re.compile(rb'<c(?! r="[A-Za-z]*+[0-9]++"|[\w.:-])')
+_POSITIONAL_ROW = re.compile(rb'<row(?! r="[0-9]++"|[\w.:-])')
+_PREFIXED_CELL_OR_ROW = re.compile(rb":(?:c|row)(?![\w.:-])")
+_CELL_REFERENCE = re.compile(rb'<c r="([A-Za-z]*)([0-9]+)"')
+_ROW_REFERENCE = re.compile(rb'<row r="([0-9]+)"')
+_REFERENCE_TEXT = re.compile(r"([A-Za-z]*)([0-9]+)")
+# No cell lies beyond this when every cell and row element is regular (two letters, four digits).
+SMALL_EXTENT = (9_999, 702)
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s/>]")
+_FORMULA_HINT = re.compile(rb"f[\s/>]")  # found in every match of _FORMULA, and rarely elsewhere
 _SHARED_INDEX = re.compile(rb't=["\']s["\'][^>]*>\s*<(?:\w+:)?v>([^<]*)<')
 _SHARED_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?\bt=["\']s["\'][^>]*)>\s*<(?:\w+:)?v>([^<]*)<')
 _SHEET = re.compile(rb"<(?:[\w.-]+:)?sheet\s([^>]*)>")
@@ -87,9 +103,35 @@ def read_part(archive: zipfile.ZipFile, name: str) -> bytes:
     return data
 
 
+_LOCAL_HEADER = struct.Struct("<4s5H3L2H")
+_CENTRAL_HEADER = struct.Struct("<4s6H3L5H2L")
+_END_OF_DIRECTORY = struct.Struct("<4s4H2LH")
+_DOS_DATE_1980 = 0x21  # 1980-01-01, the date zipfile.ZipInfo defaults to
+_MADE_BY = zipfile.ZipInfo().create_system << 8 | 20
+
+
+def stored_zip(parts: dict[str, bytes]) -> bytes:
+    """The parts as an uncompressed zip, byte for byte the archive zipfile writes for ZipInfo(name)
+    entries with ZIP_STORED, without its per-part bookkeeping (sizes stay far below the zip64 limits)."""
+    chunks: list[bytes] = []
+    directory: list[bytes] = []
+    offset = 0
+    for name, data in parts.items():
+        encoded, flags = name.encode(), 0 if name.isascii() else 0x800  # 0x800: the name is UTF-8
+        crc, size = zlib.crc32(data), len(data)
+        header = _LOCAL_HEADER.pack(b"PK\x03\x04", 20, flags, 0, 0, _DOS_DATE_1980, crc, size, size, len(encoded), 0)
+        directory += (_CENTRAL_HEADER.pack(b"PK\x01\x02", _MADE_BY, 20, flags, 0, 0, _DOS_DATE_1980, crc, size, size,
+                                           len(encoded), 0, 0, 0, 0, 0o600 << 16, offset), encoded)
+        chunks += (header, encoded, data)
+        offset += len(header) + len(encoded) + size
+    central = b"".join(directory)
+    end = _END_OF_DIRECTORY.pack(b"PK\x05\x06", 0, 0, len(parts), len(parts), len(central), offset, 0)
+    return b"".join(chunks) + central + end
+
+
 @dataclass
 class SheetScan:
-    max_row: int = 0
+    max_row: int = 0  # at least the farthest row and column of a cell: see extent_bound
     max_column: int = 0
     formulas_without_values: set[tuple[int, int]] = field(default_factory=set)
     bad_shared_strings: list[str] = field(default_factory=list)
@@ -140,28 +182,68 @@ def _sheet_parts_parsed(workbook_xml: bytes, rels_xml: bytes) -> dict[str, str]:
     return parts
 
 
+def extent_bound(raw: bytes) -> tuple[int, int]:
+    """At least the farthest row and column the native reader can place a cell or row of this
+    worksheet in: SMALL_EXTENT when every cell and row element is regular, else exactly."""
+    if not (_IRREGULAR_CELL.search(raw) or _IRREGULAR_ROW.search(raw) or _PREFIXED_CELL_OR_ROW.search(raw)):
+        return SMALL_EXTENT
+    return _extent(raw)
+
+
 def _extent(raw: bytes) -> tuple[int, int]:
-    """Farthest row and column named by any r="..." attribute (cells and rows alike)."""
-    found = _REFERENCE.findall(raw)
-    if not found:
-        return 0, 0
-    max_row = max(map(int, {row for _, row in found}))
-    letters = {column for column, _ in found}
-    letters.discard(b"")
-    max_column = max((column_index_from_string(c.decode()) for c in letters), default=0)
+    """The farthest row and column the native reader places a cell or row element in."""
+    if _POSITIONAL_CELL.search(raw) or _POSITIONAL_ROW.search(raw) or _PREFIXED_CELL_OR_ROW.search(raw):
+        return _positional_extent(raw)
+    rows = [int(row) for row in set(_ROW_REFERENCE.findall(raw))]
+    columns = [0]
+    for letters, row in set(_CELL_REFERENCE.findall(raw)):
+        rows.append(int(row))
+        columns.append(_column_number(letters.decode()))
+    return max(rows, default=0), max(columns)
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _reference(text: str, row_only: bool) -> tuple[int, int]:
+    """(row, column) of an r attribute as the native reader reads it: letters (either case) then digits."""
+    match = _REFERENCE_TEXT.fullmatch(text)
+    if match is None or (row_only and match[1]):
+        raise ValueError(f"单元格或行的位置 r={text!r} 不是有效的引用")
+    return int(match[2]), _column_number(match[1])
+
+
+def _positional_extent(raw: bytes) -> tuple[int, int]:
+    """Walk the cell and row elements as the native reader does: a row without r follows the previous
+    one, a cell without r follows the previous cell of its row (or the first column)."""
+    max_row = max_column = 0
+    row = 1  # where the next element without r goes
+    column = 1
+    for event, element in SafeET.iterparse(io.BytesIO(raw), events=("start", "end")):
+        name = element.tag.rpartition("}")[2]
+        if event == "end":
+            if name == "row":
+                row, column = row + 1, 1
+            element.clear()
+        elif name == "row":
+            ref = element.get("r")
+            row = _reference(ref, row_only=True)[0] if ref is not None else row
+            max_row = max(max_row, row)
+        elif name == "c":
+            ref = element.get("r")
+            cell_row, column = _reference(ref, row_only=False) if ref is not None else (row, column)
+            max_row, max_column = max(max_row, cell_row), max(max_column, column)
+            column += 1
     return max_row, max_column
-
-
-def _may_have_formulas(raw: bytes) -> bool:
-    """Cheap test first: every "<f" in a template sheet usually opens a data validation's <formula1>."""
-    if b":f" in raw:
-        return True
-    return raw.count(b"<f") != raw.count(b"<formula")
 
 
 def _formulas_without_values(raw: bytes) -> set[tuple[int, int]]:
     cells: set[tuple[int, int]] = set()
-    if not _may_have_formulas(raw) or not _FORMULA.search(raw):  # <formula1> is not a formula cell
+    if not _FORMULA_HINT.search(raw) or not _FORMULA.search(raw):  # <formula1> is not a formula cell
         return cells
     for _, element in SafeET.iterparse(io.BytesIO(raw), events=("end",)):
         if element.tag != f"{MAIN}c":
@@ -237,7 +319,7 @@ class PackageScanner:
                 continue
             raw = self._read(part)
             scan = SheetScan()
-            scan.max_row, scan.max_column = _extent(raw)
+            scan.max_row, scan.max_column = extent_bound(raw)
             scan.formulas_without_values = _formulas_without_values(raw)
             indexes = _SHARED_INDEX.findall(raw)
             if indexes:
@@ -255,11 +337,7 @@ class PackageScanner:
         """The parts read so far (the package parts the native reader needs and the scanned
         worksheets), as an uncompressed zip in memory: the native reader then reads exactly the
         verified bytes, and does not inflate them a second time."""
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as package:
-            for name, data in self.decompressed.items():
-                package.writestr(zipfile.ZipInfo(name), data)  # a fixed date: no clock read per part
-        return buffer.getvalue()
+        return stored_zip(self.decompressed)
 
     def verify_native_parts(self) -> None:
         """Decompress (and so check) every part in NATIVE_PARTS that the scan has not read yet."""
