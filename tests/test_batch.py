@@ -43,7 +43,7 @@ def test_a_hanging_file_is_stopped_and_the_rest_are_read(catalog, tmp_path: Path
     shutil.copy(GOOD[0], slow)
     real = batch.read_file
 
-    def sleepy(path: Path, catalog_):  # noqa: ANN001, ANN202
+    def sleepy(path: Path, catalog_):
         if path.name == "slow.xlsx":
             time.sleep(30)
         return real(path, catalog_)
@@ -61,7 +61,7 @@ def test_a_crashing_reader_costs_only_its_file(catalog, tmp_path: Path, monkeypa
     shutil.copy(GOOD[0], crash)
     real = batch.read_file
 
-    def crashing(path: Path, catalog_):  # noqa: ANN001, ANN202
+    def crashing(path: Path, catalog_):
         if path.name == "crash.xlsx":
             os._exit(139)  # as if the native reader segfaulted
         return real(path, catalog_)
@@ -75,3 +75,15 @@ def test_a_crashing_reader_costs_only_its_file(catalog, tmp_path: Path, monkeypa
 def test_missing_path_is_an_outcome(catalog, tmp_path: Path) -> None:
     read = read_batch([tmp_path / "nope.xlsx", GOOD[1]], catalog)
     assert [o.status for o in read.outcomes] == ["refused", "read"]
+
+
+def test_worker_processes_return_what_an_in_process_read_returns(catalog, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(batch, "_files_per_task", lambda count, workers: 4)  # replies holding several files
+    files = []
+    for index in range(12):
+        files.append(tmp_path / f"{index:02d}.xlsx")
+        shutil.copy(GOOD[index % 2], files[-1])
+    pooled = read_batch(files, catalog, workers=2)
+    in_process = read_batch(files, catalog, workers=0)
+    assert pooled.outcomes == in_process.outcomes and pooled.problems == in_process.problems
+    assert pooled.submissions == in_process.submissions

@@ -8,7 +8,9 @@ and moves past.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import values as conv
@@ -17,14 +19,22 @@ from .periods import parse_period
 from .schema import (
     IDENTIFICATION,
     IDENTIFICATION_BY_CODE,
-    REGION_IDENTIFICATION,
     PRIOR_NAME_SUFFIXES,
     PRIOR_SUFFIX,
+    REGION_IDENTIFICATION,
     SHEET_INDICATORS,
     SHEET_INFO,
 )
 from .spec import Catalog, FieldSpec, TableSpec
-from .submission import Cell, DataProblem, FileOutcome, Reading, Subject, Submission, TableRow
+from .submission import (
+    Cell,
+    DataProblem,
+    FileOutcome,
+    Reading,
+    Subject,
+    Submission,
+    TableRow,
+)
 from .vocab import normalize
 from .workbook import Grid, cell_ref, load_grids
 
@@ -39,15 +49,41 @@ def require_defusedxml() -> None:
         raise ConfigError("defusedxml is not active in openpyxl; install defusedxml before reading workbooks")
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """What the reader derives from a catalog, once per catalog rather than once per file."""
+
+    fields: dict[str, FieldSpec]
+    tables: tuple[TableSpec, ...]
+    field_by_name: dict[str, str]
+    flat_columns: dict[str, tuple[str, str]]
+    template_sheets: frozenset[str]
+
+
+_layouts: list[tuple[Catalog, _Layout]] = []  # the last catalog seen (a catalog is immutable)
+
+
+def _layout(catalog: Catalog) -> _Layout:
+    if _layouts and _layouts[0][0] is catalog:
+        return _layouts[0][1]
+    fields = catalog.fields
+    tables = tuple(catalog.tables.values())
+    layout = _Layout(fields, tables, {spec.name: code for code, spec in fields.items()}, _flat_columns(catalog),
+                     frozenset({SHEET_INFO, SHEET_INDICATORS} | {table.name for table in tables}))
+    _layouts[:] = [(catalog, layout)]
+    return layout
+
+
 class _Context:
     def __init__(self, path: Path, grid: Grid) -> None:
         self.path = path
         self.file = path.name  # one string object for every cell: pickled once per file, not per cell
+        self.sheet = sys.intern(grid.name)  # shared by the files of a reply, like the cell references
         self.grid = grid
         self.problems: list[DataProblem] = []
 
     def cell(self, row: int, column: int) -> Cell:
-        return Cell(self.file, self.grid.name, cell_ref(row, column))
+        return Cell(self.file, self.sheet, cell_ref(row, column))
 
     def problem(self, row: int, column: int, expected: str, found: str, fix: str, field_code: str = "",
                 severity: str = "error") -> None:
@@ -55,18 +91,18 @@ class _Context:
         self.problems.append(DataProblem(self.path.name, where, expected, found, fix, severity, field_code))
 
     def read(self, row: int, column: int, value_type: str, label: str, field_code: str, minimum: float | None = None) -> Reading:
-        position = (row, column)
-        if position in self.grid.formula_without_value:
+        grid = self.grid
+        if grid.formula_without_value and (row, column) in grid.formula_without_value:
             self.problem(row, column, f"{label}的数值", "公式但没有计算结果（文件未经电子表格软件保存）",
                          "请用 Excel、WPS 或 LibreOffice 打开该文件、重新计算并保存，或直接填写数值。", field_code)
             return Reading(None, self.cell(row, column))
-        origin = self.grid.merged_origin(row, column) if self.grid.merged else None
+        origin = grid.merged_origin(row, column) if grid.merged else None
         if origin is not None:
             self.problem(row, column, f"{label}单独填写在本单元格",
                          f"与 {cell_ref(*origin)} 合并的单元格（合并单元格只保存左上角的值）",
                          "请取消合并，在每个指标自己的单元格中分别填写。", field_code)
             return Reading(None, self.cell(row, column))
-        raw = self.grid.get(row, column)
+        raw = grid.get(row, column)
         converted = conv.convert(raw, value_type)
         if converted.problem:
             self.problem(row, column, f"{label}：{converted.problem}", conv.describe(raw),
@@ -89,7 +125,7 @@ class _Context:
             self.problem(row, column, f"{label}不小于 {minimum:g}", conv.describe(raw), "请核对该数值（金额和数量不应为负）。",
                          field_code)
             return Reading(None, self.cell(row, column))
-        return Reading(value, self.cell(row, column))
+        return Reading(value, Cell(self.file, self.sheet, cell_ref(row, column)))
 
 
 def grid_problems(path: Path, grid: Grid) -> list[DataProblem]:
@@ -112,11 +148,10 @@ def _find_header(grid: Grid, wanted: Iterable[str], minimum_hits: int = 1) -> tu
     """Find the row holding most of ``wanted`` headers; returns (row, header -> column)."""
     wanted_set = set(wanted)
     best: tuple[int, dict[str, int]] | None = None
-    for row in range(1, min(grid.max_row, HEADER_SEARCH_ROWS) + 1):
+    for row, values in enumerate(grid.rows[:HEADER_SEARCH_ROWS], start=1):
         found: dict[str, int] = {}
-        for column in range(1, grid.max_column + 1):
-            value = grid.get(row, column)
-            if isinstance(value, str) and value.strip() in wanted_set:
+        for column, value in enumerate(values, start=1):
+            if isinstance(value, str) and value and value.strip() in wanted_set:  # "" reads as blank
                 found.setdefault(value.strip(), column)
         if len(found) >= minimum_hits and (best is None or len(found) > len(best[1])):
             best = (row, found)
@@ -184,12 +219,13 @@ def _read_identification(path: Path, grid: Grid, problems: list[DataProblem]) ->
             code = by_name.get(name.strip())
         if code is None:
             continue
-        found[code] = context.read(row, value_column, "text", IDENTIFICATION_BY_CODE[code].name, code)
+        spec = IDENTIFICATION_BY_CODE[code]
+        found[spec.code] = context.read(row, value_column, "text", spec.name, spec.code)
     problems.extend(context.problems)
     return found
 
 
-def _read_indicators(path: Path, grid: Grid, fields: dict[str, FieldSpec], submission: Submission) -> None:
+def _read_indicators(path: Path, grid: Grid, layout: _Layout, submission: Submission) -> None:
     context = _Context(path, grid)
     header = _find_header(grid, ["字段代码", "指标名称", "单位", "本期数", "上年同期数"], 2)
     if header is None:
@@ -200,11 +236,12 @@ def _read_indicators(path: Path, grid: Grid, fields: dict[str, FieldSpec], submi
     current_column = columns.get("本期数", 4)
     unit_column = columns.get("单位")
     prior_column = columns.get("上年同期数", 5)
-    by_name = {spec.name: code for code, spec in fields.items()}
+    fields, by_name = layout.fields, layout.field_by_name
+    name_column = columns.get("指标名称", 2)
     seen: dict[str, int] = {}
     for row in range(header_row + 1, grid.max_row + 1):
         raw_code = grid.get(row, code_column)
-        name = grid.get(row, columns.get("指标名称", 2))
+        name = grid.get(row, name_column)
         code = raw_code.strip() if isinstance(raw_code, str) else None
         if code is None and isinstance(name, str) and name.strip() in by_name:
             code = by_name[name.strip()]
@@ -220,6 +257,7 @@ def _read_indicators(path: Path, grid: Grid, fields: dict[str, FieldSpec], submi
             continue
         seen[code] = row
         spec = fields[code]
+        code = spec.code  # the catalog's string, not the cell's: shared by all files, so pickled once per reply
         submission.current[code] = context.read(row, current_column, spec.value_type, spec.name + "（本期数）", code, spec.minimum)
         if spec.has_prior:
             submission.prior[code] = context.read(row, prior_column, spec.value_type, spec.name + "（上年同期数）", code,
@@ -288,13 +326,13 @@ def _read_table(path: Path, grid: Grid, table: TableSpec, submission: Submission
     submission.problems.extend(context.problems)
 
 
-def _read_template(path: Path, grids: dict[str, Grid], catalog: Catalog) -> Submission:
+def _read_template(path: Path, grids: dict[str, Grid], layout: _Layout) -> Submission:
     problems: list[DataProblem] = [p for grid in grids.values() for p in grid_problems(path, grid)]
     identification = _read_identification(path, grids[SHEET_INFO], problems)
     subject = _subject(path, identification, problems)
     submission = Submission(path=str(path), subject=subject, identification=identification, problems=problems)
-    _read_indicators(path, grids[SHEET_INDICATORS], catalog.fields, submission)
-    for table in catalog.tables.values():
+    _read_indicators(path, grids[SHEET_INDICATORS], layout, submission)
+    for table in layout.tables:
         if table.name in grids:
             _read_table(path, grids[table.name], table, submission)
     return submission
@@ -316,8 +354,8 @@ def _flat_columns(catalog: Catalog) -> dict[str, tuple[str, str]]:
     return mapping
 
 
-def _read_flat(path: Path, grid: Grid, catalog: Catalog) -> list[Submission | SubmissionError]:
-    mapping = _flat_columns(catalog)
+def _read_flat(path: Path, grid: Grid, layout: _Layout) -> list[Submission | SubmissionError]:
+    mapping = layout.flat_columns
     header = _find_header(grid, list(mapping), 2)
     if header is None or not any(mapping[h][0] == "institution_code" for h in header[1]):
         raise SubmissionError(path, f"工作表“{grid.name}”", "模板工作表（基本信息、指标）或带表头的明细表（含“机构代码”列）",
@@ -345,10 +383,10 @@ def _read_flat(path: Path, grid: Grid, catalog: Catalog) -> list[Submission | Su
             code, which = mapping[header_text]
             if which == "id":
                 continue
-            spec = catalog.fields[code]
+            spec = layout.fields[code]
             target = submission.prior if which == "prior" else submission.current
             target[code] = context.read(row, column, spec.value_type, spec.name, code, spec.minimum)
-        for table in catalog.tables.values():
+        for table in layout.tables:
             submission.table_sources[table.code] = f"{path.name} 明细表（每行一个机构，只含指标，不含“{table.name}”表）"
         submission.problems.extend(context.problems)
         results.append(submission)
@@ -359,13 +397,14 @@ def sheets_to_read(names: list[str], catalog: Catalog) -> list[str]:
     """The template's sheets that hold data, or else the first sheet (a flat table); other sheets
     (the instructions sheet, a clerk's own notes) are never parsed."""
     if SHEET_INFO in names and SHEET_INDICATORS in names:
-        wanted = {SHEET_INFO, SHEET_INDICATORS} | {table.name for table in catalog.tables.values()}
+        wanted = _layout(catalog).template_sheets
         return [name for name in names if name in wanted]
     return names[:1]
 
 
 def read_file(path: Path, catalog: Catalog) -> tuple[list[Submission], FileOutcome, list[DataProblem]]:
     """Read one file. Never raises for bad data: a refused file yields an outcome saying why."""
+    layout = _layout(catalog)
     try:
         sheets = load_grids(path, select=lambda names: sheets_to_read(names, catalog))
         if not sheets:
@@ -373,9 +412,9 @@ def read_file(path: Path, catalog: Catalog) -> tuple[list[Submission], FileOutco
         grids = {grid.name: grid for grid in sheets}
         items: list[Submission | SubmissionError]
         if SHEET_INFO in grids and SHEET_INDICATORS in grids:
-            items = [_read_template(path, grids, catalog)]
+            items = [_read_template(path, grids, layout)]
         else:
-            items = _read_flat(path, sheets[0], catalog)
+            items = _read_flat(path, sheets[0], layout)
     except SubmissionError as exc:
         return [], FileOutcome(str(path), "refused", (), str(exc)), [
             DataProblem(path.name, f"{path.name} {exc.where}", exc.expected, exc.found, exc.fix, "error")]
