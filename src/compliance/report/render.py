@@ -180,7 +180,7 @@ def _write_batch_item(job: tuple[int, str]) -> str:
 
 
 def _warm_worker() -> None:
-    """Parse fonts and templates once per worker, before the first document."""
+    """Build the Jinja environment and the font configuration once per worker, before the first document."""
     environment()
     font_config()
 
