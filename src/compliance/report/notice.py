@@ -19,9 +19,8 @@ from markupsafe import Markup
 from ..codes import Status
 from ..evaluate import CheckResult, SubjectResult
 from ..spec import Catalog
-from . import i18n, render
-from .pdf import gap_amount, period_text, zh_date
-from .summary import count_statuses, ordered_findings
+from . import i18n, pdf, render
+from .summary import ordered_findings
 
 __all__ = ["ACTION_STATUSES", "build_notice_context", "render_notice_html", "write_notice", "write_notices"]
 
@@ -39,30 +38,14 @@ _PAGE_CSS = {
 def build_notice_context(result: CheckResult, subject: SubjectResult, catalog: Catalog,
                          today: dt.date | None = None, lang: str = i18n.DEFAULT_LANGUAGE) -> dict[str, Any]:
     """Everything the notice shows, already ordered and formatted."""
-    submission = subject.submission
-    who = submission.subject
-    file_name = Path(submission.path).name
-    findings = subject.findings
-    counts = count_statuses(findings)
-    date_text = zh_date if lang == "zh" else dt.date.isoformat
-    actions = [{"f": f, "number": n, "amount": gap_amount(f),
+    context = pdf.subject_context(result, subject, today, lang)
+    actions = [{"f": f, "number": n, "amount": pdf.gap_amount(f),
                 "fix": f.status in (Status.FAIL, Status.WARN) and bool(f.remediation)}
-               for n, f in enumerate((f for f in ordered_findings(findings) if f.status in ACTION_STATUSES), 1)]
-    problems = list(dict.fromkeys(p for p in result.problems if Path(p.file).name == file_name))
+               for n, f in enumerate((f for f in ordered_findings(subject.findings) if f.status in ACTION_STATUSES), 1)]
+    problems = {p for p in result.problems if Path(p.file).name == context["file_name"]}
     return {
-        "lang": lang,
-        "t": i18n.messages(lang),
-        "subject": who,
-        "is_region": who.level == "region",
-        "period_text": period_text(who.period.label) if lang == "zh" else who.period.label,
-        "profile": result.profile,
-        "check_date": date_text(today or dt.date.today()),
-        "file_name": file_name,
-        "worst": subject.worst,
-        "counts": counts,
-        "ok_count": sum(counts.counts[s] for s in (Status.PASS, Status.NOT_DUE, Status.WAIVED)),
-        "total": len(findings),
-        "not_due": counts.counts[Status.NOT_DUE],
+        **context,
+        "not_due": context["counts"].counts[Status.NOT_DUE],
         "actions": actions,
         "problems": len(problems),
         "refused": len(result.refused),

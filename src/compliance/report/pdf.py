@@ -267,6 +267,30 @@ def _indicator_view(rule: dict[str, Any], findings: list[Finding], lang: str) ->
             "counts": [(s, counts[s]) for s in SEVERITY_ORDER if counts[s]]}
 
 
+def subject_context(result: CheckResult, subject: SubjectResult, today: dt.date | None = None,
+                    lang: str = i18n.DEFAULT_LANGUAGE) -> dict[str, Any]:
+    """What every PDF document shows about the subject and the check: who, period, profile,
+    date, source file, worst status and the status counts."""
+    submission = subject.submission
+    who = submission.subject
+    counts = count_statuses(subject.findings)
+    date_text = zh_date if lang == "zh" else dt.date.isoformat
+    return {
+        "lang": lang,
+        "t": i18n.messages(lang),
+        "subject": who,
+        "is_region": who.level == "region",
+        "period_text": period_text(who.period.label) if lang == "zh" else who.period.label,
+        "profile": result.profile,
+        "check_date": date_text(today or dt.date.today()),
+        "file_name": Path(submission.path).name,
+        "worst": subject.worst,
+        "counts": counts,
+        "ok_count": sum(counts.counts[s] for s in (Status.PASS, Status.NOT_DUE, Status.WAIVED)),
+        "total": len(subject.findings),
+    }
+
+
 def build_context(result: CheckResult, subject: SubjectResult, catalog: Catalog,
                   today: dt.date | None = None, lang: str = i18n.DEFAULT_LANGUAGE) -> dict[str, Any]:
     """Everything the template shows, already ordered and formatted."""
@@ -286,7 +310,6 @@ def build_context(result: CheckResult, subject: SubjectResult, catalog: Catalog,
             numbers[finding.rule_id] = number
             group.append(_finding_view(number, finding, catalog))
     statuses, domain_rows = _domain_rows(findings)
-    counts = count_statuses(findings)
     problems = [p for p in result.problems if Path(p.file).name == file_name]
     problems = list(dict.fromkeys(problems))
     statuses_lang = {s: i18n.status_label(s, lang) for s in Status}
@@ -299,24 +322,13 @@ def build_context(result: CheckResult, subject: SubjectResult, catalog: Catalog,
     return {
         "rt": {**{key.removeprefix(REGION_PREFIX): value for key, value in i18n.messages(lang).items()
                   if key.startswith(REGION_PREFIX)}, "problems_heading": problems_heading},
-        "lang": lang,
-        "t": i18n.messages(lang),
-        "subject": who,
-        "is_region": who.level == "region",
+        **subject_context(result, subject, today, lang),
         "grade": i18n.vocab_label("grade", who.grade, lang),
         "type": i18n.vocab_label("type", who.type, lang),
         "ownership": i18n.vocab_label("ownership", who.ownership, lang),
         "location": (who.province or i18n.text("pdf.cover.no_province", lang)) + (who.city or ""),
-        "period_text": period_text(who.period.label) if lang == "zh" else who.period.label,
-        "profile": result.profile,
-        "check_date": date_text(today or dt.date.today()),
         "as_of": date_text(result.as_of) if result.as_of else None,
         "period_end": date_text(who.period.end),
-        "file_name": file_name,
-        "worst": subject.worst,
-        "counts": counts,
-        "ok_count": sum(counts.counts[s] for s in (Status.PASS, Status.NOT_DUE, Status.WAIVED)),
-        "total": len(findings),
         "domain_statuses": statuses,
         "domain_rows": domain_rows,
         "domain_chart": charts.domain_status_chart(
