@@ -14,8 +14,9 @@ import pytest
 from weasyprint.urls import URLFetcherResponse
 
 from compliance.check import get_profile, run_check
+from compliance.codes import Status
 from compliance.evaluate import CheckResult, SubjectResult
-from compliance.report import pdf, render
+from compliance.report import charts, pdf, render
 from compliance.spec import Catalog
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -185,10 +186,55 @@ def test_region_pdf_shows_ranking_matrix_and_rules(sichuan: CheckResult, catalog
 
 
 def test_chart_is_embedded_as_data_url_and_deterministic(checked: CheckResult, catalog: Catalog) -> None:
+    charts._domain_status_chart.cache_clear()
     first = pdf.render_inspection_html(checked, checked.subjects[0], catalog)
+    charts._domain_status_chart.cache_clear()  # drawn again, not taken from the per-process memo
     second = pdf.render_inspection_html(checked, checked.subjects[0], catalog)
     assert re.search(r'<img src="data:image/(png|svg\+xml);base64,[A-Za-z0-9+/=]{200,}"', first)
     assert first == second
+
+
+@pytest.mark.skipif(shutil.which("pdfimages") is None, reason="poppler-utils (pdfimages) not installed")
+def test_a_chart_image_taken_from_the_shared_image_cache_is_in_the_pdf(checked: CheckResult, catalog: Catalog,
+                                                                      tmp_path: Path) -> None:
+    render.image_cache().clear()
+    first = pdf.write_inspection_report(checked, checked.subjects[0], catalog, tmp_path / "first.pdf")
+    assert render.image_cache(), "the chart was not cached"
+    second = pdf.write_inspection_report(checked, checked.subjects[0], catalog, tmp_path / "second.pdf")
+
+    def images(path: Path) -> list[list[str]]:
+        listing = subprocess.run(["pdfimages", "-list", str(path)], check=True, capture_output=True, text=True).stdout
+        return [line.split()[3:6] for line in listing.splitlines()[2:]]  # width, height, colour space
+
+    assert images(first) == images(second) and len(images(second)) == 1
+
+
+def test_the_image_cache_is_emptied_between_documents_once_it_is_full() -> None:
+    cache = render.image_cache()
+    cache.clear()
+    cache.update((n, b"") for n in range(render.IMAGE_CACHE_ENTRIES))
+    assert len(render.image_cache()) == render.IMAGE_CACHE_ENTRIES  # full, kept
+    cache["one more"] = b""
+    assert render.image_cache() == {}
+
+
+def test_summary_chart_is_drawn_once_per_distinct_data() -> None:
+    labels = {status: status.value for status in Status}
+    charts._domain_status_chart.cache_clear()
+    rows = [("药品价格", {Status.FAIL: 1, Status.PASS: 2}), ("薪酬制度", {Status.WARN: 1})]
+    first = charts.domain_status_chart(rows, labels)
+    # equal counts (zero counts and dict order do not matter): the same chart, not drawn again
+    same = charts.domain_status_chart([("药品价格", {Status.PASS: 2, Status.FAIL: 1, Status.ERROR: 0}),
+                                       ("薪酬制度", {Status.WARN: 1})], labels)
+    assert same == first and charts._domain_status_chart.cache_info().hits == 1
+    # one count more, another domain name or another legend wording: another chart
+    assert charts.domain_status_chart([("药品价格", {Status.FAIL: 2, Status.PASS: 2}), ("薪酬制度", {Status.WARN: 1})],
+                                      labels) != first
+    assert charts.domain_status_chart([("药品价格", {Status.FAIL: 1, Status.PASS: 2}), ("医疗费用", {Status.WARN: 1})],
+                                      labels) != first
+    assert charts.domain_status_chart(rows, {**labels, Status.FAIL: "不达标"}) != first
+    assert charts._domain_status_chart.cache_info().misses == 4
+    assert charts.domain_status_chart([], labels) is None
 
 
 def test_write_reports_in_parallel_chooses_layout_by_level(sichuan: CheckResult, catalog: Catalog,

@@ -84,6 +84,7 @@ IMAGE_FORMAT = "png"
 PNG_DPI = 220
 PAD_INCHES = 0.04
 CANVAS_MARGIN_IN = 0.8  # room around the axes for tick labels and the legend above
+CHART_CACHE_SIZE = 128  # distinct summary charts kept per process (a data URL is about 30 KiB)
 
 
 def _data_url(figure: Any) -> str:
@@ -154,10 +155,24 @@ def domain_status_chart(rows: Sequence[tuple[str, dict[Status, int]]], labels: d
     """Stacked horizontal bars of status counts per policy domain, as a ``data:`` URL.
 
     `rows` are (domain, counts per status) in display order (top first); `labels` name
-    the statuses in the legend.  None when there is nothing to draw.
+    the statuses in the legend.  None when there is nothing to draw.  Charts are deterministic,
+    so a chart is drawn once per process for the same data: hospitals checked against one
+    profile share a few distributions of counts, and drawing one costs about as much as
+    laying out a page of the report.
     """
     if not rows:
         return None
+    return _domain_status_chart(
+        tuple((domain, tuple((status, counts[status]) for status in SEVERITY_ORDER if counts.get(status)))
+              for domain, counts in rows),
+        tuple((status, labels[status]) for status in SEVERITY_ORDER if status in labels), count_label, width)
+
+
+@lru_cache(maxsize=CHART_CACHE_SIZE)
+def _domain_status_chart(rows_key: tuple[tuple[str, tuple[tuple[Status, int], ...]], ...],
+                         labels_key: tuple[tuple[Status, str], ...], count_label: str, width: float) -> str:
+    rows = [(domain, dict(counts)) for domain, counts in rows_key]
+    labels = dict(labels_key)
     pyplot = _pyplot()
     present = [s for s in SEVERITY_ORDER if any(counts.get(s, 0) for _, counts in rows)]
     height = 0.6 + 0.155 * len(rows)  # beside the 8-row status table: keep the summary on one page

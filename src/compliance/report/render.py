@@ -143,8 +143,23 @@ def write_pdf(render_html: Callable[[], str], path: Path, stylesheet: str, extra
                         "fonts for them", path.name, who.name, who.code, who.period.label, fonts.FONT_FAMILY,
                         " ".join(f"{c!r} U+{ord(c):04X}" for c in missing))
         document = HTML(string=html, base_url=None, url_fetcher=SafeURLFetcher())
-        document.write_pdf(path, stylesheets=parsed_stylesheets(config, stylesheet, extra_css), font_config=config)
+        document.write_pdf(path, stylesheets=parsed_stylesheets(config, stylesheet, extra_css), font_config=config,
+                           cache=image_cache())
     return path
+
+
+_IMAGE_CACHE: dict[Any, Any] = {}
+IMAGE_CACHE_ENTRIES = 256
+
+
+def image_cache() -> dict[Any, Any]:
+    """WeasyPrint's image cache, shared by the documents of this process: a chart drawn for equal
+    data has the same ``data:`` URL (see charts.domain_status_chart), so it is decoded and
+    compressed for the PDF once.  Emptied between documents, never during one, when it grows
+    past IMAGE_CACHE_ENTRIES (an entry is an image or its encoded data, about 30 KiB)."""
+    if len(_IMAGE_CACHE) > IMAGE_CACHE_ENTRIES:
+        _IMAGE_CACHE.clear()
+    return _IMAGE_CACHE
 
 
 @contextmanager
