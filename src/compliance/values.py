@@ -43,6 +43,8 @@ def is_blank(raw: Any) -> bool:
 
 def to_number(raw: Any, value_type: str) -> Converted:
     """Numbers, numbers typed as text (1,234.5; full-width digits), and percentages for ratios."""
+    if type(raw) is float:  # what a spreadsheet reader returns for most number cells: decided at once
+        return Converted(raw) if math.isfinite(raw) else Converted(None, "有限的数值")
     if is_blank(raw):
         return Converted(None)
     if isinstance(raw, bool):
@@ -116,8 +118,11 @@ def to_date(raw: Any) -> Converted:
     return Converted(None, "日期，如 2024-09-30 或 2024年9月30日")
 
 
+_NUMBER_TYPES = frozenset({"money", "ratio", "number", "count"})
+
+
 def convert(raw: Any, value_type: str) -> Converted:
-    if value_type in ("money", "ratio", "number", "count"):
+    if value_type in _NUMBER_TYPES:
         return to_number(raw, value_type)
     if value_type == "bool":
         return to_bool(raw)
