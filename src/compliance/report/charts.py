@@ -1,10 +1,10 @@
 """Charts for the PDF inspection reports, drawn by matplotlib and embedded as ``data:`` URLs.
 
-Every chart is an SVG made in memory with text drawn as paths (so WeasyPrint needs no
-font for it), labelled with the bundled CJK fonts of :mod:`compliance.report.fonts`,
-and deterministic: a fixed ``svg.hashsalt`` and no date metadata, so the same data gives
-the same bytes.  The data URL is safe to put in an ``<img src>``: it is base64 and the
-SVG is written by matplotlib from numbers and escaped text, never from submitted markup.
+Every chart is drawn in memory (an opaque PNG by default, see IMAGE_FORMAT; SVG with text
+as paths on request), labelled with the bundled CJK fonts of :mod:`compliance.report.fonts`,
+and deterministic: the same data gives the same bytes, so the summary chart is drawn once
+per process for equal data.  The data URL is safe to put in an ``<img src>``: it is base64
+of an image matplotlib made from numbers and escaped text, never from submitted markup.
 """
 
 from __future__ import annotations
