@@ -185,6 +185,37 @@ def test_region_pdf_shows_ranking_matrix_and_rules(sichuan: CheckResult, catalog
     assert html.count('<img src="data:image/') >= 3  # domain chart + indicator charts
 
 
+def test_summary_headings_sit_below_the_status_table_when_there_is_no_chart(catalog: Catalog) -> None:
+    """A region without rules of its own has no domain chart: the status table floats alone in its
+    row, and the headings after it must still start below it (a flow-root container once let them
+    overlap it: WeasyPrint gives a flow root whose only child is a float no height)."""
+    from weasyprint import HTML
+    from weasyprint.formatting_structure.boxes import BlockBox, TableBox
+
+    harbin = run_check(catalog, get_profile(catalog, "headline"), sorted((ROOT / "examples" / "harbin").glob("*.xlsx")))
+    region = _region(harbin)
+    assert not region.findings
+    html = pdf.render_inspection_html(harbin, region, catalog)
+    assert "domain-chart" not in html.split('<section class="summary">')[1].split("</section>")[0]
+    document = HTML(string=html, url_fetcher=render.SafeURLFetcher()).render(
+        stylesheets=render.parsed_stylesheets(render.font_config(), pdf.STYLESHEET), font_config=render.font_config())
+
+    def boxes(box):  # noqa: ANN001, ANN202 - WeasyPrint box tree
+        yield box
+        for child in getattr(box, "children", ()):
+            yield from boxes(child)
+
+    summary_page = next(page for page in document.pages
+                        if any(isinstance(b, TableBox) and "counts" in (b.element.get("class") or "")
+                               for b in boxes(page._page_box)))
+    page_boxes = list(boxes(summary_page._page_box))
+    table = next(b for b in page_boxes if isinstance(b, TableBox) and "counts" in (b.element.get("class") or ""))
+    table_bottom = table.position_y + table.margin_height()
+    headings = [b for b in page_boxes if isinstance(b, BlockBox) and b.element_tag == "h2"][1:]  # after the table's own
+    assert [h.element.text for h in headings] == ["（二）各政策领域检查结果", "（三）差距最大的三项"]
+    assert all(h.position_y >= table_bottom for h in headings), (table_bottom, [h.position_y for h in headings])
+
+
 def test_chart_is_embedded_as_data_url_and_deterministic(checked: CheckResult, catalog: Catalog) -> None:
     charts._domain_status_chart.cache_clear()
     first = pdf.render_inspection_html(checked, checked.subjects[0], catalog)
