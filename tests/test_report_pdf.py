@@ -8,7 +8,9 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from weasyprint.urls import URLFetcherResponse
@@ -200,7 +202,7 @@ def test_summary_headings_sit_below_the_status_table_when_there_is_no_chart(cata
     document = HTML(string=html, url_fetcher=render.SafeURLFetcher()).render(
         stylesheets=render.parsed_stylesheets(render.font_config(), pdf.STYLESHEET), font_config=render.font_config())
 
-    def boxes(box):  # noqa: ANN001, ANN202 - WeasyPrint box tree
+    def boxes(box: Any) -> Iterator[Any]:  # WeasyPrint's box tree, depth first
         yield box
         for child in getattr(box, "children", ()):
             yield from boxes(child)
