@@ -26,6 +26,27 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
+@pytest.fixture
+def fetched_urls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every URL the PDF documents of this test ask the safe fetcher for, in order.  Fonts are
+    loaded afresh and the shared image cache is emptied, so nothing is served without a fetch."""
+    from weasyprint.urls import URLFetcherResponse
+
+    from compliance.report import render
+
+    fetched: list[str] = []
+
+    class RecordingFetcher(render.SafeURLFetcher):
+        def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+            fetched.append(url)
+            return super().fetch(url, headers)
+
+    monkeypatch.setattr(render, "SafeURLFetcher", RecordingFetcher)
+    monkeypatch.setattr(render, "font_config", render.font_config.__wrapped__)
+    render.image_cache().clear()
+    return fetched
+
+
 DEFAULT_SUBJECT: dict[str, Any] = {
     "code": "TEST0001",
     "name": "测试医院",

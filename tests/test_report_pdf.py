@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from weasyprint.urls import URLFetcherResponse
 
 from compliance.check import get_profile, run_check
 from compliance.codes import Status
@@ -84,16 +83,8 @@ def test_html_escapes_submitted_text(checked: CheckResult, catalog: Catalog) -> 
 
 
 def test_pdf_with_hostile_name_fetches_only_bundled_assets(checked: CheckResult, catalog: Catalog,
-                                                           tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    fetched: list[str] = []
-
-    class RecordingFetcher(render.SafeURLFetcher):
-        def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
-            fetched.append(url)
-            return super().fetch(url, headers)
-
-    monkeypatch.setattr(render, "SafeURLFetcher", RecordingFetcher)
-    monkeypatch.setattr(render, "font_config", render.font_config.__wrapped__)  # fresh fonts: they are fetched
+                                                           tmp_path: Path, fetched_urls: list[str]) -> None:
+    fetched = fetched_urls
     subject = _renamed(checked.subjects[0], EVIL_NAME)
     path = pdf.write_inspection_report(checked, subject, catalog, tmp_path / "evil.pdf")
     assert path.stat().st_size > 1000
