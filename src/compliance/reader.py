@@ -9,6 +9,7 @@ and moves past.
 from __future__ import annotations
 
 import sys
+from math import isfinite
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,7 @@ from .vocab import normalize
 from .workbook import Grid, cell_ref, load_grids
 
 HEADER_SEARCH_ROWS = 15
+_PLAIN_NUMBER_TYPES = frozenset({"money", "number", "count"})  # ratio: see bare_percentage
 
 
 def require_defusedxml() -> None:
@@ -92,6 +94,12 @@ class _Context:
 
     def read(self, row: int, column: int, value_type: str, label: str, field_code: str, minimum: float | None = None) -> Reading:
         grid = self.grid
+        if not grid.formula_without_value and not grid.merged:
+            raw = grid.get(row, column)
+            # Most cells of a filled template: a number in a number field, accepted as it is.
+            if (type(raw) is float and value_type in _PLAIN_NUMBER_TYPES and isfinite(raw)
+                    and (minimum is None or raw >= minimum)):
+                return Reading(raw, Cell(self.file, self.sheet, cell_ref(row, column)))
         if grid.formula_without_value and (row, column) in grid.formula_without_value:
             self.problem(row, column, f"{label}的数值", "公式但没有计算结果（文件未经电子表格软件保存）",
                          "请用 Excel、WPS 或 LibreOffice 打开该文件、重新计算并保存，或直接填写数值。", field_code)
@@ -155,6 +163,8 @@ def _find_header(grid: Grid, wanted: Iterable[str], minimum_hits: int = 1) -> tu
                 found.setdefault(value.strip(), column)
         if len(found) >= minimum_hits and (best is None or len(found) > len(best[1])):
             best = (row, found)
+            if len(found) == len(wanted_set):  # no later row can hold more
+                break
     return best
 
 
