@@ -103,16 +103,14 @@ def test_missing_glyph_is_logged_not_fatal(checked: CheckResult, catalog: Catalo
     monkeypatch.setattr(render.fonts, "missing_glyphs", lambda text: ["\U0002003e"] if "\U0002003e" in text else [])
     rendered: list[str] = []
 
-    class FakeHTML:  # layout of the fallback font is slow; only the warning matters here
-        def __init__(self, string: str, **kwargs: object) -> None:
-            rendered.append(string)
+    class FakeDocument:  # layout of the fallback font is slow; only the warning matters here
+        def __init__(self, markup: str) -> None:
+            rendered.append(markup)
 
         def write_pdf(self, target: Path, **kwargs: object) -> None:
             Path(target).write_bytes(b"%PDF-1.7 fake")
 
-    import weasyprint
-
-    monkeypatch.setattr(weasyprint, "HTML", FakeHTML)
+    monkeypatch.setattr(render, "html_document", FakeDocument)
     subject = _renamed(checked.subjects[0], "哈尔滨市第\U0002003e医院")
     with caplog.at_level("WARNING", logger=render.__name__):
         path = pdf.write_inspection_report(checked, subject, catalog, tmp_path / "glyph.pdf")
@@ -182,7 +180,6 @@ def test_summary_headings_sit_below_the_status_table_when_there_is_no_chart(cata
     """A region without rules of its own has no domain chart: the status table floats alone in its
     row, and the headings after it must still start below it (a flow-root container once let them
     overlap it: WeasyPrint gives a flow root whose only child is a float no height)."""
-    from weasyprint import HTML
     from weasyprint.formatting_structure.boxes import BlockBox, TableBox
 
     harbin = run_check(catalog, get_profile(catalog, "headline"), sorted((ROOT / "examples" / "harbin").glob("*.xlsx")))
@@ -190,7 +187,7 @@ def test_summary_headings_sit_below_the_status_table_when_there_is_no_chart(cata
     assert not region.findings
     html = pdf.render_inspection_html(harbin, region, catalog)
     assert "domain-chart" not in html.split('<section class="summary">')[1].split("</section>")[0]
-    document = HTML(string=html, url_fetcher=render.SafeURLFetcher()).render(
+    document = render.html_document(html).render(
         stylesheets=render.parsed_stylesheets(render.font_config(), pdf.STYLESHEET), font_config=render.font_config())
 
     def boxes(box: Any) -> Iterator[Any]:  # WeasyPrint's box tree, depth first

@@ -1,0 +1,85 @@
+"""The WeasyPrint document the report templates are rendered into (compliance.report.render.html_document)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from compliance.check import get_profile, run_check
+from compliance.evaluate import CheckResult, SubjectResult
+from compliance.report import notice, pdf, render
+from compliance.spec import Catalog
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def checked(catalog: Catalog) -> CheckResult:
+    return run_check(catalog, get_profile(catalog, "headline"), [ROOT / "examples" / "hospital-noncompliant.xlsx"])
+
+
+@pytest.fixture(scope="module")
+def sichuan(catalog: Catalog) -> CheckResult:
+    return run_check(catalog, get_profile(catalog, "auto"), sorted((ROOT / "examples" / "sichuan").glob("*.xlsx")))
+
+
+def _ua_elements() -> set[str]:
+    css = re.sub(r"/\*.*?\*/", "", (render.TEMPLATE_DIR / "ua.css").read_text(encoding="utf-8"), flags=re.DOTALL)
+    return set(re.findall(r"(?<![\w@.#:-])([a-z][a-z0-9]*)(?=[\s,{>\[:])", css.split("@page")[0]))
+
+
+def test_user_agent_sheet_covers_every_element_the_templates_write() -> None:
+    written = {tag for template in render.TEMPLATE_DIR.glob("*.html.j2")
+               for tag in re.findall(r"<([a-z][a-z0-9]*)\b", template.read_text(encoding="utf-8"))}
+    assert {"table", "td", "h2", "img", "a", "blockquote"} <= written
+    missing = written - _ua_elements() - {"span"}  # inline, the initial display: no rule in html5_ua.css either
+    assert not missing, f"templates/ua.css has no rules for {sorted(missing)}: copy them from WeasyPrint's html5_ua.css"
+
+
+@pytest.mark.parametrize("kind", ["report-zh", "report-en", "notice-zh", "region-zh"])
+def test_documents_render_exactly_as_with_weasyprints_own_parser_and_stylesheet(
+        kind: str, checked: CheckResult, sichuan: CheckResult, catalog: Catalog, tmp_path: Path) -> None:
+    """The XML-parsed tree and the lean user-agent sheet change nothing in the PDF, byte for byte."""
+    from defusedxml.ElementTree import fromstring
+    from weasyprint import HTML
+
+    lang = kind.rsplit("-", 1)[1]
+    if kind.startswith("notice"):
+        html = notice.render_notice_html(checked, checked.subjects[0], catalog, lang=lang, inline_css=False)
+        sheet, extra = notice.STYLESHEET, notice._PAGE_CSS.get(lang, "")
+    else:
+        result = sichuan if kind.startswith("region") else checked
+        level = "region" if kind.startswith("region") else "hospital"
+        subject = next(s for s in result.subjects if s.submission.subject.level == level)
+        html = pdf.render_inspection_html(result, subject, catalog, lang=lang, inline_css=False)
+        sheet, extra = pdf.STYLESHEET, pdf._PAGE_CSS.get(lang, "")
+    fromstring(html)  # the templates write XHTML: the fast parser takes it, no fallback
+    config = render.font_config()
+    sheets = render.parsed_stylesheets(config, sheet, extra)
+    with render.collector_relaxed():
+        ours = render.html_document(html).write_pdf(stylesheets=sheets, font_config=config)
+        theirs = HTML(string=html, url_fetcher=render.SafeURLFetcher()).write_pdf(stylesheets=sheets, font_config=config)
+    assert ours == theirs
+
+
+def test_markup_the_xml_parser_refuses_is_parsed_as_html5() -> None:
+    document = render.html_document("<!DOCTYPE html><html><body><p>甲\x0b乙<br>丙</p></body></html>")
+    assert [p.text for p in document.etree_element.iter("p")] == ["甲\x0b乙"]
+    assert len(document.render().pages) == 1
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_a_name_with_a_control_character_still_prints(checked: CheckResult, catalog: Catalog, tmp_path: Path) -> None:
+    subject = checked.subjects[0]
+    name = "示例\x01医院"
+    renamed = SubjectResult(
+        dataclasses.replace(subject.submission, subject=dataclasses.replace(subject.submission.subject, name=name)),
+        [dataclasses.replace(f, subject_name=name) for f in subject.findings])
+    path = pdf.write_inspection_report(checked, renamed, catalog, tmp_path / "report.pdf")
+    text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    assert "示例" in text and "医院" in text and "医改政策符合性检查报告" in text
