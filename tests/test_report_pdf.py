@@ -165,6 +165,60 @@ def test_region_view_ranks_hospitals_and_lists_failures(sichuan: CheckResult, ca
 
 
 @needs_pdftotext
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_summary_of_many_policy_domains_keeps_to_one_page(sichuan: CheckResult, catalog: Catalog, tmp_path: Path,
+                                                           lang: str) -> None:
+    """17 domains: those with something to act on get a row each, the settled ones share a row that
+    names them, and the whole summary, three largest gaps included, is page 2."""
+    region = _region(sichuan)
+    domains = {f.domain for f in region.findings}
+    assert len(domains) > pdf.SUMMARY_DOMAIN_ROWS
+    html = pdf.render_inspection_html(sichuan, region, catalog, lang=lang)
+    table = html.split('<table class="domains">')[1].split("</table>")[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1], flags=re.DOTALL)
+    assert len(rows) <= pdf.SUMMARY_DOMAIN_ROWS + 2  # + the shared row and the row naming its domains
+    other = "其余 10 个领域" if lang == "zh" else "Other 10 domains"
+    assert other in rows[-2] and ("中医药" if lang == "zh" else "Traditional Chinese medicine") in rows[-1]
+    path = pdf.write_inspection_report(sichuan, region, catalog, tmp_path / "region.pdf", lang=lang)
+    page2 = subprocess.run(["pdftotext", "-f", "2", "-l", "2", str(path), "-"], check=True, capture_output=True,
+                           text=True).stdout
+    assert ("（三）差距最大的三项" if lang == "zh" else "1.3 The three largest gaps") in page2
+    assert other in page2
+
+
+def test_domain_table_shares_a_row_only_among_settled_domains() -> None:
+    def row(domain: str, worst: Status) -> dict[str, Any]:
+        return {"domain": domain, "total": 2, "counts": {Status.FAIL: int(worst is Status.FAIL), Status.PASS: 1},
+                "worst": worst}
+
+    present = [Status.FAIL, Status.PASS]
+    few = [row(f"d{i}", Status.PASS) for i in range(pdf.SUMMARY_DOMAIN_ROWS)]
+    assert pdf._domain_table(few, present, "zh") == few
+    many = [row(f"f{i}", Status.FAIL) for i in range(pdf.SUMMARY_DOMAIN_ROWS)] + [row("p1", Status.PASS)]
+    assert pdf._domain_table(many, present, "zh") == many  # one settled domain: nothing to share
+    many += [row("p2", Status.NOT_APPLICABLE)]
+    table = pdf._domain_table(many, present, "en")
+    assert [r["domain"] for r in table] == [f"f{i}" for i in range(pdf.SUMMARY_DOMAIN_ROWS)] + [None]
+    rest = table[-1]
+    assert rest["count"] == 2 and rest["total"] == 4 and rest["counts"] == {Status.FAIL: 0, Status.PASS: 2}
+    assert rest["worst"] is Status.PASS and rest["names"] == "p1, p2"
+
+
+def test_a_subject_without_items_says_so_instead_of_an_empty_domain_table(catalog: Catalog) -> None:
+    harbin = run_check(catalog, get_profile(catalog, "headline"), sorted((ROOT / "examples" / "harbin").glob("*.xlsx")))
+    html = pdf.render_inspection_html(harbin, _region(harbin), catalog)
+    summary = html.split('<section class="summary">')[1].split("</section>")[0]
+    assert 'class="domains"' not in summary and "本次没有检查项。" in summary
+
+
+def test_chart_labels_are_cut_to_a_width_not_a_character_count() -> None:
+    assert charts._short("医疗保障经办服务覆盖率达到百分百", 10) == "医疗保障经办服务覆…"
+    assert charts._short("Insurance payment", 10) == "Insurance payment"  # 17 Latin letters fit 10 Chinese
+    assert charts._short("Traditional Chinese medicine", 10) == "Traditional Chines…"
+    assert charts._short("中医药", 10) == "中医药"
+
+
+@needs_pdftotext
 def test_region_pdf_shows_ranking_matrix_and_rules(sichuan: CheckResult, catalog: Catalog, tmp_path: Path) -> None:
     path = pdf.write_inspection_report(sichuan, _region(sichuan), catalog, tmp_path / "region.pdf")
     flat = re.sub(r"\s+", "", _pdf_text(path))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -257,7 +258,16 @@ def distribution_chart(points: Sequence[DistributionPoint], threshold: float | N
 
 
 def _short(name: str, limit: int = 16) -> str:
-    return name if len(name) <= limit else name[:limit - 1] + "…"
+    """`name` cut to the width of `limit` Chinese characters (a Latin letter is half as wide), with "…"."""
+    budget = 2 * limit
+    widths = [2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in name]
+    if sum(widths) <= budget:
+        return name
+    used, end = 0, 0
+    while used + widths[end] <= budget - 2:  # room for the ellipsis, about one Chinese character wide
+        used += widths[end]
+        end += 1
+    return name[:end].rstrip() + "…"
 
 
 def is_number(value: object) -> bool:

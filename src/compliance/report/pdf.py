@@ -112,7 +112,14 @@ def _finding_view(number: int, finding: Finding, catalog: Catalog) -> dict[str, 
     }
 
 
+#: Rows of the summary's domain table: beyond this, the domains with nothing to act on share one
+#: row, so that the summary of a profile with many domains stays on one page.
+SUMMARY_DOMAIN_ROWS = 8
+_SETTLED = (Status.PASS, Status.NOT_APPLICABLE, Status.WAIVED)
+
+
 def _domain_rows(findings: list[Finding]) -> tuple[list[Status], list[dict[str, Any]]]:
+    """Statuses present and one row per domain (counts per status), worst domain first."""
     present = [s for s in SEVERITY_ORDER if any(f.status is s for f in findings)]
     rows: dict[str, dict[str, Any]] = {}
     for finding in ordered_findings(findings):
@@ -121,6 +128,21 @@ def _domain_rows(findings: list[Finding]) -> tuple[list[Status], list[dict[str, 
         row["total"] += 1
         row["counts"][finding.status] += 1
     return present, list(rows.values())
+
+
+def _domain_table(rows: list[dict[str, Any]], present: list[Status], lang: str) -> list[dict[str, Any]]:
+    """The domain rows of the summary table: all of them, or, past SUMMARY_DOMAIN_ROWS rows, those
+    with something to act on and then one row adding up the settled ones (passed, waived, not
+    applicable), which names them."""
+    settled = [row for row in rows if row["worst"] in _SETTLED]
+    if len(rows) <= SUMMARY_DOMAIN_ROWS or len(settled) < 2:
+        return rows
+    rest = {"domain": None, "total": sum(row["total"] for row in settled),
+            "counts": {s: sum(row["counts"][s] for row in settled) for s in present},
+            "worst": min((row["worst"] for row in settled), key=_RANK.__getitem__),
+            "names": ("、" if lang == "zh" else ", ").join(i18n.domain_label(row["domain"], lang) for row in settled),
+            "count": len(settled)}
+    return [row for row in rows if row["worst"] not in _SETTLED] + [rest]
 
 
 def _appendix_tables(findings: list[Finding], catalog: Catalog) -> list[dict[str, Any]]:
@@ -330,7 +352,7 @@ def build_context(result: CheckResult, subject: SubjectResult, catalog: Catalog,
         "as_of": date_text(result.as_of) if result.as_of else None,
         "period_end": date_text(who.period.end),
         "domain_statuses": statuses,
-        "domain_rows": domain_rows,
+        "domain_rows": _domain_table(domain_rows, statuses, lang),
         "domain_chart": charts.domain_status_chart(
             [(i18n.domain_label(row["domain"], lang), row["counts"]) for row in domain_rows], statuses_lang,
             i18n.text(REGION_PREFIX + "chart_count", lang)),
