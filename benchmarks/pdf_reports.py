@@ -8,7 +8,9 @@
 * 2,000 hospital reports printed with every core within 10 minutes (``--reports N`` renders
   N of them and projects the time for 2,000).  Three batches are printed: full inspection
   reports of the default (headline) profile, as ``compliance check --out`` writes them for a
-  province; full reports alternating between that report and the 30-finding one; and notices.
+  province; full reports alternating between that report and the 30-finding one; notices; and
+  the full reports again with every summary chart drawn and embedded anew (see
+  charts_drawn_anew: the batch hospitals are copies of one, whose chart is otherwise drawn once).
 
 For context it also times the full inspection report of the non-compliant example (cover,
 summary with chart, findings, data problems, appendix: 6 pages).
@@ -27,6 +29,7 @@ Usage: python benchmarks/pdf_reports.py [-n 7] [--reports 2000] [--workers N] [-
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
 import re
@@ -36,7 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 try:
@@ -46,7 +49,7 @@ except ImportError:  # running from a checkout without `pip install -e .`
     from compliance.check import get_profile, load_default_catalog, run_check
 
 from compliance.evaluate import CheckResult, SubjectResult
-from compliance.report import notice, pdf
+from compliance.report import charts, notice, pdf, render
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_SMALL = 0.5
@@ -148,6 +151,21 @@ def _time_batch(label: str, batch: CheckResult, catalog: object, write: Callable
           f"{cpu_bound / 60:.1f} min")
 
 
+@contextlib.contextmanager
+def charts_drawn_anew() -> Iterator[None]:
+    """The batches above print copies of one hospital, so each worker draws its summary chart once
+    (charts are memoized per process for equal data) and WeasyPrint decodes it once (shared image
+    cache).  Hospitals with other results draw their own: this turns both caches off, the worst
+    case of a batch in which no two hospitals share a distribution of results."""
+    memo, cache = charts._domain_status_chart, render.image_cache
+    charts._domain_status_chart = memo.__wrapped__
+    render.image_cache = dict
+    try:
+        yield
+    finally:
+        charts._domain_status_chart, render.image_cache = memo, cache
+
+
 def _pages(path: Path) -> int:
     """Page count from poppler's pdfinfo (0 when it is not installed)."""
     try:
@@ -218,6 +236,9 @@ def main() -> int:
                 ("full reports, alternating with the 30-finding one", mixed_batch, pdf.write_inspection_reports),
                 ("inspection notices", full_batch, notice.write_notices)):
             _time_batch(label, batch, catalog, write, out / "batch", workers)
+        with charts_drawn_anew():
+            _time_batch("full reports, default profile, every summary chart drawn and embedded anew", full_batch,
+                        catalog, pdf.write_inspection_reports, out / "batch", workers)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 
