@@ -9,9 +9,9 @@ and moves past.
 from __future__ import annotations
 
 import sys
-from math import isfinite
 from collections.abc import Iterable
 from dataclasses import dataclass
+from math import isfinite
 from pathlib import Path
 
 from . import values as conv
