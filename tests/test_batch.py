@@ -87,3 +87,25 @@ def test_worker_processes_return_what_an_in_process_read_returns(catalog, tmp_pa
     in_process = read_batch(files, catalog, workers=0)
     assert pooled.outcomes == in_process.outcomes and pooled.problems == in_process.problems
     assert pooled.submissions == in_process.submissions
+
+
+def test_submissions_survive_pickling_with_their_readings_cells_and_tables(catalog) -> None:
+    import dataclasses
+    import pickle
+
+    from compliance.reader import read_file
+    from compliance.submission import Reading
+
+    files = [*GOOD, EXAMPLES / "hospitals-flat.xlsx", *sorted((EXAMPLES / "sichuan").glob("*.xlsx"))]
+    submissions = [s for path in files for s in read_file(path, catalog)[0]]
+    assert any(rows for s in submissions for rows in s.tables.values())
+    region = dataclasses.replace(submissions[0], members=submissions[1:3])
+    uncelled = dataclasses.replace(submissions[1], current={**submissions[1].current, "derived": Reading(1.5)})
+    assert submissions[0].__reduce__()[0].__name__ == "_unpack_submission"  # readings as columns
+    assert uncelled.__reduce__()[0].__name__ == "_rebuild_submission"  # a reading without a cell: the plain way
+    for original in [*submissions, region, uncelled]:
+        copy = pickle.loads(pickle.dumps(original, protocol=pickle.HIGHEST_PROTOCOL))
+        assert copy == original
+        assert [type(r) for r in copy.current.values()] == [type(r) for r in original.current.values()]
+        assert all(r.cell is None or type(r.cell) is type(o.cell) for r, o in zip(copy.current.values(),
+                                                                                 original.current.values()))

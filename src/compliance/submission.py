@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any, NamedTuple
 
 from .periods import Period
+
+_NEW_TUPLE = tuple.__new__
 
 
 class Cell(NamedTuple):
@@ -106,6 +109,52 @@ class Submission:
     def reading(self, code: str, prior: bool = False) -> Reading:
         source = self.prior if prior else self.current
         return source.get(code, Reading(None))
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # A batch pickles every submission in a worker process for the parent: its readings go as
+        # columns of plain values (see _pack_readings), pickled without a call into Python per
+        # reading and rebuilt the same way: about half the time and three quarters of the bytes.
+        groups = [self.current, self.prior, self.identification, *(row for rows in self.tables.values() for row in rows)]
+        packed = _pack_readings(groups)
+        if packed is None:  # a reading without a cell: the plain way
+            return _rebuild_submission, (self.path, self.subject, self.current, self.prior, self.tables,
+                                         self.table_sources, self.problems, self.identification, self.members)
+        shape = {code: len(rows) for code, rows in self.tables.items()}
+        return _unpack_submission, (self.path, self.subject, packed, shape, self.table_sources, self.problems,
+                                    self.members)
+
+
+def _pack_readings(groups: list[dict[str, Reading]]) -> tuple[tuple[Any, ...], ...] | None:
+    """The readings of `groups` as columns: sizes, codes, values, files, sheets, cell references."""
+    readings = [reading for group in groups for reading in group.values()]
+    cells = [reading.cell for reading in readings]
+    if any(cell is None for cell in cells):
+        return None
+    return (tuple(map(len, groups)), tuple(code for group in groups for code in group),
+            tuple([reading.value for reading in readings]), tuple([cell[0] for cell in cells]),  # type: ignore[index]
+            tuple([cell[1] for cell in cells]), tuple([cell[2] for cell in cells]))  # type: ignore[index]
+
+
+def _unpack_submission(path: str, subject: Subject, packed: tuple[tuple[Any, ...], ...], shape: dict[str, int],
+                       table_sources: dict[str, str], problems: list[DataProblem],
+                       members: list[Submission]) -> Submission:
+    sizes, codes, values, files, sheets, refs = packed
+    cells = map(_NEW_TUPLE, repeat(Cell), zip(files, sheets, refs))  # tuple.__new__: C, no Python call per cell
+    readings = list(map(_NEW_TUPLE, repeat(Reading), zip(values, cells)))
+    groups: list[dict[str, Reading]] = []
+    start = 0
+    for size in sizes:
+        groups.append(dict(zip(codes[start:start + size], readings[start:start + size])))
+        start += size
+    rows = iter(groups[3:])
+    tables = {code: [next(rows) for _ in range(count)] for code, count in shape.items()}
+    return Submission(path, subject, groups[0], groups[1], tables, table_sources, problems, groups[2], members)
+
+
+def _rebuild_submission(path: str, subject: Subject, current: dict[str, Reading], prior: dict[str, Reading],
+                        tables: dict[str, list[TableRow]], table_sources: dict[str, str], problems: list[DataProblem],
+                        identification: dict[str, Reading], members: list[Submission]) -> Submission:
+    return Submission(path, subject, current, prior, tables, table_sources, problems, identification, members)
 
 
 @dataclass(frozen=True)
