@@ -100,6 +100,10 @@ class _Context:
             if (type(raw) is float and value_type in _PLAIN_NUMBER_TYPES and isfinite(raw)
                     and (minimum is None or raw >= minimum)):
                 return Reading(raw, Cell(self.file, self.sheet, cell_ref(row, column)))
+            if type(raw) is str and value_type == "text":  # what values.to_text makes of a non-blank string
+                text = raw.strip()
+                if text.lower() not in conv.BLANK_WORDS:
+                    return Reading(text, Cell(self.file, self.sheet, cell_ref(row, column)))
         if grid.formula_without_value and (row, column) in grid.formula_without_value:
             self.problem(row, column, f"{label}的数值", "公式但没有计算结果（文件未经电子表格软件保存）",
                          "请用 Excel、WPS 或 LibreOffice 打开该文件、重新计算并保存，或直接填写数值。", field_code)
