@@ -255,12 +255,12 @@ def _read_indicators(path: Path, grid: Grid, layout: _Layout, submission: Submis
     seen: dict[str, int] = {}
     for row in range(header_row + 1, grid.max_row + 1):
         raw_code = grid.get(row, code_column)
-        name = grid.get(row, name_column)
         code = raw_code.strip() if isinstance(raw_code, str) else None
-        if code is None and isinstance(name, str) and name.strip() in by_name:
-            code = by_name[name.strip()]
         if code is None:
-            continue
+            name = grid.get(row, name_column)
+            code = by_name.get(name.strip()) if isinstance(name, str) else None
+            if code is None:
+                continue
         if code not in fields:
             context.problem(row, code_column, "模板中的字段代码", f"未知字段代码“{code}”",
                             "请勿修改字段代码；多余的行请删除。", code)
