@@ -113,7 +113,7 @@ class Submission:
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # A batch pickles every submission in a worker process for the parent: its readings go as
         # columns of plain values (see _pack_readings), pickled without a call into Python per
-        # reading and rebuilt the same way: about half the time and three quarters of the bytes.
+        # reading and rebuilt the same way: half the time to pickle, two thirds of the bytes.
         groups = [self.current, self.prior, self.identification, *(row for rows in self.tables.values() for row in rows)]
         packed = _pack_readings(groups)
         if packed is None:  # a reading without a cell: the plain way
