@@ -43,7 +43,7 @@ def test_user_agent_sheet_covers_every_element_the_templates_write() -> None:
 
 @pytest.mark.parametrize("kind", ["report-zh", "report-en", "notice-zh", "region-zh"])
 def test_documents_render_exactly_as_with_weasyprints_own_parser_and_stylesheet(
-        kind: str, checked: CheckResult, sichuan: CheckResult, catalog: Catalog, tmp_path: Path) -> None:
+        kind: str, checked: CheckResult, sichuan: CheckResult, catalog: Catalog) -> None:
     """The XML-parsed tree and the lean user-agent sheet change nothing in the PDF, byte for byte."""
     from defusedxml.ElementTree import fromstring
     from weasyprint import HTML
