@@ -61,6 +61,25 @@ def test_formula_without_cached_value_is_an_error_naming_the_cell(catalog, tmp_p
     assert share.status.value == "missing_data"
 
 
+def test_a_formula_cell_written_without_its_reference_is_named_where_it_sits(catalog, tmp_path: Path) -> None:
+    """A script may leave out a cell's r attribute: the cell then follows the previous one of its row,
+    and the error names that cell (it used to say A1)."""
+    edited = _edited_example(tmp_path, "指标", "incentive_performance_pay", 4, "=D5*0.5")
+    row = _row_of(load_workbook(edited)["指标"], "incentive_performance_pay")
+    path = tmp_path / "no-ref.xlsx"
+    with zipfile.ZipFile(edited) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if b"<f>D5*0.5</f>" in data:
+                data = data.replace(f'<c r="D{row}"'.encode(), b"<c", 1)
+                assert f'r="D{row}"'.encode() not in data
+            target.writestr(info, data)
+    [submission], _, _ = read_file(path, catalog)
+    problem = next(p for p in submission.problems if "公式" in p.found)
+    assert problem.where.endswith(f"D{row}"), problem.where
+    assert submission.current["incentive_performance_pay"].value is None
+
+
 def test_text_that_is_not_a_number_names_the_cell(catalog, tmp_path: Path) -> None:
     path = _edited_example(tmp_path, "指标", "total_performance_pay", 4, "一千五百")
     [submission], outcome, _ = read_file(path, catalog)

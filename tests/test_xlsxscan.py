@@ -95,6 +95,18 @@ def test_formulas_without_cached_values(raw: bytes, cells: set[tuple[int, int]])
     assert xlsxscan._formulas_without_values(xml) == cells
 
 
+@pytest.mark.parametrize("rows, cells", [
+    # no r on the cells: after the previous cell of the row, or in its first column
+    (b'<row r="3"><c><f>1+1</f></c><c r="C3"><f>2+2</f><v></v></c><c><f>3+3</f></c></row>', {(3, 1), (3, 3), (3, 4)}),
+    # no r on the rows either: after the previous row
+    (b'<row r="2"><c r="B2"><v>1</v></c></row><row><c r="b3"><f>1</f></c></row><row><c><f>2</f></c></row>',
+     {(3, 2), (4, 1)}),
+])
+def test_formula_cells_without_a_reference_are_placed_as_the_native_reader_places_them(
+        rows: bytes, cells: set[tuple[int, int]]) -> None:
+    assert xlsxscan._formulas_without_values(_sheet(rows)) == cells
+
+
 def _sheet(rows: bytes) -> bytes:
     return f'<worksheet xmlns="{MAIN_NS}"><sheetData>'.encode() + rows + b"</sheetData></worksheet>"
 

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from defusedxml import ElementTree as SafeET
-from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -242,18 +241,32 @@ def _positional_extent(raw: bytes) -> tuple[int, int]:
 
 
 def _formulas_without_values(raw: bytes) -> set[tuple[int, int]]:
+    """(row, column) of the formula cells without a cached value; a cell or row without an r
+    attribute is placed as the native reader places it (see _positional_extent)."""
     cells: set[tuple[int, int]] = set()
     if not _FORMULA_HINT.search(raw) or not _FORMULA.search(raw):  # <formula1> is not a formula cell
         return cells
-    for _, element in SafeET.iterparse(io.BytesIO(raw), events=("end",)):
-        if element.tag != f"{MAIN}c":
-            continue
-        has_formula = element.find(f"{MAIN}f") is not None
-        value = element.find(f"{MAIN}v")
-        if has_formula and (value is None or value.text in (None, "")) and element.find(f"{MAIN}is") is None:
-            letters, row = coordinate_from_string(element.get("r", "A1"))
-            cells.add((row, column_index_from_string(letters)))
-        element.clear()
+    row, column = 1, 1  # where the next row or cell without r goes
+    here = (1, 1)  # the cell being read
+    for event, element in SafeET.iterparse(io.BytesIO(raw), events=("start", "end")):
+        if element.tag == f"{MAIN}row":
+            if event == "start":
+                ref = element.get("r")
+                row, column = (_reference(ref, row_only=True)[0] if ref is not None else row), 1
+            else:
+                row, column = row + 1, 1
+                element.clear()
+        elif element.tag == f"{MAIN}c":
+            if event == "start":
+                ref = element.get("r")
+                here = _reference(ref, row_only=False) if ref is not None else (row, column)
+                column = here[1] + 1
+                continue
+            has_formula = element.find(f"{MAIN}f") is not None
+            value = element.find(f"{MAIN}v")
+            if has_formula and (value is None or value.text in (None, "")) and element.find(f"{MAIN}is") is None:
+                cells.add(here)
+            element.clear()
     return cells
 
 
