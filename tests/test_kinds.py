@@ -17,7 +17,7 @@ DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture(scope="module")
-def test_catalog():  # noqa: ANN201
+def test_catalog():
     return load_catalog(DATA / "rules", DATA / "checks")
 
 
@@ -49,6 +49,15 @@ def test_yoy_increase(test_catalog, now: float | None, before: float, status: st
     assert finding.status.value == status, finding.message
     if status == "pass":
         assert finding.observed == pytest.approx(0.01) and "上年同期 35.0%" in finding.message
+
+
+@pytest.mark.parametrize(("now", "gap_text"), [(35, "—"), (34, "1.0 个百分点")])
+def test_yoy_increase_gap_of_an_unchanged_value_is_no_amount(test_catalog, now: float, gap_text: str) -> None:
+    """持平 misses a required rise at its bound: there is nothing to make up, so no "0" gap."""
+    finding = _check(test_catalog, "service-share-up", current={"service_revenue": now, "medical_revenue": 100},
+                     prior={"service_revenue": 35, "medical_revenue": 100})
+    assert finding.status.value == "fail" and finding.gap_text == gap_text
+    assert ("持平" in finding.message) == (now == 35)
 
 
 def test_yoy_without_last_year_is_missing(test_catalog) -> None:

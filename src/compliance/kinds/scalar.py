@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from .. import formatting
 from ..codes import Status
 from ..engine import Fact, Verdict
-from ..findings import Finding, InputUsed
 from ..expressions import DivisionByZero, Expression
+from ..findings import Finding, InputUsed
 from ..spec import Comparison, GapAmount, Rule
 from ..submission import Submission
 from . import common
@@ -115,4 +115,6 @@ def conclude(rule: Rule, submission: Submission, prepared_facts: common.Prepared
         remediation_values={"measure_name": name},
         required_text=f"较上年{measurement.change_direction}" if measurement.change_direction else None,
         observed_text=formatting.change(observed, rule.unit) if measurement.change_direction else None,
+        # A strict requirement missed at its bound (持平 where a rise is required) has no amount to make up.
+        gap_text="—" if status is not Status.PASS and not gap else None,
     )
