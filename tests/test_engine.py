@@ -10,7 +10,7 @@ from openpyxl import Workbook
 
 from compliance import engine
 from compliance.check import get_profile, run_check
-from compliance.engine import Fact, Criterion, Verdict
+from compliance.engine import Criterion, Fact, Verdict
 from compliance.errors import RuleFileError
 from compliance.loader import load_pack
 

@@ -17,7 +17,7 @@ from .conftest import EXAMPLES, make_submission
 SHARE = "gansu-2020h2.incentive-share-of-performance-pay"
 
 
-def _findings(catalog, *submissions):  # noqa: ANN001, ANN002, ANN202
+def _findings(catalog, *submissions):
     profile = get_profile(catalog, "headline")
     return [f for result in check_submissions(catalog, profile, list(submissions)) for f in result.findings]
 
@@ -94,7 +94,7 @@ def test_a_quality_finding_in_the_pdf_has_no_empty_measure_table(catalog) -> Non
     result = CheckResult(profile, None, subjects, [], [])
     html = pdf.render_inspection_html(result, subjects[0], catalog)
     article = re.search(r'<article class="finding[^"]*" id="finding-\d+">(?:(?!</article>).)*quality\.part-exceeds-total'
-                        r'(?:(?!</article>).)*</article>', html, flags=re.S)
+                        r'(?:(?!</article>).)*</article>', html, flags=re.DOTALL)
     assert article, "the quality finding is in the report"
     assert 'class="measure"' not in article.group(0)
     assert "激励性绩效工资" in article.group(0)

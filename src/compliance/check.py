@@ -6,12 +6,12 @@ import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 
+from .batch import read_batch
 from .codes import SATISFIED, ExitCode
 from .errors import ConfigError
 from .evaluate import CheckResult, check_submissions
 from .loader import load_catalog
 from .paths import project_home
-from .batch import read_batch
 from .reader import require_defusedxml
 from .spec import Catalog, Profile
 

@@ -10,7 +10,13 @@ from pathlib import Path
 import click
 from tabulate import tabulate
 
-from .check import DEFAULT_PROFILE, exit_code, get_profile, load_default_catalog, run_check
+from .check import (
+    DEFAULT_PROFILE,
+    exit_code,
+    get_profile,
+    load_default_catalog,
+    run_check,
+)
 from .codes import ExitCode
 from .errors import ComplianceError
 from .fields import data_dictionary

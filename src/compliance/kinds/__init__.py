@@ -6,7 +6,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import approx, boolean, common, deadline, growth, item_table, scalar, threshold, units, yoy
+from . import (
+    approx,
+    boolean,
+    common,
+    deadline,
+    growth,
+    item_table,
+    scalar,
+    threshold,
+    units,
+    yoy,
+)
 
 
 @dataclass(frozen=True)

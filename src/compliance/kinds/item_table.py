@@ -9,8 +9,8 @@ money or quantity behind each gap.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .. import formatting
