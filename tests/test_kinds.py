@@ -118,6 +118,14 @@ def test_share_of_units_over_the_regions_hospitals(test_catalog) -> None:
     members[0]["current"]["in_alliance"] = False
     finding = _check(test_catalog, "alliance-share", subject={"level": "region"}, members=members)
     assert finding.status.value == "fail" and finding.gap_amount == 1 and "医院1" in finding.message
+    # The share is in %, each hospital's value is a plain number: never "100.0%" for a 1.
+    assert finding.unit == "%" and {item.unit_in(finding) for item in finding.items} == {""}
+
+
+def test_every_unit_rule_keeps_its_unit_on_the_items(test_catalog) -> None:
+    villages = [{"village_name": "东村", "clinic_count": 1}, {"village_name": "西村", "clinic_count": 0}]
+    finding = _check(test_catalog, "village-clinic", subject={"level": "region"}, tables={"villages": villages})
+    assert finding.unit == "个" and {item.unit_in(finding) for item in finding.items} == {"个"}
 
 
 def test_region_growth_summed_from_hospitals_names_the_hospitals_above_the_cap(test_catalog) -> None:

@@ -211,6 +211,15 @@ def test_a_subject_without_items_says_so_instead_of_an_empty_domain_table(catalo
     assert 'class="domains"' not in summary and "本次没有检查项。" in summary
 
 
+def test_items_of_a_share_rule_show_each_units_own_value_not_a_percentage(catalog: Catalog) -> None:
+    """Harbin: a pooling area counts when monitoring covers 3 of 3 services; the share of such areas
+    is in %, an area's count is not (it read 300.0%, gap 200 个百分点)."""
+    harbin = run_check(catalog, get_profile(catalog, "auto"), sorted((ROOT / "examples" / "harbin").glob("*.xlsx")))
+    finding = next(f for f in _region(harbin).findings if f.rule_id == "harbin-2017.smart-monitoring-majority-of-pools")
+    rows = pdf._item_rows(finding)["rows"]
+    assert {row["observed"] for row in rows} == {"3", "1"} and {row["gap"] for row in rows} == {"2", "—"}
+
+
 def test_chart_labels_are_cut_to_a_width_not_a_character_count() -> None:
     assert charts._short("医疗保障经办服务覆盖率达到百分百", 10) == "医疗保障经办服务覆…"
     assert charts._short("Insurance payment", 10) == "Insurance payment"  # 17 Latin letters fit 10 Chinese

@@ -33,6 +33,10 @@ class ItemResult:
     gap_amount: float | None
     source: str
     note: str = ""
+    unit: str | None = None  # of observed and gap, when it is not the finding's (a share rule's units)
+
+    def unit_in(self, finding: Finding) -> str:
+        return finding.unit if self.unit is None else self.unit
 
 
 @dataclass(frozen=True)

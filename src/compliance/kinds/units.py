@@ -169,6 +169,8 @@ def prepare(rule: Rule, submission: Submission, context: common.Context) -> comm
 
 def _unit_results(rule: Rule, units: list[dict[str, Any]], verdicts: list[Verdict]) -> list[ItemResult]:
     spec: UnitsSpec = rule.spec
+    # A share rule's unit is that of the share (%): each unit's own value is a plain number.
+    unit_of_units = None if spec.share is None else ""
     results = []
     for unit, verdict in zip(units, verdicts):
         if "error" in unit:
@@ -182,7 +184,8 @@ def _unit_results(rule: Rule, units: list[dict[str, Any]], verdicts: list[Verdic
             continue
         observed = unit["observed"]
         gap = common.shortfall(spec.comparison, observed)
-        results.append(ItemResult(unit["label"], unit["label"], status, observed, gap, None, unit["source"]))
+        results.append(ItemResult(unit["label"], unit["label"], status, observed, gap, None, unit["source"],
+                                  unit=unit_of_units))
     return results
 
 

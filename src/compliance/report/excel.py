@@ -394,12 +394,12 @@ def _items_sheet(ws: Worksheet, result: CheckResult, catalog: Catalog, links: di
     rows = []
     for subject in result.subjects:
         for f in ordered_findings(subject.findings):
-            fmt = number_format(f.unit)
             for item in f.items:
+                fmt = number_format(item.unit_in(f))
                 rows.append([
                     f.subject_id, f.subject_name, f.period, _rule_link(f.rule_id, links), f.title, item.label,
                     item.status.value, status_label(item.status, lang), Num(item.observed, fmt), Num(item.gap, fmt),
-                    wording.unit(f.unit, lang), Num(item.gap_amount), _item_amount_unit(rules.get(f.rule_id), f, item) if
+                    wording.unit(item.unit_in(f), lang), Num(item.gap_amount), _item_amount_unit(rules.get(f.rule_id), f, item) if
                     item.gap_amount is not None else "", item.note, item.source,
                 ])
     last = _table(ws, columns, rows)

@@ -86,8 +86,8 @@ def _item_rows(finding: Finding) -> dict[str, Any]:
     rows = [{
         "label": item.label,
         "status": item.status,
-        "observed": formatting.measure(item.observed, finding.unit),
-        "gap": formatting.gap(item.gap, finding.unit) if item.gap else "—",
+        "observed": formatting.measure(item.observed, item.unit_in(finding)),
+        "gap": formatting.gap(item.gap, item.unit_in(finding)) if item.gap else "—",
         "note": item.note,
         "source": item.source,
     } for item in shown]
