@@ -90,6 +90,8 @@ def _item_rows(finding: Finding) -> dict[str, Any]:
         "gap": formatting.gap(item.gap, item.unit_in(finding)) if item.gap else "—",
         "note": item.note,
         "source": item.source,
+        # "sheet!第6行": a line break goes after the "!", never inside "第6行"
+        "source_parts": item.source.rpartition("!")[::2] if "!" in item.source else None,
     } for item in shown]
     hidden_counts = Counter(item.status for item in hidden)
     hidden_summary = "、".join(f"{STATUS_LABEL_ZH[s]} {hidden_counts[s]} 项" for s in SEVERITY_ORDER if hidden_counts[s])
