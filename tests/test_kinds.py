@@ -122,6 +122,14 @@ def test_share_of_units_over_the_regions_hospitals(test_catalog) -> None:
     assert finding.unit == "%" and {item.unit_in(finding) for item in finding.items} == {""}
 
 
+def test_a_unit_missing_a_value_names_the_column_not_its_code(test_catalog) -> None:
+    villages = [{"village_name": "东村", "clinic_count": 1}, {"village_name": "西村"}]
+    finding = _check(test_catalog, "village-clinic", subject={"level": "region"}, tables={"villages": villages})
+    assert finding.status.value == "missing_data"
+    [item] = [i for i in finding.items if i.status.value == "missing_data"]
+    assert item.note == "缺少：村卫生室数" and "clinic_count" not in finding.message
+
+
 def test_every_unit_rule_keeps_its_unit_on_the_items(test_catalog) -> None:
     villages = [{"village_name": "东村", "clinic_count": 1}, {"village_name": "西村", "clinic_count": 0}]
     finding = _check(test_catalog, "village-clinic", subject={"level": "region"}, tables={"villages": villages})

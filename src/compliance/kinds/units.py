@@ -132,7 +132,8 @@ def _units(spec: UnitsSpec, submission: Submission, context: common.Context) -> 
                 continue
             inputs = [common.input_used(context.fields[code], member) for code in spec.expression.fields]
             found.append({"label": member.subject.name, "source": member.path.rsplit("/", 1)[-1],
-                          "values": {i.field: i.value for i in inputs}, "inputs": inputs})
+                          "values": {i.field: i.value for i in inputs}, "inputs": inputs,
+                          "names": {code: context.fields[code].name for code in spec.expression.fields}})
         return found
     table: TableSpec = context.tables[spec.units]
     for row in submission.tables.get(spec.units, []):
@@ -144,7 +145,8 @@ def _units(spec: UnitsSpec, submission: Submission, context: common.Context) -> 
         source = f"{cells[0].sheet}!第{''.join(ch for ch in cells[0].ref if ch.isdigit())}行" if cells else ""
         inputs = [InputUsed(code, f"{label}：{table.column(code).name}", reading.value, table.column(code).unit,
                             table.code, str(reading.cell) if reading.cell else "") for code, reading in row.items()]
-        found.append({"label": label, "source": source, "values": values, "inputs": inputs})
+        found.append({"label": label, "source": source, "values": values, "inputs": inputs,
+                      "names": {code: table.column(code).name for code in spec.expression.fields}})
     return found
 
 
@@ -155,14 +157,14 @@ def prepare(rule: Rule, submission: Submission, context: common.Context) -> comm
     for unit in units:
         numbers = {code: _as_number(unit["values"].get(code)) for code in spec.expression.fields}
         if any(value is None for value in numbers.values()):
-            unit["missing"] = [code for code, value in numbers.items() if value is None]
+            unit["missing"] = [unit["names"][code] for code, value in numbers.items() if value is None]
             facts.append(Fact(rule.id, None))
             continue
         try:
             unit["observed"] = common.round_measure(spec.expression.evaluate(numbers))  # type: ignore[arg-type]
             facts.append(Fact(rule.id, unit["observed"]))
         except DivisionByZero as exc:
-            unit["error"] = f"{exc.denominator} 为 0，无法计算"
+            unit["error"] = f"{unit['names'].get(exc.denominator, exc.denominator)} 为 0，无法计算"
             facts.append(Fact(rule.id, None))
     return common.Prepared(facts, {"units": units, "context": context})
 
