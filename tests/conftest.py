@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from compliance.check import load_default_catalog
+from compliance.check import get_profile, load_default_catalog, run_check
+from compliance.evaluate import CheckResult, SubjectResult
 from compliance.periods import parse_period
 from compliance.spec import Catalog
 from compliance.submission import Cell, Reading, Subject, Submission
@@ -19,6 +20,27 @@ EXAMPLES = ROOT / "examples"
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
     return load_default_catalog(ROOT)
+
+
+@pytest.fixture(scope="session")
+def checked(catalog: Catalog) -> CheckResult:
+    """The non-compliant example hospital checked against the default (headline) profile."""
+    return run_check(catalog, get_profile(catalog, "headline"), [EXAMPLES / "hospital-noncompliant.xlsx"])
+
+
+@pytest.fixture(scope="session")
+def sichuan(catalog: Catalog) -> CheckResult:
+    """The Sichuan example region and its hospitals, every rule that applies (auto profile)."""
+    return run_check(catalog, get_profile(catalog, "auto"), [EXAMPLES / "sichuan"], workers=0)
+
+
+def renamed(subject: SubjectResult, name: str) -> SubjectResult:
+    """`subject` under another name (a hostile one, say), in its submission and its findings."""
+    import dataclasses
+
+    submission = dataclasses.replace(subject.submission,
+                                     subject=dataclasses.replace(subject.submission.subject, name=name))
+    return SubjectResult(submission, [dataclasses.replace(f, subject_name=name) for f in subject.findings])
 
 
 @pytest.fixture

@@ -166,11 +166,6 @@ def test_inputs_sheet(workbook: openpyxl.Workbook) -> None:
 
 
 @pytest.fixture(scope="module")
-def sichuan(catalog: Catalog) -> CheckResult:
-    return run_check(catalog, get_profile(catalog, "auto"), [EXAMPLES / "sichuan"], workers=0)
-
-
-@pytest.fixture(scope="module")
 def sichuan_books(catalog: Catalog, sichuan: CheckResult,
                   tmp_path_factory: pytest.TempPathFactory) -> dict[str, openpyxl.Workbook]:
     folder = tmp_path_factory.mktemp("sichuan")

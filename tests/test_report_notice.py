@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import os
 import re
@@ -16,9 +15,11 @@ from click.testing import CliRunner
 from compliance.check import get_profile, run_check
 from compliance.cli import main
 from compliance.codes import SEVERITY_ORDER, Status
-from compliance.evaluate import CheckResult, SubjectResult
+from compliance.evaluate import CheckResult
 from compliance.report import notice
 from compliance.spec import Catalog
+
+from .conftest import renamed
 
 ROOT = Path(__file__).resolve().parents[1]
 NONCOMPLIANT = ROOT / "examples" / "hospital-noncompliant.xlsx"
@@ -29,17 +30,6 @@ TODAY = dt.date(2026, 11, 23)
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None,
                                    reason="poppler-utils not installed")
-
-
-@pytest.fixture(scope="module")
-def checked(catalog: Catalog) -> CheckResult:
-    return run_check(catalog, get_profile(catalog, "headline"), [NONCOMPLIANT])
-
-
-def _renamed(subject: SubjectResult, name: str) -> SubjectResult:
-    submission = dataclasses.replace(subject.submission,
-                                     subject=dataclasses.replace(subject.submission.subject, name=name))
-    return SubjectResult(submission, [dataclasses.replace(f, subject_name=name) for f in subject.findings])
 
 
 def _pdf_text(path: Path) -> str:
@@ -100,7 +90,7 @@ def test_english_notice_has_english_wording_and_one_page(checked: CheckResult, c
 
 
 def test_html_escapes_submitted_text(checked: CheckResult, catalog: Catalog) -> None:
-    html = notice.render_notice_html(checked, _renamed(checked.subjects[0], EVIL_NAME), catalog, TODAY)
+    html = notice.render_notice_html(checked, renamed(checked.subjects[0], EVIL_NAME), catalog, TODAY)
     assert "&lt;img" in html
     assert "<img" not in html
 
@@ -108,7 +98,7 @@ def test_html_escapes_submitted_text(checked: CheckResult, catalog: Catalog) -> 
 def test_pdf_with_hostile_name_fetches_only_bundled_fonts(checked: CheckResult, catalog: Catalog, tmp_path: Path,
                                                           fetched_urls: list[str]) -> None:
     fetched = fetched_urls
-    path = notice.write_notice(checked, _renamed(checked.subjects[0], EVIL_NAME), catalog, tmp_path / "evil.pdf")
+    path = notice.write_notice(checked, renamed(checked.subjects[0], EVIL_NAME), catalog, tmp_path / "evil.pdf")
     assert path.stat().st_size > 1000
     assert fetched and all(url.startswith("compliance-asset:fonts/") for url in fetched), fetched
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import os
 import re
@@ -20,24 +19,14 @@ from compliance.evaluate import CheckResult, SubjectResult
 from compliance.report import charts, pdf, render
 from compliance.spec import Catalog
 
+from .conftest import renamed
+
 ROOT = Path(__file__).resolve().parents[1]
 NONCOMPLIANT = ROOT / "examples" / "hospital-noncompliant.xlsx"
 GOLDEN = Path(__file__).resolve().parent / "golden" / "inspection-noncompliant.html"
 EVIL_NAME = '<img src="file:///etc/passwd">示例医院'
 
 needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
-
-
-@pytest.fixture(scope="module")
-def checked(catalog: Catalog) -> CheckResult:
-    return run_check(catalog, get_profile(catalog, "headline"), [NONCOMPLIANT])
-
-
-def _renamed(subject: SubjectResult, name: str) -> SubjectResult:
-    submission = dataclasses.replace(subject.submission,
-                                     subject=dataclasses.replace(subject.submission.subject, name=name))
-    findings = [dataclasses.replace(f, subject_name=name) for f in subject.findings]
-    return SubjectResult(submission, findings)
 
 
 def _pdf_text(path: Path) -> str:
@@ -74,7 +63,7 @@ def test_pdf_uses_bundled_font(checked: CheckResult, catalog: Catalog, tmp_path:
 
 
 def test_html_escapes_submitted_text(checked: CheckResult, catalog: Catalog) -> None:
-    subject = _renamed(checked.subjects[0], EVIL_NAME)
+    subject = renamed(checked.subjects[0], EVIL_NAME)
     html = pdf.render_inspection_html(checked, subject, catalog)
     assert "&lt;img" in html
     assert '<img src="file:///etc/passwd">' not in html
@@ -85,7 +74,7 @@ def test_html_escapes_submitted_text(checked: CheckResult, catalog: Catalog) -> 
 def test_pdf_with_hostile_name_fetches_only_bundled_assets(checked: CheckResult, catalog: Catalog,
                                                            tmp_path: Path, fetched_urls: list[str]) -> None:
     fetched = fetched_urls
-    subject = _renamed(checked.subjects[0], EVIL_NAME)
+    subject = renamed(checked.subjects[0], EVIL_NAME)
     path = pdf.write_inspection_report(checked, subject, catalog, tmp_path / "evil.pdf")
     assert path.stat().st_size > 1000
     assert fetched, "the bundled fonts should have been fetched through the safe fetcher"
@@ -111,7 +100,7 @@ def test_missing_glyph_is_logged_not_fatal(checked: CheckResult, catalog: Catalo
             Path(target).write_bytes(b"%PDF-1.7 fake")
 
     monkeypatch.setattr(render, "html_document", FakeDocument)
-    subject = _renamed(checked.subjects[0], "哈尔滨市第\U0002003e医院")
+    subject = renamed(checked.subjects[0], "哈尔滨市第\U0002003e医院")
     with caplog.at_level("WARNING", logger=render.__name__):
         path = pdf.write_inspection_report(checked, subject, catalog, tmp_path / "glyph.pdf")
     assert path.exists() and rendered
@@ -137,12 +126,6 @@ def test_html_matches_golden(checked: CheckResult, catalog: Catalog) -> None:
     assert html == expected, "rendered HTML differs from the golden file; review, then UPDATE_GOLDEN=1"
 
 
-SICHUAN = ROOT / "examples" / "sichuan"
-
-
-@pytest.fixture(scope="module")
-def sichuan(catalog: Catalog) -> CheckResult:
-    return run_check(catalog, get_profile(catalog, "auto"), sorted(SICHUAN.glob("*.xlsx")))
 
 
 def _region(result: CheckResult) -> SubjectResult:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import shutil
 import subprocess
@@ -10,22 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from compliance.check import get_profile, run_check
-from compliance.evaluate import CheckResult, SubjectResult
+from compliance.evaluate import CheckResult
 from compliance.report import notice, pdf, render
 from compliance.spec import Catalog
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def checked(catalog: Catalog) -> CheckResult:
-    return run_check(catalog, get_profile(catalog, "headline"), [ROOT / "examples" / "hospital-noncompliant.xlsx"])
-
-
-@pytest.fixture(scope="module")
-def sichuan(catalog: Catalog) -> CheckResult:
-    return run_check(catalog, get_profile(catalog, "auto"), sorted((ROOT / "examples" / "sichuan").glob("*.xlsx")))
+from .conftest import renamed
 
 
 def _ua_elements() -> set[str]:
@@ -75,11 +63,7 @@ def test_markup_the_xml_parser_refuses_is_parsed_as_html5() -> None:
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 def test_a_name_with_a_control_character_still_prints(checked: CheckResult, catalog: Catalog, tmp_path: Path) -> None:
-    subject = checked.subjects[0]
-    name = "示例\x01医院"
-    renamed = SubjectResult(
-        dataclasses.replace(subject.submission, subject=dataclasses.replace(subject.submission.subject, name=name)),
-        [dataclasses.replace(f, subject_name=name) for f in subject.findings])
-    path = pdf.write_inspection_report(checked, renamed, catalog, tmp_path / "report.pdf")
+    subject = renamed(checked.subjects[0], "示例\x01医院")
+    path = pdf.write_inspection_report(checked, subject, catalog, tmp_path / "report.pdf")
     text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
     assert "示例" in text and "医院" in text and "医改政策符合性检查报告" in text
