@@ -196,8 +196,8 @@ def finding(
         observed_text = formatting.measure(observed, rule.unit) if observed is not None else "—"
     if required_text is None:
         required_text = requirement_text(comparison, rule.unit) if comparison else "—"
-    if gap_text is None:
-        gap_text = formatting.gap(gap, rule.unit) if gap is not None else "—"
+    if gap_text is None:  # no gap to make up (met, or missed at a strict bound such as 持平 for a rise): "—"
+        gap_text = formatting.gap(gap, rule.unit) if gap else "—"
     values = {
         "observed": observed_text,
         "required": required_text,

@@ -115,6 +115,4 @@ def conclude(rule: Rule, submission: Submission, prepared_facts: common.Prepared
         remediation_values={"measure_name": name},
         required_text=f"较上年{measurement.change_direction}" if measurement.change_direction else None,
         observed_text=formatting.change(observed, rule.unit) if measurement.change_direction else None,
-        # A strict requirement missed at its bound (持平 where a rise is required) has no amount to make up.
-        gap_text="—" if status is not Status.PASS and not gap else None,
     )

@@ -66,9 +66,6 @@ def required(finding: Finding, lang: str) -> str:
 
 
 def gap(finding: Finding, lang: str) -> str:
-    """The gap as shown; "—" for a met requirement, whose gap is nothing to make up ("0 人" read as a shortfall)."""
-    if finding.status is Status.PASS and not finding.gap:
-        return "—"
     return phrase(finding.gap_text, lang)
 
 
