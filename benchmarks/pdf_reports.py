@@ -43,12 +43,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 try:
-    from compliance.check import get_profile, load_default_catalog, run_check
+    from compliance.pipeline.check import get_profile, load_default_catalog, run_check
 except ImportError:  # running from a checkout without `pip install -e .`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    from compliance.check import get_profile, load_default_catalog, run_check
+    from compliance.pipeline.check import get_profile, load_default_catalog, run_check
 
-from compliance.evaluate import CheckResult, SubjectResult
+from compliance.evaluation.evaluate import CheckResult, SubjectResult
 from compliance.report import charts, notice, pdf, render
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""How fast does ``compliance.batch.read_batch`` read a large batch of hospital workbooks?
+"""How fast does ``compliance.ingest.batch.read_batch`` read a large batch of hospital workbooks?
 
 Target (from the issue): read 2,000 single-hospital workbooks on a 2-core
 machine in <= 10 s in total and <= 2x the floor, the floor being bare
@@ -75,9 +75,9 @@ except ImportError:  # running from a checkout without `pip install -e .`
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from compliance.batch import read_batch
-from compliance.check import get_profile, load_default_catalog, run_check
-from compliance.spec import Catalog
+from compliance.ingest.batch import read_batch
+from compliance.pipeline.check import get_profile, load_default_catalog, run_check
+from compliance.rules.spec import Catalog
 
 TEMPLATE = ROOT / "inputs" / "templates" / "hospital-self-assessment.xlsx"
 CACHE_ROOT = Path("/tmp/compliance-bench-read-batch")
@@ -407,10 +407,10 @@ def measure(paths: list[Path], catalog: Catalog, repeat: int, workers: int, chec
 
 def breakdown(paths: list[Path], catalog: Catalog) -> None:
     """Time each stage of the in-process reader over every file (single process, best of 3)."""
-    from compliance.reader import read_file, sheets_to_read
-    from compliance.workbook import MAX_ROWS, check_zip, load_grids
-    from compliance.xlsxscan import PackageScanner
-    from compliance.xlsxscan import scan_xlsx as xml_scan
+    from compliance.ingest.reader import read_file, sheets_to_read
+    from compliance.ingest.workbook import MAX_ROWS, check_zip, load_grids
+    from compliance.ingest.xlsxscan import PackageScanner
+    from compliance.ingest.xlsxscan import scan_xlsx as xml_scan
 
     def select(names: list[str]) -> list[str]:
         return sheets_to_read(names, catalog)

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from compliance.check import get_profile, load_default_catalog, run_check
-from compliance.evaluate import CheckResult, SubjectResult
-from compliance.periods import parse_period
-from compliance.spec import Catalog
-from compliance.submission import Cell, Reading, Subject, Submission
+from compliance.evaluation.evaluate import CheckResult, SubjectResult
+from compliance.ingest.submission import Cell, Reading, Subject, Submission
+from compliance.pipeline.check import get_profile, load_default_catalog, run_check
+from compliance.results.periods import parse_period
+from compliance.rules.spec import Catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

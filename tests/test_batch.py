@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from compliance import batch
-from compliance.batch import read_batch
+from compliance.ingest import batch
+from compliance.ingest.batch import read_batch
 
 from .conftest import EXAMPLES
 
@@ -93,8 +93,8 @@ def test_submissions_survive_pickling_with_their_readings_cells_and_tables(catal
     import dataclasses
     import pickle
 
-    from compliance.reader import read_file
-    from compliance.submission import Reading
+    from compliance.ingest.reader import read_file
+    from compliance.ingest.submission import Reading
 
     files = [*GOOD, EXAMPLES / "hospitals-flat.xlsx", *sorted((EXAMPLES / "sichuan").glob("*.xlsx"))]
     submissions = [s for path in files for s in read_file(path, catalog)[0]]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from compliance.cli import main
-from compliance.codes import ExitCode, Status
+from compliance.cli.main import main
+from compliance.results.status import ExitCode, Status
 
 from .conftest import EXAMPLES, ROOT
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from compliance.coverage import coverage, read_catalog_ids, share_encoded
+from compliance.rules.coverage import coverage, read_catalog_ids, share_encoded
 
 from .conftest import ROOT
 
@@ -28,7 +28,7 @@ def test_every_rule_is_a_catalog_row(catalog) -> None:
 
 
 def test_coverage_command(runner) -> None:
-    from compliance.cli import main
+    from compliance.cli.main import main
 
     result = runner.invoke(main, ["--home", str(ROOT), "rules", "coverage", "--format", "json"])
     data = __import__("json").loads(result.stdout)

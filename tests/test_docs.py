@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from compliance.codes import ExitCode, Status
-from compliance.kinds import KINDS
+from compliance.results.status import ExitCode, Status
+from compliance.rules.kinds import KINDS
 
 from .conftest import ROOT
 

@@ -1,4 +1,4 @@
-"""The durable-rules traps, each handled in compliance.engine and tested here."""
+"""The durable-rules traps, each handled in compliance.evaluation.engine and tested here."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from compliance import engine
-from compliance.check import get_profile, run_check
-from compliance.engine import Criterion, Fact, Verdict
 from compliance.errors import RuleFileError
-from compliance.loader import load_pack
+from compliance.evaluation import engine
+from compliance.evaluation.engine import Criterion, Fact, Verdict
+from compliance.pipeline.check import get_profile, run_check
+from compliance.rules.loader import load_pack
 
 
 def _rss_mb() -> float:
@@ -128,4 +128,4 @@ def test_engine_is_the_only_module_importing_durable() -> None:
     src = Path(__file__).resolve().parents[1] / "src" / "compliance"
     importers = [p.relative_to(src).as_posix() for p in src.rglob("*.py") if "durable" in p.read_text(encoding="utf-8")
                  and ("import durable" in p.read_text(encoding="utf-8") or "from durable" in p.read_text(encoding="utf-8"))]
-    assert importers == ["engine.py"]
+    assert importers == ["evaluation/engine.py"]

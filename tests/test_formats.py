@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from compliance.cli import main
-from compliance.reader import read_file
+from compliance.cli.main import main
+from compliance.ingest.reader import read_file
 
 from .conftest import EXAMPLES, ROOT
 

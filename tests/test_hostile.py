@@ -38,8 +38,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from compliance.batch import read_batch
-from compliance.reader import read_file, require_defusedxml
+from compliance.ingest.batch import read_batch
+from compliance.ingest.reader import read_file, require_defusedxml
 
 from .conftest import EXAMPLES, ROOT
 
@@ -173,8 +173,8 @@ def _address_space_cap(extra: int = 3 * GIB) -> Iterator[None]:
 _ISOLATED = textwrap.dedent("""
     import json, resource, sys, time
     from pathlib import Path
-    from compliance.check import load_default_catalog
-    from compliance.reader import read_file
+    from compliance.pipeline.check import load_default_catalog
+    from compliance.ingest.reader import read_file
 
     catalog = load_default_catalog(Path(sys.argv[2]))
     with open("/proc/self/status", encoding="ascii") as handle:
@@ -1219,7 +1219,7 @@ def test_an_xls_that_makes_the_native_reader_panic_costs_only_its_file_in_a_batc
 
 
 def test_check_in_process_refuses_an_xls_that_makes_the_native_reader_panic(runner, tmp_path: Path) -> None:
-    from compliance.cli import main
+    from compliance.cli.main import main
 
     result = runner.invoke(main, ["--home", str(ROOT), "check", "--workers", "0", str(_panicking_xls(tmp_path)),
                                   str(EXAMPLE), "--format", "json"])
@@ -1336,8 +1336,8 @@ def test_libreoffice_padding_in_an_ods_is_measured_exactly_as_the_native_reader_
     calamine, so the scan must neither count them nor make the reader work on a copy."""
     from python_calamine import CalamineWorkbook
 
-    from compliance.odsscan import scan_content
-    from compliance.workbook import MAX_ROWS
+    from compliance.ingest.odsscan import scan_content
+    from compliance.ingest.workbook import MAX_ROWS
 
     content = dict(_zip_parts(ODS_EXAMPLE))["content.xml"]
     assert b'table:number-rows-repeated="1048520"' in content and b'table:number-columns-repeated="16383"' in content
@@ -1378,8 +1378,8 @@ def test_an_ods_row_hidden_inside_a_cell_is_refused_before_parsing(catalog, tmp_
 def test_a_sheet_with_more_merged_ranges_than_the_cap_is_refused(catalog, tmp_path: Path) -> None:
     """Each cell read is checked against every merged range: tens of thousands of ranges would make
     reading one file slow, so they are refused with a message, like the other caps."""
-    from compliance.reader import read_file
-    from compliance.workbook import MAX_MERGED_RANGES
+    from compliance.ingest.reader import read_file
+    from compliance.ingest.workbook import MAX_MERGED_RANGES
 
     count = MAX_MERGED_RANGES + 1
     ranges = b"".join(b'<mergeCell ref="H%d:I%d"/>' % (row, row) for row in range(200, 200 + count))

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compliance.reader import read_file
+from compliance.ingest.reader import read_file
 
 from .test_hostile import (
     EXAMPLE,
@@ -127,7 +127,7 @@ _XLS_CELLS = (0x00FD, 0x0203, 0x027E, 0x00BD)  # LABELSST, NUMBER, RK, MULRK: th
 def test_the_xls_scan_measures_each_sheet_as_the_native_reader_expands_it() -> None:
     from python_calamine import CalamineWorkbook
 
-    from compliance.xlsscan import scan_xls
+    from compliance.ingest.xlsscan import scan_xls
 
     scan = scan_xls(XLS_EXAMPLE.read_bytes())
     book = CalamineWorkbook.from_path(str(XLS_EXAMPLE))
@@ -143,7 +143,7 @@ def test_xls_cells_moved_anywhere_are_measured_as_the_native_reader_expands_them
     native reader allocates little whatever it does): the scan predicts the span of every sheet."""
     from python_calamine import CalamineWorkbook
 
-    from compliance.xlsscan import scan_xls
+    from compliance.ingest.xlsscan import scan_xls
 
     rng = random.Random(20240)
     base = _XlsEdit()
@@ -164,7 +164,7 @@ def test_xls_cells_moved_anywhere_are_measured_as_the_native_reader_expands_them
 def test_a_normal_xls_reads_the_same_values_after_the_scan(catalog) -> None:
     from python_calamine import CalamineWorkbook
 
-    from compliance.workbook import load_grids
+    from compliance.ingest.workbook import load_grids
 
     book = CalamineWorkbook.from_path(str(XLS_EXAMPLE))
     grids = {grid.name: grid.rows for grid in load_grids(XLS_EXAMPLE)}
@@ -330,7 +330,7 @@ def test_an_encrypted_xls_is_refused_before_parsing(catalog, tmp_path: Path, nat
 def test_xls_sheets_walking_over_each_other_are_refused_quickly() -> None:
     """Thousands of BOUNDSHEET records pointing into one long stretch without an EOF record would
     make a naive scan (and calamine) walk it thousands of times."""
-    from compliance.xlsscan import XlsStructureError, scan_stream
+    from compliance.ingest.xlsscan import XlsStructureError, scan_stream
 
     sheets = 3000
     start = 8 + sheets * 12 + 4  # where the stretch begins: after BOF, the BOUNDSHEETs and EOF
@@ -345,7 +345,7 @@ def test_xls_sheets_walking_over_each_other_are_refused_quickly() -> None:
 
 
 def test_an_xls_listing_more_sheets_than_any_workbook_is_refused() -> None:
-    from compliance.xlsscan import MAX_SHEETS, XlsStructureError, scan_stream
+    from compliance.ingest.xlsscan import MAX_SHEETS, XlsStructureError, scan_stream
 
     stream = (struct.pack("<HHHH", 0x0809, 4, 0x0600, 0x0005)
               + struct.pack("<HHIBBBB", 0x0085, 8, 0, 0, 0, 1, 0) * (MAX_SHEETS + 1) + struct.pack("<HH", 0x000A, 0))
@@ -365,7 +365,7 @@ def _xls_stream_region() -> tuple[int, int]:
 @given(flips=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=12),
        in_stream=st.booleans())
 def test_random_byte_flips_never_crash_or_hang_the_xls_scan(flips: list[tuple[float, int]], in_stream: bool) -> None:
-    from compliance.xlsscan import XlsScan, XlsStructureError, scan_xls
+    from compliance.ingest.xlsscan import XlsScan, XlsStructureError, scan_xls
 
     data = bytearray(XLS_EXAMPLE.read_bytes())
     low, high = _xls_stream_region() if in_stream else (0, len(data))
@@ -383,7 +383,7 @@ def test_random_byte_flips_never_crash_or_hang_the_xls_scan(flips: list[tuple[fl
 
 def test_mutated_xls_files_never_crash_or_hang_the_scan() -> None:
     """Insertions, deletions, truncations and runs of zeros too (the corpus's mutations), 400 of them."""
-    from compliance.xlsscan import XlsStructureError, scan_xls
+    from compliance.ingest.xlsscan import XlsStructureError, scan_xls
 
     rng = random.Random(77)
     data = XLS_EXAMPLE.read_bytes()

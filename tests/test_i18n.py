@@ -8,9 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from compliance.cli import main
-from compliance.codes import STATUS_LABEL_ZH, Status
-from compliance.kinds import KINDS
+from compliance.cli.main import main
 from compliance.report import i18n
 from compliance.report.i18n import (
     LANGUAGES,
@@ -21,6 +19,8 @@ from compliance.report.i18n import (
     status_meaning,
     text,
 )
+from compliance.results.status import STATUS_LABEL_ZH, Status
+from compliance.rules.kinds import KINDS
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -134,7 +134,7 @@ def test_cli_rejects_an_unknown_language(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def example_findings() -> list:
-    from compliance.check import get_profile, load_default_catalog, run_check
+    from compliance.pipeline.check import get_profile, load_default_catalog, run_check
 
     catalog = load_default_catalog(ROOT)
     findings = []
@@ -193,7 +193,7 @@ def test_generated_phrases_in_english(chinese: str, english: str) -> None:
 
 
 def test_subject_attributes_domains_and_fields_in_english() -> None:
-    from compliance.vocab import VOCABULARIES
+    from compliance.rules.vocab import VOCABULARIES
 
     for vocabulary, (codes, _) in VOCABULARIES.items():
         for code, chinese in codes.items():
@@ -205,7 +205,7 @@ def test_subject_attributes_domains_and_fields_in_english() -> None:
 
 
 def test_every_domain_of_the_packs_has_an_english_name() -> None:
-    from compliance.check import load_default_catalog
+    from compliance.pipeline.check import load_default_catalog
 
     catalog = load_default_catalog(ROOT)
     for rule in catalog.rules:

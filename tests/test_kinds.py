@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from compliance.evaluate import check_submissions
-from compliance.findings import Finding
-from compliance.loader import load_catalog
+from compliance.evaluation.evaluate import check_submissions
+from compliance.results.findings import Finding
+from compliance.rules.loader import load_catalog
 
 from .conftest import as_date, make_submission
 

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compliance.errors import ExpressionError, RuleFileError
-from compliance.expressions import DivisionByZero, parse_expression
-from compliance.loader import load_catalog, load_pack
+from compliance.rules.expressions import DivisionByZero, parse_expression
+from compliance.rules.loader import load_catalog, load_pack
 
 from .conftest import ROOT
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from compliance.check import get_profile, run_check
-from compliance.evaluate import check_submissions
-from compliance.reader import read_file
+from compliance.evaluation.evaluate import check_submissions
+from compliance.ingest.reader import read_file
+from compliance.pipeline.check import get_profile, run_check
 
 from .conftest import EXAMPLES, make_submission
 
@@ -85,7 +85,7 @@ def test_refused_and_quality_results_reach_the_check_result(catalog, tmp_path: P
 def test_a_quality_finding_in_the_pdf_has_no_empty_measure_table(catalog) -> None:
     import re
 
-    from compliance.evaluate import CheckResult
+    from compliance.evaluation.evaluate import CheckResult
     from compliance.report import pdf
 
     profile = get_profile(catalog, "headline")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from compliance.check import get_profile, run_check
-from compliance.reader import read_file
-from compliance.template import build_template
+from compliance.ingest.reader import read_file
+from compliance.ingest.template import build_template
+from compliance.pipeline.check import get_profile, run_check
 
 from .conftest import EXAMPLES
 
@@ -160,7 +160,7 @@ def test_results_pickle_back_unchanged(catalog) -> None:
     """Worker processes send results back pickled; cells and readings keep their types and values."""
     import pickle
 
-    from compliance.submission import Cell, Reading
+    from compliance.ingest.submission import Cell, Reading
 
     result = read_file(EXAMPLES / "hospital-noncompliant.xlsx", catalog)
     for protocol in range(2, pickle.HIGHEST_PROTOCOL + 1):

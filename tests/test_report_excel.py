@@ -17,9 +17,8 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
-from compliance.check import get_profile, run_check
-from compliance.codes import SATISFIED, Status
-from compliance.evaluate import CheckResult
+from compliance.evaluation.evaluate import CheckResult
+from compliance.pipeline.check import get_profile, run_check
 from compliance.report.escape import safe_text
 from compliance.report.excel import (
     SHEET_FINDINGS,
@@ -34,7 +33,8 @@ from compliance.report.excel import (
     write_gap_workbook,
 )
 from compliance.report.i18n import messages
-from compliance.spec import Catalog
+from compliance.results.status import SATISFIED, Status
+from compliance.rules.spec import Catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from compliance.check import get_profile, run_check
-from compliance.cli import main
-from compliance.codes import SEVERITY_ORDER, Status
-from compliance.evaluate import CheckResult
+from compliance.cli.main import main
+from compliance.evaluation.evaluate import CheckResult
+from compliance.pipeline.check import get_profile, run_check
 from compliance.report import notice
-from compliance.spec import Catalog
+from compliance.results.status import SEVERITY_ORDER, Status
+from compliance.rules.spec import Catalog
 
 from .conftest import renamed
 

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from compliance.check import get_profile, run_check
-from compliance.codes import Status
-from compliance.evaluate import CheckResult, SubjectResult
+from compliance.evaluation.evaluate import CheckResult, SubjectResult
+from compliance.pipeline.check import get_profile, run_check
 from compliance.report import charts, pdf, render
-from compliance.spec import Catalog
+from compliance.results.status import Status
+from compliance.rules.spec import Catalog
 
 from .conftest import renamed
 

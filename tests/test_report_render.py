@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from compliance.evaluate import CheckResult
+from compliance.evaluation.evaluate import CheckResult
 from compliance.report import notice, pdf, render
-from compliance.spec import Catalog
+from compliance.rules.spec import Catalog
 
 from .conftest import renamed
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import yaml
 
-from compliance.check import load_default_catalog
-from compliance.evaluate import check_submissions
-from compliance.spec import Profile
+from compliance.evaluation.evaluate import check_submissions
+from compliance.pipeline.check import load_default_catalog
+from compliance.rules.spec import Profile
 
 from .conftest import ROOT, as_date, make_submission
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compliance.periods import parse_period
-from compliance.values import convert, to_bool, to_number
+from compliance.ingest.values import convert, to_bool, to_number
+from compliance.results.periods import parse_period
 
 
 @pytest.mark.parametrize(
@@ -71,8 +71,8 @@ def test_ratio_field_formats_and_the_bare_percentage_rule(raw: object, expected:
     """In a ratio field a bare number above 1 and at most 100 means a percentage, with a warning naming the cell."""
     from pathlib import Path
 
-    from compliance.reader import _Context
-    from compliance.workbook import Grid
+    from compliance.ingest.reader import _Context
+    from compliance.ingest.workbook import Grid
 
     context = _Context(Path("ratio.xlsx"), Grid.from_cells("指标", {(1, 1): raw}))
     reading = context.read(1, 1, "ratio", "比例", "x", 0.0)
@@ -86,8 +86,8 @@ def test_ratio_field_formats_and_the_bare_percentage_rule(raw: object, expected:
 def test_share_above_100_percent_is_refused() -> None:
     from pathlib import Path
 
-    from compliance.reader import _Context
-    from compliance.workbook import Grid
+    from compliance.ingest.reader import _Context
+    from compliance.ingest.workbook import Grid
 
     context = _Context(Path("ratio.xlsx"), Grid.from_cells("指标", {(1, 1): 160}))
     assert context.read(1, 1, "ratio", "比例", "x", 0.0).value is None and context.problems
@@ -98,6 +98,6 @@ def test_share_above_100_percent_is_refused() -> None:
     (45565, dt.date(2024, 9, 30)), (dt.datetime(2024, 9, 30, 8, 0), dt.date(2024, 9, 30)), ("  2024-09-30 ", dt.date(2024, 9, 30)),
 ])
 def test_dates(raw: object, expected: dt.date) -> None:
-    from compliance.values import to_date
+    from compliance.ingest.values import to_date
 
     assert to_date(raw).value == expected

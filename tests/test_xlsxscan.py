@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from compliance import xlsxscan
+from compliance.ingest import xlsxscan
 
 RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 DOC_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -112,7 +112,11 @@ def _sheet(rows: bytes) -> bytes:
 
 
 def test_small_extent_passes_every_cap() -> None:
-    from compliance.workbook import MAX_SCANNED_CELLS, MAX_SCANNED_ROWS, MAX_SHEET_WIDTH
+    from compliance.ingest.workbook import (
+        MAX_SCANNED_CELLS,
+        MAX_SCANNED_ROWS,
+        MAX_SHEET_WIDTH,
+    )
 
     rows, columns = xlsxscan.SMALL_EXTENT
     assert rows <= MAX_SCANNED_ROWS and columns <= MAX_SHEET_WIDTH and rows * columns <= MAX_SCANNED_CELLS

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import ConfigError
-from ..evaluate import CheckResult
-from ..spec import Catalog
-from .summary import subject_file_stem
+from compliance.errors import ConfigError
+from compliance.evaluation.evaluate import CheckResult
+from compliance.report.summary import subject_file_stem
+from compliance.rules.spec import Catalog
 
 GAP_WORKBOOK = "gap-report.xlsx"
 #: Which PDF documents ``write_reports`` writes per subject.
@@ -30,9 +30,9 @@ def write_reports(result: CheckResult, catalog: Catalog, out_dir: Path, lang: st
     The PDFs are rendered by a pool of `workers` processes (default: the number of cores) when
     there are several subjects; ``workers=0`` or ``1`` renders them in this process.
     """
-    from .excel import write_gap_workbook
-    from .notice import write_notices
-    from .pdf import write_inspection_reports
+    from compliance.report.excel import write_gap_workbook
+    from compliance.report.notice import write_notices
+    from compliance.report.pdf import write_inspection_reports
 
     if pdf not in PDF_CHOICES:
         raise ConfigError(f"unknown PDF choice {pdf!r}: expected one of {', '.join(PDF_CHOICES)}")

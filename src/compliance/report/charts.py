@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from ..codes import SEVERITY_ORDER, Status
-from . import fonts
+from compliance.report import fonts
+from compliance.results.status import SEVERITY_ORDER, Status
 
 __all__ = ["STATUS_COLOURS", "DistributionPoint", "distribution_chart", "domain_status_chart"]
 

@@ -19,13 +19,10 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..codes import SATISFIED, SEVERITY_ORDER, Status
-from ..evaluate import CheckResult
-from ..findings import Finding, InputUsed, ItemResult
-from ..quality import CHECKS as QUALITY_CHECKS
-from ..spec import Catalog, Rule
-from . import wording
-from .i18n import (
+from compliance.evaluation.evaluate import CheckResult
+from compliance.evaluation.quality import CHECKS as QUALITY_CHECKS
+from compliance.report import wording
+from compliance.report.i18n import (
     DEFAULT_LANGUAGE,
     domain_label,
     level_label,
@@ -34,8 +31,8 @@ from .i18n import (
     text,
     vocab_label,
 )
-from .summary import all_counts, count_statuses, ordered_findings
-from .xlsxcells import (
+from compliance.report.summary import all_counts, count_statuses, ordered_findings
+from compliance.report.xlsxcells import (
     BOLD_FONT,
     FILE_STATUS_COLOURS,
     GRID,
@@ -73,6 +70,9 @@ from .xlsxcells import (
     _text_width,
     number_format,
 )
+from compliance.results.findings import Finding, InputUsed, ItemResult
+from compliance.results.status import SATISFIED, SEVERITY_ORDER, Status
+from compliance.rules.spec import Catalog, Rule
 
 SHEET_KEYS = {
     "summary": "sheet.summary", "matrix": "sheet.matrix", "findings": "sheet.findings", "items": "sheet.items",

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from ..codes import Status
+from compliance.results.status import Status
 
 LANGUAGES: tuple[str, ...] = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
@@ -471,7 +471,7 @@ def status_meaning(status: Status | str, lang: str = DEFAULT_LANGUAGE) -> str:
 
 
 def kind_label(kind: str, lang: str = DEFAULT_LANGUAGE) -> str:
-    """Name of a rule kind (every key of ``compliance.kinds.KINDS``, and ``quality``)."""
+    """Name of a rule kind (every key of ``compliance.rules.kinds.KINDS``, and ``quality``)."""
     return text(f"kind.{kind}", lang)
 
 

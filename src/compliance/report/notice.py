@@ -16,11 +16,11 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ..codes import Status
-from ..evaluate import CheckResult, SubjectResult
-from ..spec import Catalog
-from . import i18n, pdf, render
-from .summary import ordered_findings
+from compliance.evaluation.evaluate import CheckResult, SubjectResult
+from compliance.report import i18n, pdf, render
+from compliance.report.summary import ordered_findings
+from compliance.results.status import Status
+from compliance.rules.spec import Catalog
 
 __all__ = ["ACTION_STATUSES", "build_notice_context", "render_notice_html", "write_notice", "write_notices"]
 

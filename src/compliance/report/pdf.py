@@ -15,14 +15,14 @@ from typing import Any
 
 from markupsafe import Markup
 
-from .. import formatting
-from ..codes import SEVERITY_ORDER, STATUS_LABEL_ZH, Status
-from ..evaluate import CheckResult, SubjectResult
-from ..findings import Finding, InputUsed, ItemResult
-from ..schema import IDENTIFICATION_BY_CODE
-from ..spec import Catalog
-from . import charts, i18n, render, wording
-from .summary import count_statuses, largest_gaps, ordered_findings
+from compliance.evaluation.evaluate import CheckResult, SubjectResult
+from compliance.ingest.schema import IDENTIFICATION_BY_CODE
+from compliance.report import charts, i18n, render, wording
+from compliance.report.summary import count_statuses, largest_gaps, ordered_findings
+from compliance.results.findings import Finding, InputUsed, ItemResult
+from compliance.results.status import SEVERITY_ORDER, STATUS_LABEL_ZH, Status
+from compliance.rules.spec import Catalog
+from compliance.wording import formatting
 
 REGION_PREFIX = "pdf.region."  # region-report wording in the shared catalogue
 

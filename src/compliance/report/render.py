@@ -26,11 +26,11 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from markupsafe import Markup
 
-from ..codes import Status
-from ..evaluate import CheckResult, SubjectResult
-from ..spec import Catalog
-from . import fonts, i18n, wording
-from .fetcher import SafeURLFetcher
+from compliance.evaluation.evaluate import CheckResult, SubjectResult
+from compliance.report import fonts, i18n, wording
+from compliance.report.fetcher import SafeURLFetcher
+from compliance.results.status import Status
+from compliance.rules.spec import Catalog
 
 __all__ = ["environment", "html_document", "write_many", "write_pdf"]
 

@@ -6,9 +6,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from ..codes import SEVERITY_ORDER, STATUS_LABEL_ZH, Status
-from ..evaluate import CheckResult, SubjectResult
-from ..findings import Finding
+from compliance.evaluation.evaluate import CheckResult, SubjectResult
+from compliance.results.findings import Finding
+from compliance.results.status import SEVERITY_ORDER, STATUS_LABEL_ZH, Status
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """How a finding's values read in a report language.
 
 Rule kinds write a finding's observed, required and gap texts in Chinese, with the closed set of
-phrases of :mod:`compliance.formatting` and the kinds (不低于 60.0%, 8.0 个百分点, 2/3 个单位达标,
+phrases of :mod:`compliance.wording.formatting` and the kinds (不低于 60.0%, 8.0 个百分点, 2/3 个单位达标,
 较上年提高 …).  Chinese reports print them as written.  English reports translate exactly that
 closed set of phrases and the units of the data dictionary; text from rule packs (titles, quotes,
 remediation) stays as written.  ``tests/test_i18n.py`` renders every finding of the bundled
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 
-from ..codes import Status
-from ..findings import Finding
-from . import i18n
+from compliance.report import i18n
+from compliance.results.findings import Finding
+from compliance.results.status import Status
 
 # Units of the data dictionary (catalogue keys ``unit.<unit>``), longest first so 万元 is not read as 元.
 _UNITS: tuple[str, ...] = tuple(sorted((key[len("unit."):] for key in i18n.messages("zh") if key.startswith("unit.")),

@@ -17,9 +17,9 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 from wcwidth import wcswidth
 
-from ..codes import Status
-from ..formatting import PERCENT
-from .escape import safe_text
+from compliance.report.escape import safe_text
+from compliance.results.status import Status
+from compliance.wording.formatting import PERCENT
 
 PERCENT_FORMAT = "0.0%"
 NUMBER_FORMAT = "#,##0.00"

@@ -1,0 +1,254 @@
+"""The ``compliance`` command line: parse arguments, call library functions, map to exit codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+from tabulate import tabulate
+
+from compliance.cli.output import findings_json, findings_table
+from compliance.errors import ComplianceError
+from compliance.ingest.template import write_template
+from compliance.paths import project_home
+from compliance.pipeline.check import (
+    DEFAULT_PROFILE,
+    exit_code,
+    get_profile,
+    load_default_catalog,
+    run_check,
+)
+from compliance.results.status import ExitCode
+from compliance.rules.dictionary import data_dictionary
+from compliance.rules.loader import load_catalog, load_pack
+
+EXIT_CODES_HELP = (
+    "\b\nExit codes:\n"
+    f"  {ExitCode.COMPLIANT.value}  every applicable rule passes (or is not due / not applicable)\n"
+    f"  {ExitCode.FINDINGS.value}  a rule fails, warns, lacks data or could not be evaluated\n"
+    f"  {ExitCode.USAGE_OR_INPUT_ERROR.value}  usage error, bad rule or profile file, or a submitted file was refused"
+)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(ExitCode.USAGE_OR_INPUT_ERROR)
+
+
+def _parse_date(_: click.Context, __: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2024-12-31") from None
+
+
+@click.group(epilog=EXIT_CODES_HELP)
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder holding rules/ and checks/ (default: found from the current folder).")
+@click.version_option(package_name="compliance")
+@click.pass_context
+def main(ctx: click.Context, home: Path | None) -> None:
+    """Check hospital submissions against health-reform policy rules and write gap reports."""
+    ctx.obj = {"home": home or project_home()}
+
+
+def _catalog(ctx: click.Context):  # type: ignore[no-untyped-def]
+    try:
+        return load_default_catalog(ctx.obj["home"])
+    except ComplianceError as exc:
+        _fail(str(exc))
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--profile", default=DEFAULT_PROFILE, show_default=True, help="Audit profile from checks/.")
+@click.option("--as-of", callback=_parse_date, help="Check as of this date (YYYY-MM-DD); default: end of each period.")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write the Excel gap workbook and PDF inspection report into this folder.")
+@click.option("--pdf", "pdf_documents", type=click.Choice(["report", "notice", "both", "none"]), default="report",
+              show_default=True,
+              help="PDF documents per subject with --out: the inspection report, the one-page inspection "
+                   "notice (result, items to fix, signatures), both, or none.")
+@click.option("--workers", type=click.IntRange(0, 64), default=None,
+              help="Worker processes reading files (default: one per core; 0 reads in this process).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the reports' own wording (rule text stays as written).")
+@click.pass_context
+def check(ctx: click.Context, paths: tuple[Path, ...], profile: str, as_of: dt.date | None, output_format: str,
+          out: Path | None, pdf_documents: str, workers: int | None, lang: str) -> None:
+    """Check workbooks (.xlsx .xlsm .xls .ods .csv, folders or .zip archives); one finding per rule and subject."""
+    catalog = _catalog(ctx)
+    try:
+        chosen = get_profile(catalog, profile)
+        result = run_check(catalog, chosen, paths, as_of, workers)
+    except ComplianceError as exc:
+        _fail(str(exc))
+    for outcome in result.outcomes:
+        if outcome.status == "refused":
+            click.echo(f"refused: {outcome.message}", err=True)
+        elif outcome.status == "read_with_warnings":
+            click.echo(f"warning: {outcome.path}: {outcome.message}", err=True)
+    for problem in result.problems:
+        click.echo(f"data problem: {problem.message}", err=True)
+    click.echo(findings_json(result) if output_format == "json" else findings_table(result))
+    if out is not None:
+        from compliance.report import write_reports
+
+        try:
+            written = write_reports(result, catalog, out, lang=lang, pdf=pdf_documents)
+        except ComplianceError as exc:
+            _fail(str(exc))
+        for path in written:
+            click.echo(f"wrote {path}", err=True)
+    sys.exit(exit_code(result))
+
+
+@main.group()
+def rules() -> None:
+    """List, show and validate rule packs."""
+
+
+@rules.command("list")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+def rules_list(ctx: click.Context, output_format: str) -> None:
+    """One line per rule: id, kind, level, title."""
+    catalog = _catalog(ctx)
+    rows = [{"id": r.id, "kind": r.kind, "level": r.applies.level, "severity": r.severity.value, "title": r.title,
+             "document": r.citation.document_number, "clause": r.citation.clause} for r in catalog.rules]
+    if output_format == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        click.echo(tabulate([[r["id"], r["kind"], r["level"], r["severity"], r["title"]] for r in rows],
+                            headers=["id", "kind", "level", "severity", "title"], disable_numparse=True))
+
+
+@rules.command("show")
+@click.argument("rule_id")
+@click.pass_context
+def rules_show(ctx: click.Context, rule_id: str) -> None:
+    """Everything a rule says, with its citation."""
+    catalog = _catalog(ctx)
+    try:
+        rule = catalog.rule(rule_id)
+    except KeyError:
+        _fail(f"unknown rule {rule_id!r}; see `compliance rules list`")
+    lines = [
+        f"id:           {rule.id}",
+        f"title:        {rule.title}",
+        f"kind:         {rule.kind}",
+        f"domain:       {rule.domain}",
+        f"document:     {rule.citation.document_number}《{rule.citation.document_title}》",
+        f"clause:       {rule.citation.clause}",
+        f"quote:        {rule.citation.quote}",
+        f"jurisdiction: {rule.jurisdiction.label}",
+        f"applies to:   level={rule.applies.level} ownership={','.join(rule.applies.ownership) or 'any'} "
+        f"grade={','.join(rule.applies.grade) or 'any'} type={','.join(rule.applies.type) or 'any'}",
+        f"              {rule.applies.description}",
+        f"effective:    {rule.effective_from or '-'}   deadline: {rule.deadline or '-'}",
+        f"binding:      {rule.binding} (a miss is {rule.severity.value})",
+        f"unit:         {rule.unit}",
+        f"defined at:   {rule.path}:{rule.line}",
+    ]
+    if rule.notes:
+        lines.append(f"notes:        {rule.notes}")
+    click.echo("\n".join(lines))
+
+
+@rules.command("validate")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def rules_validate(ctx: click.Context, files: tuple[Path, ...]) -> None:
+    """Validate rule packs (default: every pack and profile); errors name file and line."""
+    try:
+        if files:
+            for path in files:
+                pack = load_pack(path)
+                click.echo(f"ok: {path} ({len(pack.rules)} rules)")
+        else:
+            home = ctx.obj["home"]
+            catalog = load_catalog(home / "rules", home / "checks")
+            click.echo(f"ok: {len(catalog.packs)} packs, {len(catalog.rules)} rules, {len(catalog.profiles)} profiles")
+    except ComplianceError as exc:
+        _fail(str(exc))
+
+
+@rules.command("coverage")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+def rules_coverage(ctx: click.Context, output_format: str) -> None:
+    """Per document: catalog rows, rules encoded, rules with tests, rows left out and why."""
+    from compliance.rules.coverage import (
+        CATALOG_FILE,
+        coverage,
+        read_catalog_ids,
+        share_encoded,
+    )
+
+    home = ctx.obj["home"]
+    catalog = _catalog(ctx)
+    catalog_path = home / "rules" / CATALOG_FILE
+    if not catalog_path.exists():
+        _fail(f"{catalog_path} not found; it holds the requirements catalog the packs are measured against")
+    entries = coverage(catalog, read_catalog_ids(catalog_path), home / "tests" / "cases")
+    share = share_encoded(entries)
+    if output_format == "json":
+        click.echo(json.dumps({"share_encoded": share, "documents": [e.to_dict() for e in entries]},
+                              ensure_ascii=False, indent=2))
+    else:
+        rows = [[e.pack, len(e.catalog_rows), len(e.encoded), len(e.tested), len(e.left_out), len(e.unaccounted)]
+                for e in entries]
+        totals = [sum(row[i] for row in rows) for i in range(1, 6)]
+        click.echo(tabulate(rows + [["total", *totals]],
+                            headers=["document", "catalog rows", "encoded", "tested", "left out", "unaccounted"],
+                            disable_numparse=True))
+        click.echo(f"\nencoded: {share:.1%} of catalog rows")
+        for entry in entries:
+            for req_id, reason in entry.left_out.items():
+                click.echo(f"left out  {req_id}: {reason}")
+            for req_id in entry.unaccounted:
+                click.echo(f"MISSING   {req_id}: neither encoded nor explained under not_encoded:")
+            for req_id in entry.untested:
+                click.echo(f"UNTESTED  {req_id}: needs pass, fail, boundary and missing cases in tests/cases/")
+    complete = all(not e.unaccounted and not e.untested for e in entries) and share >= 0.9
+    sys.exit(ExitCode.COMPLIANT if complete else ExitCode.FINDINGS)
+
+
+@main.command()
+@click.option("--profile", default=None, help="Only the fields this profile needs (default: every rule).")
+@click.option("--level", type=click.Choice(["hospital", "region", "all"]), default="all", show_default=True,
+              help="Which subject's workbook: a hospital's, a region's, or both.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: inputs/templates/ of the project).")
+@click.pass_context
+def template(ctx: click.Context, profile: str | None, level: str, out: Path | None) -> None:
+    """Generate blank self-assessment workbooks from the rules (one per subject level)."""
+    catalog = _catalog(ctx)
+    try:
+        chosen = get_profile(catalog, profile) if profile else None
+    except ComplianceError as exc:
+        _fail(str(exc))
+    levels = ["hospital", "region"] if level == "all" else [level]
+    for each in levels:
+        path = write_template(catalog, out or ctx.obj["home"] / "inputs" / "templates", chosen, each)
+        click.echo(str(path))
+
+
+@main.command()
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+def fields(ctx: click.Context, output_format: str) -> None:
+    """Print the data dictionary: every field code a submission can carry."""
+    entries = data_dictionary(_catalog(ctx))
+    if output_format == "json":
+        click.echo(json.dumps(entries, ensure_ascii=False, indent=2))
+        return
+    click.echo(tabulate([[e["code"], e["section"], e["name"], e["unit"], e["type"], ",".join(e["used_by"])]
+                         for e in entries], headers=["code", "section", "name", "unit", "type", "used by"],
+                        disable_numparse=True))

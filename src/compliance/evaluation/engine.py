@@ -1,0 +1,235 @@
+"""The only module that touches durable-rules.
+
+Rules are compiled to durable-rules rulesets that classify numeric facts as
+meeting or missing a comparison, or as lacking data. Everything durable-rules
+needs is confined here so that the engine can be swapped.
+
+How the known traps of durable-rules are handled:
+
+* Fact fields ``id`` and ``sid`` are the engine's own identity and session
+  keys; a submitted field with either name would make rules loop or drop
+  facts. Facts built here contain only the fixed keys below (``test_key``,
+  ``state``, ``value``) plus a synthetic ``id`` and ``sid``: no submitted
+  field name ever becomes a fact key.
+* A rule never fires on a missing (None) value, so missing data is asserted
+  explicitly as ``state: "missing"`` and has its own rule.
+* A fact no rule matches raises ``MessageNotHandledException``; it is caught
+  and reported as ``UNMATCHED`` so the caller can record an ``error`` finding.
+* durable-rules keeps each fact (about 8.5 KB) until it is retracted and
+  refuses new sessions after about a thousand live ones; every evaluation
+  runs in a fresh session whose state is deleted before returning, so
+  memory stays flat over a batch.
+* The C engine's JSON parser rejects numbers written with an exponent
+  (``1e-09``), which Python's ``json`` emits for small and large floats.
+  Values and thresholds are therefore sent as whole numbers of millionths
+  (exact to 1e-6 of the rule's unit, within +/- 9e9 units).
+* The host is process-global and not proven thread-safe: one host per
+  process, created lazily, without its background dispatch threads, and
+  every call is serialised by a lock.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import itertools
+import json
+import math
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from durable.engine import Host, MessageNotHandledException, MessageObservedException
+
+from compliance.errors import EngineError
+
+_NEGATED = {">=": "<", "<=": ">", ">": "<=", "<": ">=", }
+_DURABLE_OPERATOR = {">=": "$gte", "<=": "$lte", ">": "$gt", "<": "$lt"}
+
+
+SCALE = 1_000_000
+LIMIT = 9_000_000_000.0
+
+
+def to_engine_number(value: float) -> int:
+    """Scale to an integer the C parser accepts; EngineError when out of range."""
+    if not math.isfinite(value) or abs(value) > LIMIT:
+        raise EngineError(f"value {value!r} is outside the range the rule engine compares (|x| <= {LIMIT:.0f})")
+    return round(value * SCALE)
+
+
+class Verdict(str, enum.Enum):
+    MET = "met"
+    NOT_MET = "not_met"
+    MISSING = "missing"
+    UNMATCHED = "unmatched"
+    OUT_OF_RANGE = "out_of_range"
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """A comparison to classify: ``value <comparator> threshold`` (± tolerance for ==)."""
+
+    key: str
+    comparator: str
+    threshold: float
+    tolerance: float = 0.0
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A value to classify under the test named by ``test_key``; None means missing."""
+
+    test_key: str
+    value: float | None
+
+
+@dataclass(frozen=True)
+class CompiledRules:
+    name: str
+    keys: frozenset[str]
+
+
+class _QuietHost(Host):
+    """A durable-rules host without background dispatch threads.
+
+    Actions run synchronously inside ``assert_fact``; the timer threads the
+    stock host starts would race with them and are not needed.
+    """
+
+    def _run(self) -> None:
+        return None
+
+
+_lock = threading.RLock()
+_host: _QuietHost | None = None
+_compiled: dict[str, CompiledRules] = {}
+_verdicts: dict[str, dict[str, Verdict]] = {}
+_session_counter = itertools.count(1)
+
+
+def _get_host() -> _QuietHost:
+    global _host
+    if _host is None:
+        _host = _QuietHost()
+    return _host
+
+
+def _record(verdict: Verdict) -> Callable[[Any], None]:
+    def action(closure: Any) -> None:
+        _verdicts[closure.m.sid][closure.m.id] = verdict
+
+    return action
+
+
+def _value_condition(comparator: str, threshold: float) -> dict[str, Any]:
+    return {_DURABLE_OPERATOR[comparator]: {"value": to_engine_number(threshold)}}
+
+
+def _conditions(test: Criterion) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Conditions (met, not met) on facts that carry a value."""
+    if test.comparator == "==":
+        low = to_engine_number(test.threshold - test.tolerance)
+        high = to_engine_number(test.threshold + test.tolerance)
+        met = {"$and": [{"$gte": {"value": low}}, {"$lte": {"value": high}}]}
+        not_met = {"$or": [{"$lt": {"value": low}}, {"$gt": {"value": high}}]}
+        return met, not_met
+    if test.comparator not in _NEGATED:
+        raise EngineError(f"comparator {test.comparator!r} is not supported by the engine")
+    return (
+        _value_condition(test.comparator, test.threshold),
+        _value_condition(_NEGATED[test.comparator], test.threshold),
+    )
+
+
+def _definition(tests: Sequence[Criterion]) -> dict[str, Any]:
+    rules: dict[str, Any] = {}
+    for index, test in enumerate(tests):
+        met, not_met = _conditions(test)
+        is_test = {"test_key": test.key}
+        has_value = {"state": "value"}
+        rules[f"t{index}_met"] = {"all": [{"m": {"$and": [is_test, has_value, met]}}]}
+        rules[f"t{index}_not_met"] = {"all": [{"m": {"$and": [is_test, has_value, not_met]}}]}
+        rules[f"t{index}_missing"] = {"all": [{"m": {"$and": [is_test, {"state": "missing"}]}}]}
+    return rules
+
+
+def compile_criteria(tests: Sequence[Criterion]) -> CompiledRules:
+    """Compile comparisons into one durable-rules ruleset (cached by content)."""
+    keys = [test.key for test in tests]
+    if len(set(keys)) != len(keys):
+        raise EngineError("test keys must be unique within one compilation")
+    definition = _definition(tests)
+    digest = hashlib.sha256(json.dumps(definition, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    name = f"compliance_{digest[:24]}"
+    with _lock:
+        if name in _compiled:
+            return _compiled[name]
+        for rule_name, rule in definition.items():
+            verdict = {"met": Verdict.MET, "not_met": Verdict.NOT_MET, "missing": Verdict.MISSING}[
+                rule_name.split("_", 1)[1]
+            ]
+            rule["run"] = _record(verdict)
+        if definition:
+            _get_host().set_rulesets({name: definition})
+        compiled = CompiledRules(name=name, keys=frozenset(keys))
+        _compiled[name] = compiled
+        return compiled
+
+
+def classify(compiled: CompiledRules, facts: Sequence[Fact]) -> list[Verdict]:
+    """Classify every fact; facts for unknown tests come back UNMATCHED."""
+    with _lock:
+        host = _get_host()
+        sid = f"s{next(_session_counter)}"
+        _verdicts[sid] = {}
+        out_of_range: set[int] = set()
+        try:
+            for index, fact in enumerate(facts):
+                payload: dict[str, Any] = {"sid": sid, "id": str(index), "test_key": fact.test_key}
+                if fact.value is None:
+                    payload["state"] = "missing"
+                else:
+                    try:
+                        payload["value"] = to_engine_number(fact.value)
+                    except EngineError:
+                        out_of_range.add(index)
+                        continue
+                    payload["state"] = "value"
+                if not compiled.keys:
+                    continue
+                try:
+                    host.assert_fact(compiled.name, payload)
+                except MessageNotHandledException:
+                    pass
+                except MessageObservedException as exc:
+                    raise EngineError(f"fact {payload['id']} was asserted twice in one session") from exc
+            found = _verdicts[sid]
+            return [
+                Verdict.OUT_OF_RANGE if index in out_of_range else found.get(str(index), Verdict.UNMATCHED)
+                for index in range(len(facts))
+            ]
+        finally:
+            _verdicts.pop(sid, None)
+            if compiled.keys:
+                try:
+                    host.delete_state(compiled.name, sid)
+                except Exception:  # noqa: BLE001 - a session with no stored facts has no state
+                    pass
+
+
+def live_fact_count(compiled: CompiledRules, session: str) -> int:
+    """Facts durable-rules still holds for a session (0 once deleted); for tests."""
+    with _lock:
+        try:
+            return len(_get_host().get_facts(compiled.name, session))
+        except Exception:  # noqa: BLE001 - durable raises when the session has no state
+            return 0
+
+
+def last_session() -> str:
+    """The id of the most recent session, for tests that check cleanup."""
+    with _lock:
+        current = next(_session_counter)
+        return f"s{current - 1}"

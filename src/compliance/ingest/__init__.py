@@ -1,0 +1,1 @@
+"""Reading submissions: untrusted workbooks, flat tables and archives into Submission values."""

@@ -1,0 +1,469 @@
+"""Read submissions: the generated self-assessment workbook, or a flat table of hospitals.
+
+Every value keeps the cell it came from. Problems are collected as
+DataProblem entries naming file, sheet and cell; a file that cannot yield a
+subject at all is refused with a SubmissionError, which the batch records
+and moves past.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from math import isfinite
+from pathlib import Path
+
+from compliance.errors import ConfigError, SubmissionError
+from compliance.ingest import values as conv
+from compliance.ingest.schema import (
+    IDENTIFICATION,
+    IDENTIFICATION_BY_CODE,
+    PRIOR_NAME_SUFFIXES,
+    PRIOR_SUFFIX,
+    REGION_IDENTIFICATION,
+    SHEET_INDICATORS,
+    SHEET_INFO,
+)
+from compliance.ingest.submission import (
+    Cell,
+    DataProblem,
+    FileOutcome,
+    Reading,
+    Subject,
+    Submission,
+    TableRow,
+)
+from compliance.ingest.workbook import Grid, cell_ref, load_grids
+from compliance.results.periods import parse_period
+from compliance.rules.spec import Catalog, FieldSpec, TableSpec
+from compliance.rules.vocab import normalize
+
+HEADER_SEARCH_ROWS = 15
+_PLAIN_NUMBER_TYPES = frozenset({"money", "number", "count"})  # ratio: see bare_percentage
+
+
+def require_defusedxml() -> None:
+    """Refuse to read workbooks unless openpyxl parses XML through defusedxml."""
+    from openpyxl.xml import DEFUSEDXML
+
+    if not DEFUSEDXML:
+        raise ConfigError("defusedxml is not active in openpyxl; install defusedxml before reading workbooks")
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What the reader derives from a catalog, once per catalog rather than once per file."""
+
+    fields: dict[str, FieldSpec]
+    tables: tuple[TableSpec, ...]
+    field_by_name: dict[str, str]
+    flat_columns: dict[str, tuple[str, str]]
+    template_sheets: frozenset[str]
+
+
+_layouts: list[tuple[Catalog, _Layout]] = []  # the last catalog seen (a catalog is immutable)
+
+
+def _layout(catalog: Catalog) -> _Layout:
+    if _layouts and _layouts[0][0] is catalog:
+        return _layouts[0][1]
+    fields = catalog.fields
+    tables = tuple(catalog.tables.values())
+    layout = _Layout(fields, tables, {spec.name: code for code, spec in fields.items()}, _flat_columns(catalog),
+                     frozenset({SHEET_INFO, SHEET_INDICATORS} | {table.name for table in tables}))
+    _layouts[:] = [(catalog, layout)]
+    return layout
+
+
+class _Context:
+    def __init__(self, path: Path, grid: Grid) -> None:
+        self.path = path
+        self.file = path.name  # one string object for every cell: pickled once per file, not per cell
+        self.sheet = sys.intern(grid.name)  # shared by the files of a reply, like the cell references
+        self.grid = grid
+        self.problems: list[DataProblem] = []
+
+    def cell(self, row: int, column: int) -> Cell:
+        return Cell(self.file, self.sheet, cell_ref(row, column))
+
+    def problem(self, row: int, column: int, expected: str, found: str, fix: str, field_code: str = "",
+                severity: str = "error") -> None:
+        where = f"{self.path.name} 工作表“{self.grid.name}” {cell_ref(row, column)}"
+        self.problems.append(DataProblem(self.path.name, where, expected, found, fix, severity, field_code))
+
+    def read(self, row: int, column: int, value_type: str, label: str, field_code: str, minimum: float | None = None) -> Reading:
+        grid = self.grid
+        if not grid.formula_without_value and not grid.merged:
+            raw = grid.get(row, column)
+            # Most cells of a filled template: a number in a number field, accepted as it is.
+            if (type(raw) is float and value_type in _PLAIN_NUMBER_TYPES and isfinite(raw)
+                    and (minimum is None or raw >= minimum)):
+                return Reading(raw, Cell(self.file, self.sheet, cell_ref(row, column)))
+            if type(raw) is str and value_type == "text":  # what values.to_text makes of a non-blank string
+                text = raw.strip()
+                if text.lower() not in conv.BLANK_WORDS:
+                    return Reading(text, Cell(self.file, self.sheet, cell_ref(row, column)))
+        if grid.formula_without_value and (row, column) in grid.formula_without_value:
+            self.problem(row, column, f"{label}的数值", "公式但没有计算结果（文件未经电子表格软件保存）",
+                         "请用 Excel、WPS 或 LibreOffice 打开该文件、重新计算并保存，或直接填写数值。", field_code)
+            return Reading(None, self.cell(row, column))
+        origin = grid.merged_origin(row, column) if grid.merged else None
+        if origin is not None:
+            self.problem(row, column, f"{label}单独填写在本单元格",
+                         f"与 {cell_ref(*origin)} 合并的单元格（合并单元格只保存左上角的值）",
+                         "请取消合并，在每个指标自己的单元格中分别填写。", field_code)
+            return Reading(None, self.cell(row, column))
+        raw = grid.get(row, column)
+        converted = conv.convert(raw, value_type)
+        if converted.problem:
+            self.problem(row, column, f"{label}：{converted.problem}", conv.describe(raw),
+                         "请改为正确格式后重新提交。", field_code)
+            return Reading(None, self.cell(row, column))
+        value = converted.value
+        if value_type == "ratio" and isinstance(value, float) and not converted.percent_sign and abs(value) > 1:
+            as_share = minimum is not None and minimum >= 0
+            rescaled = conv.bare_percentage(value, is_share=as_share)
+            if rescaled is None:
+                self.problem(row, column, f"{label}：0–100% 之间的比例", conv.describe(raw),
+                             "比例请填 60% 或 0.6 这样的数值；超过 100% 的比例请核对。", field_code)
+                return Reading(None, self.cell(row, column))
+            if rescaled != value:
+                self.problem(row, column, f"{label}：带百分号的比例（如 {value:g}%）或小数（如 {rescaled:g}）",
+                             f"{conv.describe(raw)}，已按 {value:g}% 理解", "如理解有误，请改写为带百分号或小数形式。",
+                             field_code, severity="warning")
+                value = rescaled
+        if minimum is not None and isinstance(value, float) and value < minimum:
+            self.problem(row, column, f"{label}不小于 {minimum:g}", conv.describe(raw), "请核对该数值（金额和数量不应为负）。",
+                         field_code)
+            return Reading(None, self.cell(row, column))
+        return Reading(value, Cell(self.file, self.sheet, cell_ref(row, column)))
+
+
+def grid_problems(path: Path, grid: Grid) -> list[DataProblem]:
+    """Content beyond the row and column caps is reported, never silently dropped."""
+    from compliance.ingest.workbook import MAX_COLUMNS, MAX_ROWS
+
+    problems = []
+    if grid.truncated_rows:
+        problems.append(DataProblem(path.name, f"{path.name} 工作表“{grid.name}”", f"不超过 {MAX_ROWS} 行",
+                                    f"{grid.truncated_rows} 行，超出部分未读取",
+                                    "请删除多余的空行或把数据拆分到多个文件后重新提交。"))
+    if grid.truncated_columns:
+        problems.append(DataProblem(path.name, f"{path.name} 工作表“{grid.name}”", f"不超过 {MAX_COLUMNS} 列",
+                                    f"{grid.truncated_columns} 列，超出部分未读取",
+                                    "请删除表格右侧的无关内容后重新提交。"))
+    return problems
+
+
+def _find_header(grid: Grid, wanted: Iterable[str], minimum_hits: int = 1) -> tuple[int, dict[str, int]] | None:
+    """Find the row holding most of ``wanted`` headers; returns (row, header -> column)."""
+    wanted_set = set(wanted)
+    best: tuple[int, dict[str, int]] | None = None
+    for row, values in enumerate(grid.rows[:HEADER_SEARCH_ROWS], start=1):
+        found: dict[str, int] = {}
+        for column, value in enumerate(values, start=1):
+            if isinstance(value, str) and value and value.strip() in wanted_set:  # "" reads as blank
+                found.setdefault(value.strip(), column)
+        if len(found) >= minimum_hits and (best is None or len(found) > len(best[1])):
+            best = (row, found)
+            if len(found) == len(wanted_set):  # no later row can hold more
+                break
+    return best
+
+
+def _subject(path: Path, identification: dict[str, Reading], context_problems: list[DataProblem]) -> Subject:
+    def text(code: str) -> str | None:
+        reading = identification.get(code)
+        return str(reading.value).strip() if reading and reading.value not in (None, "") else None
+
+    def where(code: str) -> str:
+        reading = identification.get(code)
+        return f"{path.name} {reading.cell}" if reading and reading.cell else f"{path.name}（未找到“{IDENTIFICATION_BY_CODE[code].name}”）"
+
+    is_region = "region_code" in identification and "institution_code" not in identification
+    code_field, name_field = ("region_code", "region_name") if is_region else ("institution_code", "institution_name")
+    for code in (code_field, name_field):
+        if not text(code):
+            raise SubmissionError(path, where(code), f"{IDENTIFICATION_BY_CODE[code].name}", "空白",
+                                  f"请填写{IDENTIFICATION_BY_CODE[code].name}后重新提交。")
+    period = parse_period(identification["period"].value) if identification.get("period") else None
+    if period is None:
+        found = conv.describe(identification["period"].value) if identification.get("period") else "空白"
+        raise SubmissionError(path, where("period"), "报告期，如 2024年、2024年上半年、2024年第3季度、2024-09", found,
+                              "请按示例填写报告期后重新提交。")
+    coded: dict[str, str | None] = {}
+    for code in ("region_level",) if is_region else ("grade", "type", "ownership"):
+        value = text(code)
+        coded[code] = normalize(IDENTIFICATION_BY_CODE[code].vocabulary or code, value) if value else None
+        if value and coded[code] is None:
+            reading = identification[code]
+            context_problems.append(DataProblem(
+                path.name, f"{path.name} {reading.cell}", f"{IDENTIFICATION_BY_CODE[code].name}（{IDENTIFICATION_BY_CODE[code].description}）",
+                conv.describe(value), "请从下拉列表中选择。", "error", code))
+    return Subject(
+        code=text(code_field) or "",
+        name=text(name_field) or "",
+        province=text("province"),
+        city=text("city"),
+        grade=coded.get("grade"),
+        type=coded.get("type"),
+        ownership=coded.get("ownership"),
+        period=period,
+        level="region" if is_region else "hospital",
+        region_level=coded.get("region_level"),
+    )
+
+
+def _read_identification(path: Path, grid: Grid, problems: list[DataProblem]) -> dict[str, Reading]:
+    context = _Context(path, grid)
+    header = _find_header(grid, ["字段代码", "项目", "填报内容"], 2)
+    if header is None:
+        raise SubmissionError(path, f"工作表“{grid.name}”", "表头“字段代码 / 项目 / 填报内容”", "未找到表头",
+                              "请使用 compliance template 生成的模板填报，不要删除表头行。")
+    header_row, columns = header
+    value_column = columns.get("填报内容", 3)
+    by_name = {f.name: f.code for f in IDENTIFICATION + REGION_IDENTIFICATION}
+    found: dict[str, Reading] = {}
+    for row in range(header_row + 1, grid.max_row + 1):
+        code = grid.get(row, columns.get("字段代码", 1))
+        name = grid.get(row, columns.get("项目", 2))
+        code = code.strip() if isinstance(code, str) else None
+        if code not in IDENTIFICATION_BY_CODE and isinstance(name, str):
+            code = by_name.get(name.strip())
+        if code is None:
+            continue
+        spec = IDENTIFICATION_BY_CODE[code]
+        found[spec.code] = context.read(row, value_column, "text", spec.name, spec.code)
+    problems.extend(context.problems)
+    return found
+
+
+def _read_indicators(path: Path, grid: Grid, layout: _Layout, submission: Submission) -> None:
+    context = _Context(path, grid)
+    header = _find_header(grid, ["字段代码", "指标名称", "单位", "本期数", "上年同期数"], 2)
+    if header is None:
+        raise SubmissionError(path, f"工作表“{grid.name}”", "表头“字段代码 / 指标名称 / 本期数 / 上年同期数”", "未找到表头",
+                              "请使用 compliance template 生成的模板填报，不要删除表头行。")
+    header_row, columns = header
+    code_column = columns.get("字段代码", 1)
+    current_column = columns.get("本期数", 4)
+    unit_column = columns.get("单位")
+    prior_column = columns.get("上年同期数", 5)
+    fields, by_name = layout.fields, layout.field_by_name
+    name_column = columns.get("指标名称", 2)
+    seen: dict[str, int] = {}
+    for row in range(header_row + 1, grid.max_row + 1):
+        raw_code = grid.get(row, code_column)
+        code = raw_code.strip() if isinstance(raw_code, str) else None
+        if code is None:
+            name = grid.get(row, name_column)
+            code = by_name.get(name.strip()) if isinstance(name, str) else None
+            if code is None:
+                continue
+        if code not in fields:
+            context.problem(row, code_column, "模板中的字段代码", f"未知字段代码“{code}”",
+                            "请勿修改字段代码；多余的行请删除。", code)
+            continue
+        if code in seen:
+            context.problem(row, code_column, f"字段代码 {code} 只出现一次", f"与第 {seen[code]} 行重复",
+                            "请删除重复的行，只保留一行。", code)
+            continue
+        seen[code] = row
+        spec = fields[code]
+        code = spec.code  # the catalog's string, not the cell's: shared by all files, so pickled once per reply
+        submission.current[code] = context.read(row, current_column, spec.value_type, spec.name + "（本期数）", code, spec.minimum)
+        if spec.has_prior:
+            submission.prior[code] = context.read(row, prior_column, spec.value_type, spec.name + "（上年同期数）", code,
+                                                  spec.minimum)
+        if unit_column is not None:
+            _apply_unit(context, submission, spec, row, unit_column)
+    submission.problems.extend(context.problems)
+
+
+def _apply_unit(context: _Context, submission: Submission, spec: FieldSpec, row: int, column: int) -> None:
+    """Money typed in 元 or 亿元 where the template says 万元 is converted, and the clerk told."""
+    raw = context.grid.get(row, column)
+    written = str(raw).strip() if raw not in (None, "") else spec.unit
+    if written == spec.unit or not spec.unit:
+        return
+    readings = [(which, target[spec.code]) for which, target in (("本期数", submission.current),
+                                                                 ("上年同期数", submission.prior))
+                if spec.code in target and isinstance(target[spec.code].value, float)]
+    if conv.rescale_money(1.0, written, spec.unit) is None:
+        context.problem(row, column, f"{spec.name}的单位“{spec.unit}”", f"“{written}”",
+                        f"请把单位改回“{spec.unit}”并按该单位填写数值。", spec.code)
+        for which, reading in readings:
+            (submission.current if which == "本期数" else submission.prior)[spec.code] = Reading(None, reading.cell)
+        return
+    for which, reading in readings:
+        target = submission.current if which == "本期数" else submission.prior
+        target[spec.code] = Reading(conv.rescale_money(reading.value, written, spec.unit), reading.cell)
+    context.problem(row, column, f"{spec.name}的单位“{spec.unit}”", f"“{written}”，已按“{written}”换算为“{spec.unit}”",
+                    "如换算有误，请按模板单位填写。", spec.code, severity="warning")
+
+
+def _read_table(path: Path, grid: Grid, table: TableSpec, submission: Submission) -> None:
+    context = _Context(path, grid)
+    names = {column.name: column.code for column in table.columns}
+    codes = {column.code for column in table.columns}
+    header = _find_header(grid, list(codes) + list(names), 2)
+    if header is None:
+        submission.problems.append(DataProblem(path.name, f"{path.name} 工作表“{grid.name}”", f"“{table.name}”表头",
+                                               "未找到表头", "请使用模板中的表格，不要删除表头行。"))
+        return
+    header_row, found = header
+    column_of: dict[str, int] = {}
+    for header_text, column in found.items():
+        code = header_text if header_text in codes else names[header_text]
+        column_of.setdefault(code, column)
+    data_start = header_row + 1
+    # The template puts field codes on the row under the Chinese names; skip it.
+    if any(grid.get(data_start, column) == code for code, column in column_of.items()):
+        data_start += 1
+    for code in (c.code for c in table.columns if c.required):
+        if code not in column_of:
+            context.problem(header_row, 1, f"“{table.column(code).name}”列", "缺少该列", "请使用模板中的表格，不要删除列。", code)
+    rows: list[TableRow] = []
+    for row in range(data_start, grid.max_row + 1):
+        if all(conv.is_blank(grid.get(row, column)) for column in column_of.values()):
+            continue
+        record: TableRow = {}
+        for column_spec in table.columns:
+            if column_spec.code in column_of:
+                record[column_spec.code] = context.read(row, column_of[column_spec.code], column_spec.value_type,
+                                                        column_spec.name, column_spec.code,
+                                                        0.0 if column_spec.value_type in ("money", "number", "count") else None)
+        rows.append(record)
+    submission.tables[table.code] = rows
+    submission.table_sources[table.code] = f"{path.name} 工作表“{grid.name}”"
+    submission.problems.extend(context.problems)
+
+
+def _read_template(path: Path, grids: dict[str, Grid], layout: _Layout) -> Submission:
+    problems: list[DataProblem] = [p for grid in grids.values() for p in grid_problems(path, grid)]
+    identification = _read_identification(path, grids[SHEET_INFO], problems)
+    subject = _subject(path, identification, problems)
+    submission = Submission(path=str(path), subject=subject, identification=identification, problems=problems)
+    _read_indicators(path, grids[SHEET_INDICATORS], layout, submission)
+    for table in layout.tables:
+        if table.name in grids:
+            _read_table(path, grids[table.name], table, submission)
+    return submission
+
+
+def _flat_columns(catalog: Catalog) -> dict[str, tuple[str, str]]:
+    """Header text -> (field code, 'id' | 'current' | 'prior')."""
+    mapping: dict[str, tuple[str, str]] = {}
+    for spec in IDENTIFICATION:
+        mapping[spec.code] = (spec.code, "id")
+        mapping[spec.name] = (spec.code, "id")
+    for code, spec in catalog.fields.items():
+        mapping[code] = (code, "current")
+        mapping[spec.name] = (code, "current")
+        if spec.has_prior:
+            mapping[code + PRIOR_SUFFIX] = (code, "prior")
+            for suffix in PRIOR_NAME_SUFFIXES:
+                mapping[spec.name + suffix] = (code, "prior")
+    return mapping
+
+
+def _read_flat(path: Path, grid: Grid, layout: _Layout) -> list[Submission | SubmissionError]:
+    mapping = layout.flat_columns
+    header = _find_header(grid, list(mapping), 2)
+    if header is None or not any(mapping[h][0] == "institution_code" for h in header[1]):
+        raise SubmissionError(path, f"工作表“{grid.name}”", "模板工作表（基本信息、指标）或带表头的明细表（含“机构代码”列）",
+                              "两者都未找到", "请使用 compliance template 生成的模板，或在第一行写字段代码/中文名称。")
+    header_row, found = header
+    results: list[Submission | SubmissionError] = []
+    for row in range(header_row + 1, grid.max_row + 1):
+        if all(conv.is_blank(grid.get(row, column)) for column in found.values()):
+            continue
+        context = _Context(path, grid)
+        identification: dict[str, Reading] = {}
+        for header_text, column in found.items():
+            code, which = mapping[header_text]
+            if which == "id":
+                identification[code] = context.read(row, column, "text", IDENTIFICATION_BY_CODE[code].name, code)
+        problems: list[DataProblem] = []
+        try:
+            subject = _subject(path, identification, problems)
+        except SubmissionError as exc:
+            results.append(exc)
+            continue
+        problems.extend(grid_problems(path, grid))
+        submission = Submission(path=str(path), subject=subject, identification=identification, problems=problems)
+        for header_text, column in found.items():
+            code, which = mapping[header_text]
+            if which == "id":
+                continue
+            spec = layout.fields[code]
+            target = submission.prior if which == "prior" else submission.current
+            target[code] = context.read(row, column, spec.value_type, spec.name, code, spec.minimum)
+        for table in layout.tables:
+            submission.table_sources[table.code] = f"{path.name} 明细表（每行一个机构，只含指标，不含“{table.name}”表）"
+        submission.problems.extend(context.problems)
+        results.append(submission)
+    return results
+
+
+def sheets_to_read(names: list[str], catalog: Catalog) -> list[str]:
+    """The template's sheets that hold data, or else the first sheet (a flat table); other sheets
+    (the instructions sheet, a clerk's own notes) are never parsed."""
+    if SHEET_INFO in names and SHEET_INDICATORS in names:
+        wanted = _layout(catalog).template_sheets
+        return [name for name in names if name in wanted]
+    return names[:1]
+
+
+def read_file(path: Path, catalog: Catalog) -> tuple[list[Submission], FileOutcome, list[DataProblem]]:
+    """Read one file. Never raises for bad data: a refused file yields an outcome saying why."""
+    layout = _layout(catalog)
+    try:
+        sheets = load_grids(path, select=lambda names: sheets_to_read(names, catalog))
+        if not sheets:
+            raise SubmissionError(path, "文件", "至少一个工作表", "没有工作表", "请使用模板填报。")
+        grids = {grid.name: grid for grid in sheets}
+        items: list[Submission | SubmissionError]
+        if SHEET_INFO in grids and SHEET_INDICATORS in grids:
+            items = [_read_template(path, grids, layout)]
+        else:
+            items = _read_flat(path, sheets[0], layout)
+    except SubmissionError as exc:
+        return [], FileOutcome(str(path), "refused", (), str(exc)), [
+            DataProblem(path.name, f"{path.name} {exc.where}", exc.expected, exc.found, exc.fix, "error")]
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - one broken file must never stop a batch (incl. native panics)
+        message = f"{path} 读取时出错（{type(exc).__name__}: {str(exc)[:120]}），已跳过。请另存为新的 .xlsx 后重新提交。"
+        return [], FileOutcome(str(path), "refused", (), message), [
+            DataProblem(path.name, path.name, "可读取的工作簿", f"{type(exc).__name__}", "请另存为新的 .xlsx 后重新提交。")]
+    submissions = [item for item in items if isinstance(item, Submission)]
+    refused_rows = [item for item in items if isinstance(item, SubmissionError)]
+    problems = [p for s in submissions for p in s.problems]
+    row_problems = [DataProblem(path.name, f"{path.name} {e.where}", e.expected, e.found, e.fix) for e in refused_rows]
+    if not submissions:
+        message = "；".join(str(e) for e in refused_rows) or f"{path} 中没有可检查的机构数据行。"
+        return [], FileOutcome(str(path), "refused", (), message), row_problems
+    status = "read_with_warnings" if problems or row_problems else "read"
+    subjects = tuple(s.subject.code for s in submissions)
+    message = f"读取 {len(submissions)} 个机构" + (f"，{len(problems) + len(row_problems)} 个数据问题" if problems or row_problems else "")
+    if refused_rows:
+        message += f"，{len(refused_rows)} 行无法识别机构，未检查"
+    return submissions, FileOutcome(str(path), status, subjects, message), row_problems
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files named directly, and supported files inside named folders (sorted)."""
+    from compliance.ingest.workbook import SUPPORTED_SUFFIXES
+
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                                and not p.name.startswith(("~$", "."))))
+        else:
+            found.append(path)
+    return found
+
+

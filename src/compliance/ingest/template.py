@@ -1,0 +1,195 @@
+"""Generate the blank self-assessment workbook from the rules' data dictionary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from compliance.ingest.schema import (
+    IDENTIFICATION,
+    INDICATOR_HEADERS,
+    INFO_HEADERS,
+    REGION_IDENTIFICATION,
+    SHEET_GUIDE,
+    SHEET_INDICATORS,
+    SHEET_INFO,
+    SUBJECT_LEVEL_TITLE,
+    IdentificationField,
+)
+from compliance.rules.kinds import KINDS
+from compliance.rules.spec import Catalog, Profile, Rule, TableSpec
+from compliance.rules.vocab import VOCABULARIES
+
+HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+CODE_FONT = Font(color="808080", size=9)
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+LOCKED_FILL = PatternFill("solid", fgColor="E7E6E6")
+TITLE_FONT = Font(bold=True, size=14)
+THIN = Side(style="thin", color="BFBFBF")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+NUMBER_FORMAT = {"money": "#,##0.00", "number": "#,##0.00", "count": "#,##0", "ratio": "0.00%"}
+
+
+def _header(sheet: Worksheet, row: int, titles: tuple[str, ...] | list[str]) -> None:
+    for column, title in enumerate(titles, start=1):
+        cell = sheet.cell(row=row, column=column, value=title)
+        cell.fill = HEADER_FILL
+        cell.font = HEADER_FONT
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = BORDER
+
+
+def _widths(sheet: Worksheet, widths: list[int]) -> None:
+    for column, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+
+
+def _guide(sheet: Worksheet, rules: list[Rule], level: str, table_names: list[str]) -> None:
+    sheet["A1"] = f"{SUBJECT_LEVEL_TITLE[level]}医改政策符合性自评表 — 填报说明"
+    sheet["A1"].font = TITLE_FONT
+    who = "机构代码、名称、所在省市、等级、类别、所有制" if level == "hospital" else "地区代码、名称、省市、地区层级"
+    lines = [
+        f"1. 在“基本信息”表填写{who}和报告期。",
+        "2. 在“指标”表按字段代码逐行填写本期数和上年同期数；金额单位以“单位”列为准（如万元），请勿改动字段代码。",
+        "3. 是否类指标填“是”或“否”；日期填 2024-09-30 或 2024年9月30日；证明材料填文件号或材料名称。",
+        f"4. 逐项填报的表格：{'、'.join(table_names) or '无'}。每行一项，按列填写；表头下灰色字段代码行请勿删除。",
+        "5. 黄色单元格为填报区。没有数据的项目留空，不要填 0；留空的项目按“缺少数据”处理，不视为达标。",
+        "6. 填好后保存为 .xlsx，提交检查：compliance check 文件名.xlsx",
+    ]
+    if level == "region":
+        lines.append("7. 地区的部分合计指标（如全市医疗收入）可留空，由同批提交的本地区医院填报表汇总计算。")
+    for row, line in enumerate(lines, start=3):
+        sheet.cell(row=row, column=1, value=line)
+    row = len(lines) + 5
+    sheet.cell(row=row, column=1, value="本表检查的政策要求").font = Font(bold=True, size=12)
+    row += 1
+    _header(sheet, row, ["规则编号", "要求", "文件", "条款"])
+    for rule in rules:
+        row += 1
+        for column, value in enumerate(
+            [rule.id, rule.title, f"{rule.citation.document_number}《{rule.citation.document_title}》", rule.citation.clause],
+            start=1,
+        ):
+            cell = sheet.cell(row=row, column=column, value=value)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.border = BORDER
+    _widths(sheet, [48, 40, 60, 18])
+
+
+def _info(sheet: Worksheet, identification: tuple[IdentificationField, ...]) -> None:
+    sheet["A1"] = "基本信息"
+    sheet["A1"].font = TITLE_FONT
+    _header(sheet, 2, INFO_HEADERS)
+    for row, spec in enumerate(identification, start=3):
+        sheet.cell(row=row, column=1, value=spec.code).font = CODE_FONT
+        sheet.cell(row=row, column=2, value=spec.name).font = Font(bold=True)
+        value_cell = sheet.cell(row=row, column=3)
+        value_cell.fill = INPUT_FILL
+        value_cell.number_format = "@"
+        sheet.cell(row=row, column=4, value=spec.description).alignment = Alignment(wrap_text=True)
+        for column in range(1, 5):
+            sheet.cell(row=row, column=column).border = BORDER
+        if spec.vocabulary:
+            labels = ",".join(VOCABULARIES[spec.vocabulary][0].values())
+            validation = DataValidation(type="list", formula1=f'"{labels}"', allow_blank=True,
+                                        errorTitle="请从列表中选择", error=f"{spec.name}请从下拉列表中选择")
+            sheet.add_data_validation(validation)
+            validation.add(value_cell)
+    sheet.freeze_panes = "A3"
+    _widths(sheet, [20, 14, 36, 60])
+
+
+def _indicators(sheet: Worksheet, catalog: Catalog, field_codes: list[str]) -> None:
+    sheet["A1"] = "指标填报"
+    sheet["A1"].font = TITLE_FONT
+    _header(sheet, 2, INDICATOR_HEADERS)
+    fields = catalog.fields
+    for row, code in enumerate(field_codes, start=3):
+        spec = fields[code]
+        sheet.cell(row=row, column=1, value=code).font = CODE_FONT
+        sheet.cell(row=row, column=2, value=spec.name)
+        sheet.cell(row=row, column=3, value=spec.unit or None)
+        current = sheet.cell(row=row, column=4)
+        current.fill = INPUT_FILL
+        current.number_format = NUMBER_FORMAT.get(spec.value_type, "General")
+        prior = sheet.cell(row=row, column=5)
+        if spec.has_prior:
+            prior.fill = INPUT_FILL
+            prior.number_format = current.number_format
+        else:
+            prior.fill = LOCKED_FILL
+        sheet.cell(row=row, column=6).fill = INPUT_FILL
+        sheet.cell(row=row, column=7, value=spec.description).alignment = Alignment(wrap_text=True)
+        for column in range(1, 8):
+            sheet.cell(row=row, column=column).border = BORDER
+    if field_codes:
+        last = len(field_codes) + 2
+        validation = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                                    errorTitle="请填写数值", error="请填写不小于 0 的数值，不要带单位")
+        sheet.add_data_validation(validation)
+        validation.add(f"D3:E{last}")
+    sheet.freeze_panes = "A3"
+    _widths(sheet, [30, 28, 10, 16, 16, 24, 60])
+
+
+def _table(sheet: Worksheet, table: TableSpec, blank_rows: int = 50) -> None:
+    titles = [column.name + (f"（{column.unit}）" if column.unit else "") for column in table.columns]
+    _header(sheet, 1, titles)
+    for column_index, column in enumerate(table.columns, start=1):
+        sheet.cell(row=2, column=column_index, value=column.code).font = CODE_FONT
+        letter = get_column_letter(column_index)
+        for row in range(3, 3 + blank_rows):
+            cell = sheet.cell(row=row, column=column_index)
+            cell.fill = INPUT_FILL
+            cell.border = BORDER
+            cell.number_format = NUMBER_FORMAT.get(column.value_type, "@")
+        if column.value_type == "bool":
+            validation = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
+            sheet.add_data_validation(validation)
+            validation.add(f"{letter}3:{letter}{2 + blank_rows}")
+        sheet.column_dimensions[letter].width = max(12, len(titles[column_index - 1]) * 2 + 4)
+    sheet.freeze_panes = "A3"
+
+
+def build_template(catalog: Catalog, profile: Profile | None = None, level: str = "hospital") -> Workbook:
+    """A self-assessment workbook for one subject level covering the profile's (or every) rule of that level."""
+    rules = [r for r in (catalog.rules_for(profile) if profile else catalog.rules) if r.applies.level == level]
+    field_codes: list[str] = []
+    table_codes: list[str] = []
+    for rule in rules:
+        kind = KINDS[rule.kind]
+        for code in kind.tables_used(rule.spec):
+            if code not in table_codes:
+                table_codes.append(code)
+        for code in kind.fields_used(rule.spec):
+            if code not in field_codes:
+                field_codes.append(code)
+    workbook = Workbook()
+    guide = workbook.active
+    guide.title = SHEET_GUIDE
+    _guide(guide, rules, level, [catalog.tables[code].name for code in table_codes])
+    _info(workbook.create_sheet(SHEET_INFO), IDENTIFICATION if level == "hospital" else REGION_IDENTIFICATION)
+    _indicators(workbook.create_sheet(SHEET_INDICATORS), catalog, field_codes)
+    for code in table_codes:
+        table = catalog.tables[code]
+        _table(workbook.create_sheet(table.name), table)
+    workbook.active = 1
+    return workbook
+
+
+def template_name(level: str, profile: Profile | None = None) -> str:
+    subject = "hospital" if level == "hospital" else "region"
+    return f"{subject}-self-assessment{'-' + profile.name if profile else ''}.xlsx"
+
+
+def write_template(catalog: Catalog, out_dir: Path, profile: Profile | None = None, level: str = "hospital") -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / template_name(level, profile)
+    build_template(catalog, profile, level).save(path)
+    return path

@@ -1,0 +1,383 @@
+"""Safe, capped loading of spreadsheet files into plain grids of raw cell values.
+
+Workbooks are untrusted: the zip container is checked before any XML is
+parsed, defusedxml guards the XML parsers, rows and columns are capped no
+matter what the file's dimension claims, and formula cells are resolved to
+their cached values (a formula without one is reported, never read as blank).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+
+from compliance.errors import SubmissionError
+from compliance.ingest.odsscan import (
+    StructureError,
+    clamp,
+    read_native_parts,
+    repackage,
+    scan_content,
+)
+from compliance.ingest.xlsscan import XlsStructureError, scan_xls
+from compliance.ingest.xlsxscan import PackageScanner, PartError, SheetScan
+
+MAX_ROWS = 5000
+MAX_COLUMNS = 60
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 300 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 200
+MAX_ZIP_ENTRIES = 2000
+EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+SUPPORTED_SUFFIXES = EXCEL_SUFFIXES | {".xls", ".ods", ".csv"}
+MAX_SHEET_WIDTH = 2000
+MAX_SCANNED_ROWS = 200_000  # beyond this a sheet's dense grid would cost too much memory
+MAX_MERGED_RANGES = 10_000
+MAX_SCANNED_CELLS = 10_000_000  # rows x columns of calamine's dense grid (about 32 bytes a cell)
+
+
+@lru_cache(maxsize=1 << 16)
+def cell_ref(row: int, column: int) -> str:
+    """"D7" for (7, 4); cached, so files read in one process share the strings (and pickle them once)."""
+    return f"{get_column_letter(column)}{row}"
+
+
+SheetSelector = Callable[[list[str]], Collection[str]]
+"""Given a file's worksheet names in order, the names to load (the others are never parsed)."""
+
+
+@dataclass
+class Grid:
+    """Raw values of one sheet as rows of cells; read with 1-based (row, column), blanks as None."""
+
+    name: str
+    rows: list[list[Any]] = field(default_factory=list)
+    formula_without_value: set[tuple[int, int]] = field(default_factory=set)
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    truncated_rows: int = 0
+    truncated_columns: int = 0
+
+    def merged_origin(self, row: int, column: int) -> tuple[int, int] | None:
+        """The top-left cell of the merged range holding (row, column), if it is not that cell itself."""
+        for (top, left), (bottom, right) in self.merged:
+            if top <= row <= bottom and left <= column <= right and (row, column) != (top, left):
+                return top, left
+        return None
+
+    @classmethod
+    def from_cells(cls, name: str, cells: dict[tuple[int, int], Any]) -> Grid:
+        """A grid from sparse (row, column) -> value pairs."""
+        height = max((r for r, _ in cells), default=0)
+        width = max((c for _, c in cells), default=0)
+        rows: list[list[Any]] = [[""] * width for _ in range(height)]
+        for (row, column), value in cells.items():
+            rows[row - 1][column - 1] = value
+        return cls(name, rows)
+
+    @property
+    def max_row(self) -> int:
+        return len(self.rows)
+
+    @cached_property
+    def max_column(self) -> int:
+        """Computed once: grids are filled when loaded and read-only afterwards."""
+        return max(map(len, self.rows), default=0)
+
+    def get(self, row: int, column: int) -> Any:
+        if row < 1 or column < 1:
+            return None
+        try:
+            value = self.rows[row - 1][column - 1]
+        except IndexError:
+            return None
+        return None if value is None or value == "" else value
+
+
+def check_zip(path: Path) -> None:
+    """Refuse zip bombs and oversized containers before any parsing."""
+    open_checked_zip(path).close()
+
+
+def open_checked_zip(path: Path) -> zipfile.ZipFile:
+    """The open archive once its directory passed the checks against zip bombs (the caller closes it)."""
+    _check_size(path)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(path.read_bytes()))  # parts are then read without a system call each
+    except (zipfile.BadZipFile, OSError):
+        raise SubmissionError(path, "文件", f"{path.suffix or ''} 格式的电子表格（zip 压缩包）",
+                              "无法识别的文件内容（不是有效的压缩包，可能已损坏或扩展名不符）",
+                              "请用 Excel、WPS 或 LibreOffice 另存为 .xlsx 后重新提交。") from None
+    try:
+        _check_entries(path, archive.infolist())
+    except BaseException:
+        archive.close()
+        raise
+    return archive
+
+
+def _check_entries(path: Path, entries: list[zipfile.ZipInfo]) -> None:
+    seen: set[str] = set()
+    for entry in entries:
+        if entry.filename in seen:
+            raise SubmissionError(path, "文件", "每个内部部件只出现一次的工作簿", f"部件 {entry.filename} 出现两次",
+                                  "文件已损坏或被改动，请另存为新的 .xlsx 后重新提交。")
+        seen.add(entry.filename)
+    if len(entries) > MAX_ZIP_ENTRIES:
+        raise SubmissionError(path, "文件", f"不超过 {MAX_ZIP_ENTRIES} 个内部部件", f"{len(entries)} 个",
+                              "文件结构异常，请另存为新的 .xlsx 后重新提交。")
+    total = sum(entry.file_size for entry in entries)
+    compressed = sum(entry.compress_size for entry in entries) or 1
+    if total > MAX_UNCOMPRESSED_BYTES or total / compressed > MAX_COMPRESSION_RATIO:
+        raise SubmissionError(path, "文件", "正常压缩比例的工作簿",
+                              f"解压后 {total / 1024 / 1024:.0f} MB、压缩比 {total / compressed:.0f}:1",
+                              "文件疑似压缩炸弹，已拒绝读取；请提交正常填写的工作簿。")
+
+
+def _load_calamine(path: Path, zipped: bool, select: SheetSelector | None) -> list[Grid]:
+    """Values of the selected worksheets through python-calamine (xlsx, xlsm, xls, ods), capped.
+
+    A zipped file is checked before calamine opens it: its zip directory, then every part calamine
+    decompresses (through zipfile, so a size or CRC that lies is refused) and what calamine would
+    over-allocate for: the selected worksheets of an .xlsx, every table of an .ods (whose repeated
+    rows beyond the row cap are cut short in an in-memory copy). An .xls is scanned record by record
+    first (every sheet: calamine parses them all when it opens the file)."""
+    from python_calamine import CalamineWorkbook, SheetTypeEnum
+
+    archive = open_checked_zip(path) if zipped else None
+    if archive is None:
+        _check_size(path)
+        _check_xls(path)
+    scanner = PackageScanner(archive) if archive is not None and path.suffix.lower() in EXCEL_SUFFIXES else None
+    scans: dict[str, SheetScan] = {}
+    # What calamine reads instead of the file: an .xlsx's verified parts, or an .ods whose over-long
+    # tables were cut short.
+    copy: bytes | None = None
+    heights: dict[str, int] = {}  # their true heights
+    try:
+        if scanner is not None:
+            scans = _scan_package(path, scanner, select)
+            copy = scanner.verified_package()
+        elif archive is not None:
+            copy, heights = _check_ods(path, archive)
+        try:
+            book = (CalamineWorkbook.from_filelike(io.BytesIO(copy)) if copy is not None
+                    else CalamineWorkbook.from_path(str(path)))  # opening reads the directory, not the sheets
+        except Exception as exc:  # noqa: BLE001 - calamine raises several types for broken files
+            raise SubmissionError(path, "文件", "可读取的电子表格", f"读取失败（{type(exc).__name__}: {_short(exc)}）",
+                                  "请用 Excel、WPS 或 LibreOffice 打开并另存为 .xlsx 后重新提交。") from None
+        grids: list[Grid] = []
+        try:
+            names = [meta.name for meta in book.sheets_metadata if meta.typ == SheetTypeEnum.WorkSheet]
+            if select is not None:
+                wanted = set(select(names))
+                names = [name for name in names if name in wanted]
+            missing = [name for name in names if name not in scans]
+            if scanner is not None and missing:  # calamine lists the sheets otherwise than the package scan did
+                scans.update(_scan_package(path, scanner, lambda _: missing))
+                unscanned = [name for name in missing if name not in scans]
+                if unscanned:  # never hand calamine a sheet whose XML was not checked
+                    raise SubmissionError(path, f"工作表“{unscanned[0]}”", "工作簿目录（xl/workbook.xml）中列出的工作表",
+                                          "该工作表在目录中找不到对应的部件（目录与工作表名称不一致）",
+                                          "请用 Excel、WPS 或 LibreOffice 打开并另存为新的 .xlsx 后重新提交。")
+                book.close()
+                book = CalamineWorkbook.from_filelike(io.BytesIO(scanner.verified_package()))
+            for name in names:
+                grids.append(_sheet_grid(path, book.get_sheet_by_name(name), name))
+        finally:
+            book.close()
+    finally:
+        if archive is not None:
+            archive.close()
+    for grid in grids:
+        if grid.name in scans:
+            grid.formula_without_value = scans[grid.name].formulas_without_values
+        if grid.truncated_rows and grid.name in heights:
+            grid.truncated_rows = heights[grid.name]
+    return grids
+
+
+def _sheet_grid(path: Path, sheet: Any, name: str) -> Grid:
+    grid = Grid(name)
+    width = (sheet.end[1] + 1) if sheet.end else 0
+    if width > MAX_SHEET_WIDTH:
+        raise SubmissionError(path, f"工作表“{name}”", f"不超过 {MAX_SHEET_WIDTH} 列的表格",
+                              f"内容延伸到第 {width} 列", "请删除表格右侧远处的无关内容后重新提交。")
+    rows = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS + 1)
+    if len(rows) > MAX_ROWS:
+        grid.truncated_rows = sheet.height
+        rows = rows[:MAX_ROWS]
+    if width > MAX_COLUMNS:
+        for row in rows:
+            if len(row) > MAX_COLUMNS and any(v not in (None, "") for v in row[MAX_COLUMNS:]):
+                grid.truncated_columns = max(grid.truncated_columns, len(row))
+        rows = [row[:MAX_COLUMNS] for row in rows]
+    grid.rows = rows
+    merged = sheet.merged_cell_ranges or []
+    if len(merged) > MAX_MERGED_RANGES:  # every cell read is checked against each range
+        raise SubmissionError(path, f"工作表“{name}”", f"不超过 {MAX_MERGED_RANGES} 个合并单元格区域",
+                              f"{len(merged)} 个合并区域", "请取消不必要的合并单元格后重新提交。")
+    for (top, left), (bottom, right) in merged:
+        grid.merged.append(((top + 1, left + 1), (bottom + 1, right + 1)))
+    return grid
+
+
+def _scan_package(path: Path, scanner: PackageScanner, select: SheetSelector | None) -> dict[str, SheetScan]:
+    """Refuse what calamine would misread or over-allocate, or a part whose stored data was altered;
+    return the scans of the worksheets ``select`` picks from the package's own list of them."""
+    try:
+        names = scanner.worksheet_names()
+        scans = scanner.scan(names if select is None else select(names))
+        scanner.verify_native_parts()
+    except PartError as exc:
+        raise _altered_part(path, exc) from None
+    except Exception as exc:  # noqa: BLE001 - malformed package parts
+        raise SubmissionError(path, "文件", "结构完整的 xlsx 工作簿", f"内部 XML 无法解析（{_short(exc)}）",
+                              "请用电子表格软件另存为新的 .xlsx 后重新提交。") from None
+    for name, scan in scans.items():
+        if (scan.max_row > MAX_SCANNED_ROWS or scan.max_column > MAX_SHEET_WIDTH
+                or scan.max_row * scan.max_column > MAX_SCANNED_CELLS):
+            raise SubmissionError(path, f"工作表“{name}”",
+                                  f"不超过 {MAX_SCANNED_ROWS} 行、{MAX_SHEET_WIDTH} 列、"
+                                  f"{MAX_SCANNED_CELLS // 10_000} 万个单元格范围的表格",
+                                  f"内容延伸到第 {scan.max_row} 行、第 {scan.max_column} 列",
+                                  "请删除远离表格的无关单元格后重新提交。")
+        if scan.bad_shared_strings:
+            raise SubmissionError(path, f"工作表“{name}” {'、'.join(scan.bad_shared_strings[:5])}",
+                                  "有效的共享字符串引用", "无效的字符串索引（文件已损坏或被改动）",
+                                  "请用电子表格软件打开并另存为新的 .xlsx 后重新提交。")
+    return scans
+
+
+def _check_ods(path: Path, archive: zipfile.ZipFile) -> tuple[bytes | None, dict[str, int]]:
+    """Refuse an .ods whose parts were altered or whose tables calamine would expand beyond the caps.
+    Returns the package to read instead (None: the file itself) and the true heights of the tables
+    that copy cuts short (calamine never reads more than MAX_ROWS + 1 rows anyway)."""
+    try:
+        parts = read_native_parts(archive)
+    except PartError as exc:
+        raise _altered_part(path, exc) from None
+    content = parts.get("content.xml")
+    if content is None:
+        return None, {}  # calamine refuses it
+    limit = MAX_ROWS + 1
+    try:
+        tables = scan_content(content, limit)
+    except StructureError as exc:
+        where = f"工作表“{exc.table}”（content.xml）" if exc.table else "content.xml"
+        raise SubmissionError(path, where, "表格、行、单元格按电子表格的层次排列的 .ods 文件",
+                              "结构异常（如单元格中嵌套了行或表格）",
+                              "请用 LibreOffice 或 Excel 另存为新的 .xlsx 后重新提交。") from None
+    for table in tables:
+        rows = table.clamped_height if table.height > limit else table.height
+        if rows > MAX_SCANNED_ROWS or table.width > MAX_SHEET_WIDTH or rows * table.width > MAX_SCANNED_CELLS:
+            raise SubmissionError(path, f"工作表“{table.name}”",
+                                  f"不超过 {MAX_SCANNED_ROWS} 行、{MAX_SHEET_WIDTH} 列、"
+                                  f"{MAX_SCANNED_CELLS // 10_000} 万个单元格范围的表格",
+                                  f"按 content.xml 中重复的行和单元格展开后有 {rows} 行、{table.width} 列",
+                                  "请删除远离表格的无关单元格（或整行、整列的重复填充）后重新提交。")
+    cut = [table for table in tables if table.height > limit and table.edits]
+    if not cut:
+        return None, {}
+    parts["content.xml"] = clamp(content, cut)
+    return repackage(parts), {table.name: table.height for table in cut}
+
+
+def _check_xls(path: Path) -> None:
+    """Refuse an .xls whose container or record stream is malformed, or for which calamine would
+    allocate beyond the caps: per sheet, its dense grids of values and of formulas and the cells its
+    DIMENSIONS records reserve; for the file, the grids of all sheets, held together."""
+    try:
+        scan = scan_xls(path.read_bytes())
+    except OSError as exc:
+        raise SubmissionError(path, "文件", "可读取的文件", f"无法打开（{exc.strerror}）", "请确认文件存在且有读取权限。") from None
+    except XlsStructureError as exc:
+        if exc.encrypted:
+            raise SubmissionError(path, "文件", "未加密的工作簿", exc.found,
+                                  "请在 Excel 或 WPS 中取消打开密码，另存为 .xlsx 后重新提交。") from None
+        raise SubmissionError(path, f"工作表“{exc.sheet}”" if exc.sheet else "文件",
+                              "结构完整的 .xls 工作簿（Excel 97-2003 格式）", exc.found,
+                              "请用 Excel、WPS 或 LibreOffice 打开并另存为 .xlsx 后重新提交。") from None
+    expected = (f"不超过 {MAX_SCANNED_ROWS} 行、{MAX_SHEET_WIDTH} 列、"
+                f"{MAX_SCANNED_CELLS // 10_000} 万个单元格范围的表格")
+    for sheet in scan.sheets:
+        for what, box in (("单元格", sheet.values), ("公式单元格", sheet.formulas)):
+            if box.rows > MAX_SCANNED_ROWS or box.columns > MAX_SHEET_WIDTH or box.cells > MAX_SCANNED_CELLS:
+                raise SubmissionError(path, f"工作表“{sheet.name}”", expected,
+                                      f"{what}分布在第 {box.top + 1}–{box.bottom + 1} 行、第 {box.left + 1}–"
+                                      f"{box.right + 1} 列（{box.rows} 行 × {box.columns} 列）",
+                                      "请删除远离表格的无关单元格后重新提交。")
+        if sheet.reserved > MAX_SCANNED_CELLS:
+            rows, columns = sheet.declared
+            raise SubmissionError(path, f"工作表“{sheet.name}”", expected,
+                                  f"尺寸记录（DIMENSIONS）声明 {rows} 行 × {columns} 列",
+                                  "文件结构异常，请用电子表格软件另存为新的 .xlsx 后重新提交。")
+    if scan.cells > MAX_SCANNED_CELLS:
+        raise SubmissionError(path, "文件", f"所有工作表合计不超过 {MAX_SCANNED_CELLS // 10_000} 万个单元格范围的工作簿",
+                              f"{len(scan.sheets)} 个工作表合计 {scan.cells} 个单元格范围",
+                              "请删除无关工作表或远离表格的单元格后重新提交。")
+
+
+def _altered_part(path: Path, exc: PartError) -> SubmissionError:
+    return SubmissionError(path, f"内部部件 {exc.part}", exc.expected, exc.found,
+                           "已在解析前拒绝读取；请用 Excel、WPS 或 LibreOffice 打开原始文件，重新另存为 .xlsx 后提交。")
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _check_size(path: Path) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise SubmissionError(path, "文件", "可读取的文件", f"无法打开（{exc.strerror}）", "请确认文件存在且有读取权限。") from None
+    if size > MAX_FILE_BYTES:
+        raise SubmissionError(path, "文件", f"不超过 {MAX_FILE_BYTES // 1024 // 1024} MB 的文件",
+                              f"{size / 1024 / 1024:.1f} MB", "请删除无关工作表或图片后重新提交。")
+
+
+def _load_csv(path: Path) -> list[Grid]:
+    raw = path.read_bytes()
+    if len(raw) > MAX_FILE_BYTES:
+        raise SubmissionError(path, "文件", "不超过 50 MB 的 CSV", f"{len(raw) / 1024 / 1024:.1f} MB", "请拆分后重新提交。")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise SubmissionError(path, "文件", "UTF-8 或 GB18030 编码的 CSV", "无法识别的编码", "请另存为 UTF-8 编码的 CSV。")
+    grid = Grid(path.stem)
+    for row_index, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if row_index > MAX_ROWS:
+            if any(value.strip() for value in row):
+                grid.truncated_rows = max(grid.truncated_rows, row_index)
+            continue
+        grid.rows.append([value if value.strip() else "" for value in row[:MAX_COLUMNS]])
+        if any(value.strip() for value in row[MAX_COLUMNS:]):
+            grid.truncated_columns = max(grid.truncated_columns, len(row))
+    return [grid]
+
+
+def load_grids(path: Path, select: SheetSelector | None = None) -> list[Grid]:
+    """Load the worksheets of a supported file (all, or those ``select`` picks from the names);
+    SubmissionError when it cannot be read."""
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES or suffix == ".ods":
+        return _load_calamine(path, zipped=True, select=select)
+    if suffix == ".xls":
+        return _load_calamine(path, zipped=False, select=select)
+    if suffix == ".csv":
+        return _load_csv(path)
+    raise SubmissionError(path, "文件", "扩展名为 .xlsx、.xlsm、.xls、.ods 或 .csv 的文件",
+                          f"“{path.suffix or '无扩展名'}”", "请用模板填报并保存为 .xlsx。")

@@ -1,0 +1,50 @@
+"""Kind ``threshold``: an expression over indicator fields compared with a threshold.
+
+Example: incentive pay / total performance pay >= 60%.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from compliance.ingest.submission import Submission
+from compliance.results.findings import Finding
+from compliance.rules.expressions import Expression
+from compliance.rules.kinds import common, scalar
+from compliance.rules.node import Node
+from compliance.rules.spec import Comparison, FieldSpec, GapAmount, Rule
+
+NAME = "threshold"
+DESCRIPTION = "An arithmetic expression over indicator fields (this period) compared with a threshold."
+
+
+@dataclass(frozen=True)
+class ThresholdSpec:
+    measure_name: str
+    expression: Expression
+    comparison: Comparison
+    gap_amount: GapAmount | None
+
+
+def parse(node: Node, fields: dict[str, FieldSpec], tables: dict[str, object]) -> ThresholdSpec:
+    node.check_keys({"name", "expression", "comparator", "threshold", "tolerance", "gap_amount"})
+    known = set(fields)
+    return ThresholdSpec(
+        measure_name=node.text("name"),
+        expression=node.expression("expression", known),
+        comparison=common.parse_comparison(node),
+        gap_amount=common.parse_gap_amount(node.child("gap_amount", required=False), known),
+    )
+
+
+def fields_used(spec: ThresholdSpec) -> tuple[str, ...]:
+    extra = spec.gap_amount.per_unit.fields if spec.gap_amount else ()
+    return tuple(dict.fromkeys(spec.expression.fields + extra))
+
+
+
+def prepare(rule: Rule, submission: Submission, context: common.Context) -> common.Prepared | Finding:
+    spec: ThresholdSpec = rule.spec
+    measured = scalar.measure_expression(rule, submission, context, spec.measure_name, spec.expression,
+                                         spec.comparison, spec.gap_amount)
+    return measured if isinstance(measured, Finding) else scalar.prepared(rule, measured)

@@ -1,0 +1,276 @@
+"""Load and validate rule packs (``rules/*.yaml``) and audit profiles (``checks/*.yaml``)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from compliance.errors import ConfigError, RuleFileError
+from compliance.results.status import Status
+from compliance.rules.kinds import KINDS
+from compliance.rules.node import Node
+from compliance.rules.spec import (
+    SUBJECT_LEVELS,
+    VALUE_TYPES,
+    Applicability,
+    Catalog,
+    Citation,
+    ColumnSpec,
+    Document,
+    FieldSpec,
+    Jurisdiction,
+    NotEncoded,
+    Profile,
+    Rule,
+    RulePack,
+    TableSpec,
+)
+from compliance.rules.vocab import GRADE, HOSPITAL_TYPE, OWNERSHIP
+from compliance.rules.yamlfile import load_yaml
+
+CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+RESERVED_CODES = {"id", "sid"}
+BINDINGS = ("binding", "expected", "soft", "plain")
+RULE_KEYS = {"id", "title", "kind", "domain", "clause", "quote", "applies_to", "effective_from", "deadline",
+             "binding", "severity", "unit", "measure", "remediation", "notes"}
+
+
+def _code(node: Node, key: str) -> str:
+    code = node.text(key)
+    if not CODE_PATTERN.match(code):
+        raise node.fail(key, f"{code!r} is not a field code", "use lower_snake_case ASCII, starting with a letter")
+    return code
+
+
+def _field(node: Node) -> FieldSpec:
+    node.check_keys({"code", "name", "unit", "type", "prior", "description", "minimum", "aggregate", "part_of",
+                     "max_change"})
+    minimum = node.data.get("minimum", 0.0)
+    if minimum is not None and (isinstance(minimum, bool) or not isinstance(minimum, (int, float))):
+        raise node.fail("minimum", f"must be a number or null, found {minimum!r}")
+    return FieldSpec(
+        code=_code(node, "code"),
+        name=node.text("name"),
+        unit=node.text("unit", ""),
+        value_type=node.choice("type", VALUE_TYPES),
+        description=node.text("description", ""),
+        has_prior=node.flag("prior", False),
+        minimum=float(minimum) if minimum is not None else None,
+        aggregate=node.choice("aggregate", ("sum",)) if node.has("aggregate") else None,
+        part_of=_code(node, "part_of") if node.has("part_of") else None,
+        max_change=node.number("max_change") if node.has("max_change") else (1.0 if "max_change" not in node.data
+                                                                              else None),
+    )
+
+
+def _table(node: Node) -> TableSpec:
+    node.check_keys({"code", "name", "description", "columns", "label_columns", "level"})
+    columns = []
+    for column_node in node.children("columns"):
+        column_node.check_keys({"code", "name", "unit", "type", "required", "description"})
+        columns.append(ColumnSpec(
+            code=_code(column_node, "code"),
+            name=column_node.text("name"),
+            unit=column_node.text("unit", ""),
+            value_type=column_node.choice("type", VALUE_TYPES),
+            required=column_node.flag("required", True),
+            description=column_node.text("description", ""),
+        ))
+    if not columns:
+        raise node.fail("columns", "a table needs at least one column")
+    codes = [c.code for c in columns]
+    if len(set(codes)) != len(codes):
+        raise node.fail("columns", "column codes must be unique")
+    labels = node.text_list("label_columns", codes)
+    return TableSpec(_code(node, "code"), node.text("name"), node.text("description", ""), tuple(columns),
+                     labels or (codes[0],), node.choice("level", SUBJECT_LEVELS, "hospital"))
+
+
+def _rule(node: Node, document: Document, fields: dict[str, FieldSpec], tables: dict[str, TableSpec]) -> Rule:
+    node.check_keys(RULE_KEYS)
+    rule_id = node.text("id")
+    if not rule_id.startswith(document.pack + "."):
+        raise node.fail("id", f"{rule_id!r} must start with the pack name {document.pack!r} and a dot")
+    kind_name = node.choice("kind", tuple(KINDS))
+    kind = KINDS[kind_name]
+    applies = node.child("applies_to")
+    assert applies is not None
+    applies.check_keys({"level", "ownership", "grade", "type", "description"})
+    binding = node.choice("binding", BINDINGS, "plain")
+    default_severity = "warn" if binding in ("expected", "soft") else "fail"
+    severity = Status(node.choice("severity", ("fail", "warn"), default_severity))
+    measure = node.child("measure")
+    assert measure is not None
+    spec = kind.parse(measure, fields, tables)
+    effective_from, deadline = node.date("effective_from"), node.date("deadline")
+    if kind_name == "deadline" and deadline is None:
+        raise node.fail("deadline", "a rule of kind deadline needs a deadline date")
+    if effective_from and deadline and deadline < effective_from:
+        raise node.fail("deadline", f"{deadline} is before effective_from {effective_from}")
+    return Rule(
+        id=rule_id,
+        title=node.text("title"),
+        kind=kind_name,
+        domain=node.text("domain"),
+        citation=Citation(document.title, document.number, node.text("clause"), node.text("quote"),
+                          document.seed_file),
+        jurisdiction=document.jurisdiction,
+        applies=Applicability(
+            level=applies.choice("level", SUBJECT_LEVELS),
+            ownership=applies.text_list("ownership", tuple(OWNERSHIP)),
+            grade=applies.text_list("grade", tuple(GRADE)),
+            type=applies.text_list("type", tuple(HOSPITAL_TYPE)),
+            description=applies.text("description", ""),
+        ),
+        effective_from=effective_from,
+        deadline=deadline,
+        binding=binding,
+        severity=severity,
+        unit=node.text("unit", ""),
+        remediation=node.text("remediation", ""),
+        spec=spec,
+        path=node.path,
+        line=node.line,
+        notes=node.text("notes", ""),
+    )
+
+
+def load_pack(path: Path) -> RulePack:
+    """Load one rule pack; RuleFileError names file, line and problem."""
+    top = Node(load_yaml(path), str(path), "pack", 1)
+    top.check_keys({"pack", "document", "fields", "tables", "rules", "not_encoded"})
+    pack_name = top.text("pack")
+    if pack_name != path.stem:
+        raise top.fail("pack", f"pack name {pack_name!r} must match the file name {path.stem!r}")
+    doc = top.child("document")
+    assert doc is not None
+    doc.check_keys({"title", "number", "issuer", "issued", "seed_file", "jurisdiction"})
+    place = doc.child("jurisdiction")
+    assert place is not None
+    place.check_keys({"province", "city"})
+    document = Document(
+        pack=pack_name,
+        title=doc.text("title"),
+        number=doc.text("number", "（未载明文号）"),
+        issuer=doc.text("issuer"),
+        issued=doc.date("issued"),
+        seed_file=doc.text("seed_file"),
+        jurisdiction=Jurisdiction(place.text("province"), place.text("city", "") or None),
+    )
+    fields: dict[str, FieldSpec] = {}
+    for field_node in top.children("fields"):
+        spec = _field(field_node)
+        if spec.code in fields:
+            raise field_node.fail("code", f"field {spec.code!r} is declared twice")
+        if spec.code in RESERVED_CODES:
+            raise field_node.fail("code", f"{spec.code!r} is reserved", "choose a descriptive code such as institution_code")
+        fields[spec.code] = spec
+    tables: dict[str, TableSpec] = {}
+    for code, spec in fields.items():
+        if spec.part_of and spec.part_of not in fields:
+            raise RuleFileError(path, None, f"field {code!r}: part_of names {spec.part_of!r}, which this pack does not declare")
+    for table_node in top.children("tables"):
+        table = _table(table_node)
+        tables[table.code] = table
+    rules = []
+    seen: set[str] = set()
+    for rule_node in top.children("rules"):
+        rule = _rule(rule_node, document, fields, tables)
+        if rule.id in seen:
+            raise rule_node.fail("id", f"rule id {rule.id!r} appears twice")
+        seen.add(rule.id)
+        rules.append(rule)
+    if not rules:
+        raise top.fail("rules", "a pack needs at least one rule")
+    left_out = []
+    for item in top.children("not_encoded"):
+        item.check_keys({"req_id", "reason"})
+        req_id = item.text("req_id")
+        if not req_id.startswith(pack_name + "."):
+            raise item.fail("req_id", f"{req_id!r} must start with the pack name {pack_name!r} and a dot")
+        if req_id in seen:
+            raise item.fail("req_id", f"{req_id!r} is also encoded as a rule in this pack")
+        left_out.append(NotEncoded(req_id, item.text("reason")))
+    return RulePack(document, tuple(fields.values()), tuple(tables.values()), tuple(rules), str(path),
+                    tuple(left_out))
+
+
+def load_profile(path: Path, packs: dict[str, RulePack]) -> Profile:
+    top = Node(load_yaml(path), str(path), "profile", 1)
+    top.check_keys({"profile", "title", "description", "subject_level", "packs", "rules", "benchmark",
+                    "by_jurisdiction"})
+    name = top.text("profile")
+    if name != path.stem:
+        raise top.fail("profile", f"profile name {name!r} must match the file name {path.stem!r}")
+    pack_names = top.text_list("packs")
+    if not pack_names:
+        raise top.fail("packs", "a profile names at least one rule pack")
+    for pack_name in pack_names:
+        if pack_name not in packs:
+            raise top.fail("packs", f"unknown rule pack {pack_name!r}", f"known packs: {', '.join(sorted(packs))}")
+    known_rules = {rule.id for pack_name in pack_names for rule in packs[pack_name].rules}
+    rule_ids = top.text_list("rules")
+    for rule_id in rule_ids:
+        if rule_id not in known_rules:
+            raise top.fail("rules", f"rule {rule_id!r} is not in the profile's packs")
+    return Profile(
+        name=name,
+        title=top.text("title"),
+        description=top.text("description", ""),
+        subject_levels=top.text_list("subject_level", SUBJECT_LEVELS) or SUBJECT_LEVELS,
+        packs=pack_names,
+        rule_ids=rule_ids,
+        benchmark=top.flag("benchmark", False),
+        path=str(path),
+        by_jurisdiction=top.flag("by_jurisdiction", False),
+    )
+
+
+def load_catalog(rules_dir: Path, checks_dir: Path | None = None) -> Catalog:
+    """Load every pack in ``rules_dir`` and every profile in ``checks_dir``."""
+    if not rules_dir.is_dir():
+        raise ConfigError(f"rules folder {rules_dir} does not exist; pass --rules-dir or run from the project folder")
+    packs = {path.stem: load_pack(path) for path in sorted(rules_dir.glob("*.yaml"))}
+    if not packs:
+        raise ConfigError(f"no rule packs (*.yaml) in {rules_dir}")
+    seen_rules: dict[str, str] = {}
+    for pack in packs.values():
+        for rule in pack.rules:
+            if rule.id in seen_rules:
+                raise RuleFileError(rule.path, rule.line, f"rule id {rule.id!r} is also defined in {seen_rules[rule.id]}")
+            seen_rules[rule.id] = rule.path
+    _check_shared_fields(packs)
+    profiles: dict[str, Profile] = {}
+    if checks_dir is not None and checks_dir.is_dir():
+        for path in sorted(checks_dir.glob("*.yaml")):
+            profile = load_profile(path, packs)
+            profiles[profile.name] = profile
+    return Catalog(packs=tuple(packs.values()), profiles=profiles)
+
+
+def _check_shared_fields(packs: dict[str, RulePack]) -> None:
+    """A field or table code used by two packs must mean the same thing in both."""
+    seen: dict[str, tuple[FieldSpec, str]] = {}
+    for pack in packs.values():
+        for spec in pack.fields:
+            if spec.code not in seen:
+                seen[spec.code] = (spec, pack.path)
+                continue
+            other, other_path = seen[spec.code]
+            mine = (spec.unit, spec.value_type, spec.has_prior, spec.aggregate)
+            theirs = (other.unit, other.value_type, other.has_prior, other.aggregate)
+            if mine != theirs:
+                raise RuleFileError(pack.path, None, f"field {spec.code!r} is declared as unit/type/prior/aggregate "
+                                    f"{mine} but {other_path} declares {theirs}", "declare it the same way in both")
+    tables: dict[str, tuple[TableSpec, str]] = {}
+    for pack in packs.values():
+        for table in pack.tables:
+            if table.code not in tables:
+                tables[table.code] = (table, pack.path)
+                continue
+            other_table, other_path = tables[table.code]
+            shape = [(c.code, c.value_type, c.unit) for c in table.columns]
+            other_shape = [(c.code, c.value_type, c.unit) for c in other_table.columns]
+            if shape != other_shape or table.level != other_table.level or table.name != other_table.name:
+                raise RuleFileError(pack.path, None, f"table {table.code!r} differs from the one in {other_path}",
+                                    "declare the same name, level and columns in both")

@@ -1,0 +1,219 @@
+"""Frozen dataclasses that rule packs and profiles load into.
+
+These hold what a rule *says*; evaluation lives in :mod:`compliance.rules.kinds`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from compliance.results.status import Status
+from compliance.rules.expressions import Expression
+
+COMPARATORS = (">=", "<=", ">", "<", "==")
+VALUE_TYPES = ("money", "ratio", "number", "count", "text", "bool", "date")
+SUBJECT_LEVELS = ("hospital", "region")
+
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    province: str
+    city: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.province + (self.city or "")
+
+    def covers(self, province: str | None, city: str | None) -> bool:
+        if province != self.province:
+            return False
+        return self.city is None or city == self.city
+
+
+@dataclass(frozen=True)
+class Document:
+    pack: str
+    title: str
+    number: str
+    issuer: str
+    issued: dt.date | None
+    seed_file: str
+    jurisdiction: Jurisdiction
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One indicator or identification field of the data dictionary."""
+
+    code: str
+    name: str
+    unit: str
+    value_type: str
+    description: str = ""
+    has_prior: bool = False
+    minimum: float | None = 0.0
+    aggregate: str | None = None  # "sum": a region value may be summed over its hospitals
+    part_of: str | None = None  # a field this one can never exceed (incentive pay within total pay)
+    max_change: float | None = 1.0  # year-on-year change beyond +/- this share is flagged as suspect
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    code: str
+    name: str
+    unit: str
+    value_type: str
+    required: bool = True
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A per-item table such as the drug price list or the stockpile list."""
+
+    code: str
+    name: str
+    description: str
+    columns: tuple[ColumnSpec, ...]
+    label_columns: tuple[str, ...]
+    level: str = "hospital"
+
+    def column(self, code: str) -> ColumnSpec:
+        for column in self.columns:
+            if column.code == code:
+                return column
+        raise KeyError(code)
+
+
+@dataclass(frozen=True)
+class Citation:
+    document_title: str
+    document_number: str
+    clause: str
+    quote: str
+    seed_file: str
+
+
+@dataclass(frozen=True)
+class Applicability:
+    level: str
+    ownership: tuple[str, ...] = ()
+    grade: tuple[str, ...] = ()
+    type: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class GapAmount:
+    """Money or quantity behind a gap: ``|gap| * per_unit``, in ``unit``."""
+
+    per_unit: Expression
+    unit: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Comparison:
+    comparator: str
+    threshold: float
+    tolerance: float = 0.0
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    kind: str
+    domain: str
+    citation: Citation
+    jurisdiction: Jurisdiction
+    applies: Applicability
+    effective_from: dt.date | None
+    deadline: dt.date | None
+    binding: str
+    severity: Status
+    unit: str
+    remediation: str
+    spec: Any
+    path: str
+    line: int
+    notes: str = ""
+
+    @property
+    def pack(self) -> str:
+        return self.id.split(".", 1)[0]
+
+
+@dataclass(frozen=True)
+class NotEncoded:
+    """A catalog row deliberately left out, with the reason."""
+
+    req_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RulePack:
+    document: Document
+    fields: tuple[FieldSpec, ...]
+    tables: tuple[TableSpec, ...]
+    rules: tuple[Rule, ...]
+    path: str
+    not_encoded: tuple[NotEncoded, ...] = ()
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    title: str
+    description: str
+    subject_levels: tuple[str, ...]
+    packs: tuple[str, ...]
+    rule_ids: tuple[str, ...] = ()
+    benchmark: bool = False
+    path: str = ""
+    by_jurisdiction: bool = False  # each subject gets only the packs whose jurisdiction covers it
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every loaded pack and profile, with the merged data dictionary."""
+
+    packs: tuple[RulePack, ...]
+    profiles: dict[str, Profile] = field(default_factory=dict)
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return tuple(rule for pack in self.packs for rule in pack.rules)
+
+    def rule(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    @property
+    def fields(self) -> dict[str, FieldSpec]:
+        merged: dict[str, FieldSpec] = {}
+        for pack in self.packs:
+            for spec in pack.fields:
+                merged.setdefault(spec.code, spec)
+        return merged
+
+    @property
+    def tables(self) -> dict[str, TableSpec]:
+        merged: dict[str, TableSpec] = {}
+        for pack in self.packs:
+            for table in pack.tables:
+                merged.setdefault(table.code, table)
+        return merged
+
+    def rules_for(self, profile: Profile) -> tuple[Rule, ...]:
+        chosen = [rule for rule in self.rules
+                  if rule.pack in profile.packs and rule.applies.level in profile.subject_levels]
+        if profile.rule_ids:
+            order = {rule_id: index for index, rule_id in enumerate(profile.rule_ids)}
+            chosen = sorted((rule for rule in chosen if rule.id in order), key=lambda rule: order[rule.id])
+        return tuple(chosen)
