@@ -7,10 +7,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from compliance.evaluation.evaluate import CheckResult, SubjectResult
-from compliance.ingest.submission import Cell, Reading, Subject, Submission
+from compliance.ingest.submission import Reading, Submission
 from compliance.pipeline.check import get_profile, load_default_catalog, run_check
+from compliance.results.identity import Cell, FileRef, Subject
 from compliance.results.periods import parse_period
+from compliance.results.run import CheckResult, SubjectResult
 from compliance.rules.spec import Catalog
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,12 +36,11 @@ def sichuan(catalog: Catalog) -> CheckResult:
 
 
 def renamed(subject: SubjectResult, name: str) -> SubjectResult:
-    """`subject` under another name (a hostile one, say), in its submission and its findings."""
+    """`subject` under another name (a hostile one, say), in its result and its findings."""
     import dataclasses
 
-    submission = dataclasses.replace(subject.submission,
-                                     subject=dataclasses.replace(subject.submission.subject, name=name))
-    return SubjectResult(submission, [dataclasses.replace(f, subject_name=name) for f in subject.findings])
+    return dataclasses.replace(subject, subject=dataclasses.replace(subject.subject, name=name),
+                               findings=tuple(dataclasses.replace(f, subject_name=name) for f in subject.findings))
 
 
 @pytest.fixture
@@ -64,8 +64,6 @@ def fetched_urls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
             return super().fetch(url, headers)
 
     monkeypatch.setattr(render, "SafeURLFetcher", RecordingFetcher)
-    monkeypatch.setattr(render, "font_config", render.font_config.__wrapped__)
-    render.image_cache().clear()
     return fetched
 
 
@@ -107,18 +105,18 @@ def make_submission(subject: dict[str, Any] | None = None, current: dict[str, An
     attributes = dict(defaults, **(subject or {}))
     period = parse_period(str(attributes.pop("period")))
     assert period is not None
-    built = Submission(path=name, subject=Subject(period=period, **attributes))
-    for row, (code, value) in enumerate((current or {}).items(), start=3):
-        built.current[code] = Reading(_typed(value), Cell(name, "指标", f"D{row}"))
-    for row, (code, value) in enumerate((prior or {}).items(), start=3):
-        built.prior[code] = Reading(_typed(value), Cell(name, "指标", f"E{row}"))
-    for table, rows in (tables or {}).items():
-        built.tables[table] = [
-            {code: Reading(_typed(value), Cell(name, table, f"{chr(65 + column)}{row}"))
-             for column, (code, value) in enumerate(record.items())}
-            for row, record in enumerate(rows, start=3)
-        ]
-    return built
+    built_current = {code: Reading(_typed(value), Cell(name, "指标", f"D{row}"))
+                     for row, (code, value) in enumerate((current or {}).items(), start=3)}
+    built_prior = {code: Reading(_typed(value), Cell(name, "指标", f"E{row}"))
+                   for row, (code, value) in enumerate((prior or {}).items(), start=3)}
+    built_tables = {
+        table: tuple({code: Reading(_typed(value), Cell(name, table, f"{chr(65 + column)}{row}"))
+                      for column, (code, value) in enumerate(record.items())}
+                     for row, record in enumerate(rows, start=3))
+        for table, rows in (tables or {}).items()
+    }
+    return Submission(FileRef(name, ""), Subject(period=period, **attributes), built_current, built_prior,
+                      built_tables, {}, (), {})
 
 
 def _typed(value: Any) -> Any:

@@ -1,16 +1,21 @@
 """Exceptions raised for problems in rule files, configuration and usage.
 
-Problems in *submitted data* are never raised: they are collected as
-findings or data problems so that evaluation always covers every rule.
+Problems in *submitted data* are never raised: they are collected as findings or data problems
+so that evaluation always covers every rule.  Each exception class carries the exit code the
+command line ends with (``exit_code``), mapped in one place: :func:`compliance.cli.main.run`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from compliance.results.status import ExitCode
+
 
 class ComplianceError(Exception):
     """Base class of every error this package raises on purpose."""
+
+    exit_code: ExitCode = ExitCode.USAGE_OR_INPUT_ERROR
 
 
 class RuleFileError(ComplianceError):
@@ -50,3 +55,8 @@ class SubmissionError(ComplianceError):
 
 class EngineError(ComplianceError):
     """The rule engine failed in a way that is not caused by submitted data."""
+
+
+class StageError(ComplianceError):
+    """A stage of the pipeline could not produce a result (a subject could not be evaluated, a
+    document could not be rendered); the message names the subject and the document."""

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from tabulate import tabulate
 
 from compliance.cli.output import findings_json, findings_table
-from compliance.errors import ComplianceError
+from compliance.errors import ComplianceError, ConfigError
 from compliance.ingest.template import write_template
 from compliance.paths import project_home
 from compliance.pipeline.check import (
@@ -21,9 +21,13 @@ from compliance.pipeline.check import (
     load_default_catalog,
     run_check,
 )
-from compliance.results.status import ExitCode
+from compliance.results.status import ExitCode, FileStatus
 from compliance.rules.dictionary import data_dictionary
 from compliance.rules.loader import load_catalog, load_pack
+from compliance.rules.spec import Catalog
+from compliance.wording.catalogue import text
+from compliance.wording.findings import problem_message
+from compliance.wording.outcomes import outcome_message
 
 EXIT_CODES_HELP = (
     "\b\nExit codes:\n"
@@ -31,11 +35,6 @@ EXIT_CODES_HELP = (
     f"  {ExitCode.FINDINGS.value}  a rule fails, warns, lacks data or could not be evaluated\n"
     f"  {ExitCode.USAGE_OR_INPUT_ERROR.value}  usage error, bad rule or profile file, or a submitted file was refused"
 )
-
-
-def _fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(ExitCode.USAGE_OR_INPUT_ERROR)
 
 
 def _parse_date(_: click.Context, __: click.Parameter, value: str | None) -> dt.date | None:
@@ -47,7 +46,19 @@ def _parse_date(_: click.Context, __: click.Parameter, value: str | None) -> dt.
         raise click.BadParameter(f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2024-12-31") from None
 
 
-@click.group(epilog=EXIT_CODES_HELP)
+class CommandGroup(click.Group):
+    """The one place that maps the library's exceptions to exit codes: a ComplianceError ends the
+    command with its message and the exit code its class carries."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ComplianceError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=CommandGroup, epilog=EXIT_CODES_HELP)
 @click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder holding rules/ and checks/ (default: found from the current folder).")
 @click.version_option(package_name="compliance")
@@ -57,11 +68,8 @@ def main(ctx: click.Context, home: Path | None) -> None:
     ctx.obj = {"home": home or project_home()}
 
 
-def _catalog(ctx: click.Context):  # type: ignore[no-untyped-def]
-    try:
-        return load_default_catalog(ctx.obj["home"])
-    except ComplianceError as exc:
-        _fail(str(exc))
+def _catalog(ctx: click.Context) -> Catalog:
+    return load_default_catalog(ctx.obj["home"])
 
 
 @main.command(epilog=EXIT_CODES_HELP)
@@ -76,37 +84,33 @@ def _catalog(ctx: click.Context):  # type: ignore[no-untyped-def]
               help="PDF documents per subject with --out: the inspection report, the one-page inspection "
                    "notice (result, items to fix, signatures), both, or none.")
 @click.option("--workers", type=click.IntRange(0, 64), default=None,
-              help="Worker processes reading files (default: one per core; 0 reads in this process).")
+              help="Worker processes reading files and rendering PDFs (default: one per core; 0: all in this "
+                   "process).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-              help="Language of the reports' own wording (rule text stays as written).")
+              help="Language of the tool's own wording in the output and reports (rule text stays as written).")
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[Path, ...], profile: str, as_of: dt.date | None, output_format: str,
           out: Path | None, pdf_documents: str, workers: int | None, lang: str) -> None:
     """Check workbooks (.xlsx .xlsm .xls .ods .csv, folders or .zip archives); one finding per rule and subject."""
     catalog = _catalog(ctx)
-    try:
-        chosen = get_profile(catalog, profile)
-        result = run_check(catalog, chosen, paths, as_of, workers)
-    except ComplianceError as exc:
-        _fail(str(exc))
+    chosen = get_profile(catalog, profile)
+    result = run_check(catalog, chosen, paths, as_of, workers, started_by="cli", owns_process=True)
     for outcome in result.outcomes:
-        if outcome.status == "refused":
-            click.echo(f"refused: {outcome.message}", err=True)
-        elif outcome.status == "read_with_warnings":
-            click.echo(f"warning: {outcome.path}: {outcome.message}", err=True)
+        message = outcome_message(outcome, len(result.problems_in(outcome.file)), lang)
+        if outcome.status is FileStatus.REFUSED:
+            click.echo(text("cli.refused", lang, message=f"{outcome.path}: {message}"), err=True)
+        elif outcome.status is FileStatus.READ_WITH_WARNINGS:
+            click.echo(text("cli.warning", lang, path=outcome.path, message=message), err=True)
     for problem in result.problems:
-        click.echo(f"data problem: {problem.message}", err=True)
-    click.echo(findings_json(result) if output_format == "json" else findings_table(result))
+        click.echo(text("cli.problem", lang, message=problem_message(problem, lang)), err=True)
+    click.echo(findings_json(result, lang) if output_format == "json" else findings_table(result, lang))
     if out is not None:
         from compliance.report import write_reports
 
-        try:
-            written = write_reports(result, catalog, out, lang=lang, pdf=pdf_documents)
-        except ComplianceError as exc:
-            _fail(str(exc))
-        for path in written:
-            click.echo(f"wrote {path}", err=True)
-    sys.exit(exit_code(result))
+        for path in write_reports(result, catalog, out, lang=lang, pdf=pdf_documents, workers=workers,
+                                  owns_process=True):
+            click.echo(text("cli.wrote", lang, path=path), err=True)
+    ctx.exit(exit_code(result))
 
 
 @main.group()
@@ -138,7 +142,7 @@ def rules_show(ctx: click.Context, rule_id: str) -> None:
     try:
         rule = catalog.rule(rule_id)
     except KeyError:
-        _fail(f"unknown rule {rule_id!r}; see `compliance rules list`")
+        raise ConfigError(f"unknown rule {rule_id!r}; see `compliance rules list`") from None
     lines = [
         f"id:           {rule.id}",
         f"title:        {rule.title}",
@@ -166,17 +170,14 @@ def rules_show(ctx: click.Context, rule_id: str) -> None:
 @click.pass_context
 def rules_validate(ctx: click.Context, files: tuple[Path, ...]) -> None:
     """Validate rule packs (default: every pack and profile); errors name file and line."""
-    try:
-        if files:
-            for path in files:
-                pack = load_pack(path)
-                click.echo(f"ok: {path} ({len(pack.rules)} rules)")
-        else:
-            home = ctx.obj["home"]
-            catalog = load_catalog(home / "rules", home / "checks")
-            click.echo(f"ok: {len(catalog.packs)} packs, {len(catalog.rules)} rules, {len(catalog.profiles)} profiles")
-    except ComplianceError as exc:
-        _fail(str(exc))
+    if files:
+        for path in files:
+            pack = load_pack(path)
+            click.echo(f"ok: {path} ({len(pack.rules)} rules)")
+    else:
+        home = ctx.obj["home"]
+        catalog = load_catalog(home / "rules", home / "checks")
+        click.echo(f"ok: {len(catalog.packs)} packs, {len(catalog.rules)} rules, {len(catalog.profiles)} profiles")
 
 
 @rules.command("coverage")
@@ -195,7 +196,7 @@ def rules_coverage(ctx: click.Context, output_format: str) -> None:
     catalog = _catalog(ctx)
     catalog_path = home / "rules" / CATALOG_FILE
     if not catalog_path.exists():
-        _fail(f"{catalog_path} not found; it holds the requirements catalog the packs are measured against")
+        raise ConfigError(f"{catalog_path} not found; it holds the requirements catalog the packs are measured against")
     entries = coverage(catalog, read_catalog_ids(catalog_path), home / "tests" / "cases")
     share = share_encoded(entries)
     if output_format == "json":
@@ -217,7 +218,7 @@ def rules_coverage(ctx: click.Context, output_format: str) -> None:
             for req_id in entry.untested:
                 click.echo(f"UNTESTED  {req_id}: needs pass, fail, boundary and missing cases in tests/cases/")
     complete = all(not e.unaccounted and not e.untested for e in entries) and share >= 0.9
-    sys.exit(ExitCode.COMPLIANT if complete else ExitCode.FINDINGS)
+    ctx.exit(ExitCode.COMPLIANT if complete else ExitCode.FINDINGS)
 
 
 @main.command()
@@ -230,10 +231,7 @@ def rules_coverage(ctx: click.Context, output_format: str) -> None:
 def template(ctx: click.Context, profile: str | None, level: str, out: Path | None) -> None:
     """Generate blank self-assessment workbooks from the rules (one per subject level)."""
     catalog = _catalog(ctx)
-    try:
-        chosen = get_profile(catalog, profile) if profile else None
-    except ComplianceError as exc:
-        _fail(str(exc))
+    chosen = get_profile(catalog, profile) if profile else None
     levels = ["hospital", "region"] if level == "all" else [level]
     for each in levels:
         path = write_template(catalog, out or ctx.obj["home"] / "inputs" / "templates", chosen, each)

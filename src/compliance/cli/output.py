@@ -1,43 +1,167 @@
-"""Findings on standard output: a table for people, JSON for programs."""
+"""Findings on standard output: a table for people, strict JSON for programs.
+
+The JSON holds every finding's structured values (numbers with their units, status, reason
+code, details) beside its sentences (``message``, ``remediation``) rendered in the chosen
+language, so no consumer needs to parse prose.  Numbers that are not finite are written as
+null: the output is strict JSON.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import enum
 import json
+import math
 from typing import Any
 
 from tabulate import tabulate
 
-from compliance.evaluation.evaluate import CheckResult
-from compliance.results.status import STATUS_LABEL_ZH
+from compliance.results.findings import Finding
+from compliance.results.identity import Cell, FileRef, RowRef, SubmissionRef
+from compliance.results.problems import DataProblem, FileOutcome
+from compliance.results.quantities import Quantity, Requirement
+from compliance.results.run import CheckResult
+from compliance.wording import catalogue
+from compliance.wording import findings as worded
+from compliance.wording.outcomes import outcome_message
+
+FORMAT_VERSION = 2
 
 
-def result_to_json(result: CheckResult) -> dict[str, Any]:
+def plain(value: Any) -> Any:
+    """A value as strict JSON: enums as codes, dates as ISO text, non-finite floats as null."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Cell):
+        return {"file": value.file, "sheet": value.sheet, "cell": value.ref}
+    if isinstance(value, Quantity):
+        return quantity(value)
+    if isinstance(value, DataProblem):
+        return problem(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {field.name: plain(getattr(value, field.name)) for field in dataclasses.fields(value)}
+    if isinstance(value, (tuple, list)):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): plain(item) for key, item in value.items()}
+    return str(value)
+
+
+def quantity(value: Quantity | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    out: dict[str, Any] = {"value": plain(value.value), "unit": value.unit}
+    if value.of is not None:
+        out["of"] = value.of
+    return out
+
+
+def requirement(value: Requirement | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    return {"comparator": value.comparator, "threshold": quantity(value.threshold),
+            "tolerance": quantity(value.tolerance), "basis": value.basis.value}
+
+
+def submission(ref: SubmissionRef) -> dict[str, Any]:
+    return {"path": ref.file.path, "sha256": ref.file.sha256, "institution": ref.institution, "period": ref.period}
+
+
+def file_ref(ref: FileRef) -> dict[str, str]:
+    return {"path": ref.path, "sha256": ref.sha256}
+
+
+def row(source: RowRef | None) -> dict[str, Any] | None:
+    return None if source is None else {"file": source.file, "sheet": source.sheet, "row": source.row}
+
+
+def finding(f: Finding, lang: str) -> dict[str, Any]:
+    amount = f.gap_amount
     return {
-        "profile": result.profile.name,
-        "as_of": result.as_of.isoformat() if result.as_of else None,
-        "findings": [finding.to_dict() for finding in result.findings],
-        "files": [outcome.to_dict() for outcome in result.outcomes],
-        "data_problems": [problem.to_dict() for problem in result.problems],
+        "subject_id": f.subject_id,
+        "subject_name": f.subject_name,
+        "period": f.period,
+        "submission": submission(f.submission),
+        "rule_id": f.rule_id,
+        "rule_digest": f.rule_digest,
+        "title": worded.title(f, lang),
+        "kind": f.kind,
+        "domain": f.domain,
+        "status": f.status.value,
+        "reason": f.reason.value,
+        "severity": f.severity.value,
+        "measure": f.measure,
+        "observed": plain(f.observed.value) if f.observed is not None else None,
+        "observed_unit": f.observed.unit if f.observed is not None else "",
+        "required": requirement(f.required),
+        "gap": plain(f.gap.value) if f.gap is not None else None,
+        "gap_unit": f.gap.unit if f.gap is not None else "",
+        "gap_amount": plain(amount.value) if amount is not None else None,
+        "gap_amount_unit": amount.unit if amount is not None else "",
+        "gap_amounts": [quantity(q) for q in f.gap_amounts],
+        "gap_amount_label": worded.gap_amount_label(f, lang),
+        "details": {key: plain(value) for key, value in f.details.items()},
+        "message": worded.message(f, lang),
+        "remediation": worded.remediation(f, lang),
+        "inputs": [{"field": i.field, "name": i.name, "value": plain(i.value), "unit": i.unit, "which": i.which,
+                    "item": i.item, "cell": plain(i.cell), "source": worded.input_source(i, lang)}
+                   for i in f.inputs],
+        "items": [{"label": item.label, "status": item.status.value, "reason": item.reason.value,
+                   "observed": quantity(item.observed), "gap": quantity(item.gap),
+                   "gap_amount": quantity(item.gap_amount), "source": row(item.source),
+                   "note": worded.item_note(item, lang, worded.gap_amount_label(f, lang))} for item in f.items],
+        "contributors": [{"code": c.code, "name": c.name, "observed": quantity(c.observed)} for c in f.contributors],
+        "citation": plain(f.citation),
     }
 
 
-def findings_json(result: CheckResult) -> str:
-    return json.dumps(result_to_json(result), ensure_ascii=False, indent=2, default=str)
+def problem(p: DataProblem, lang: str = catalogue.DEFAULT_LANGUAGE) -> dict[str, Any]:
+    return {"file": file_ref(p.file), "where": p.where, "field": p.field_code, "severity": p.severity.value,
+            "expected": p.expected, "found": p.found, "fix": p.fix, "message": worded.problem_message(p, lang)}
 
 
-def findings_table(result: CheckResult) -> str:
-    rows = [
-        [
-            f.subject_id,
-            f.period,
-            f.rule_id,
-            f"{f.status.value} {STATUS_LABEL_ZH[f.status]}",
-            f.observed_text,
-            f.required_text,
-            f.gap_text,
-            f.message if len(f.message) <= 60 else f.message[:58] + "…",
-        ]
-        for f in result.findings
-    ]
-    headers = ["subject", "period", "rule", "status", "observed", "required", "gap", "message"]
+def outcome(o: FileOutcome, result: CheckResult, lang: str) -> dict[str, Any]:
+    return {"path": o.path, "sha256": o.file.sha256, "status": o.status.value,
+            "submissions": [submission(ref) for ref in o.submissions],
+            "not_checked": [submission(ref) for ref in o.not_checked],
+            "message": outcome_message(o, len(result.problems_in(o.file)), lang),
+            "refusal": problem(o.refusal, lang) if o.refusal else None}
+
+
+def result_to_json(result: CheckResult, lang: str = catalogue.DEFAULT_LANGUAGE) -> dict[str, Any]:
+    run = result.run
+    return {
+        "format": FORMAT_VERSION,
+        "run": {"id": run.id, "started": run.started.isoformat(), "catalog_digest": run.catalog_digest,
+                "profile": run.profile, "as_of": plain(run.as_of), "started_by": run.started_by},
+        "profile": run.profile,
+        "as_of": plain(run.as_of),
+        "findings": [finding(f, lang) for f in result.findings],
+        "files": [outcome(o, result, lang) for o in result.outcomes],
+        "data_problems": [problem(p, lang) for p in result.problems],
+    }
+
+
+def findings_json(result: CheckResult, lang: str = catalogue.DEFAULT_LANGUAGE) -> str:
+    return json.dumps(result_to_json(result, lang), ensure_ascii=False, indent=2, allow_nan=False)
+
+
+def findings_table(result: CheckResult, lang: str = catalogue.DEFAULT_LANGUAGE) -> str:
+    rows = []
+    for f in result.findings:
+        message = worded.message(f, lang)
+        rows.append([
+            f.subject_id, f.period, f.rule_id, f"{f.status.value} {catalogue.status_label(f.status, lang)}",
+            worded.observed(f, lang), worded.required(f, lang), worded.gap(f, lang),
+            message if len(message) <= 60 else message[:58] + "…",
+        ])
+    headers = [catalogue.text(f"cli.col.{name}", lang) for name in
+               ("subject", "period", "rule", "status", "observed", "required", "gap", "message")]
     return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from math import isfinite
 from pathlib import Path
+from typing import NamedTuple
 
 from compliance.errors import ConfigError, SubmissionError
 from compliance.ingest import values as conv
@@ -25,22 +26,17 @@ from compliance.ingest.schema import (
     SHEET_INDICATORS,
     SHEET_INFO,
 )
-from compliance.ingest.submission import (
-    Cell,
-    DataProblem,
-    FileOutcome,
-    Reading,
-    Subject,
-    Submission,
-    TableRow,
-)
+from compliance.ingest.submission import Reading, Submission, TableRow, TableSource
 from compliance.ingest.workbook import Grid, cell_ref, load_grids
+from compliance.results.identity import Cell, FileRef, Subject
 from compliance.results.periods import parse_period
+from compliance.results.problems import DataProblem, FileOutcome
+from compliance.results.status import FileStatus, Severity
 from compliance.rules.spec import Catalog, FieldSpec, TableSpec
 from compliance.rules.vocab import normalize
 
 HEADER_SEARCH_ROWS = 15
-_PLAIN_NUMBER_TYPES = frozenset({"money", "number", "count"})  # ratio: see bare_percentage
+_PLAIN_NUMBER_TYPES = frozenset({"money", "number", "count"})  # ratio: see _Context.read_ratios
 
 
 def require_defusedxml() -> None:
@@ -52,8 +48,8 @@ def require_defusedxml() -> None:
 
 
 @dataclass(frozen=True)
-class _Layout:
-    """What the reader derives from a catalog, once per catalog rather than once per file."""
+class ReaderLayout:
+    """What the reader derives from a catalog: built once per run or worker, not per file."""
 
     fields: dict[str, FieldSpec]
     tables: tuple[TableSpec, ...]
@@ -61,24 +57,24 @@ class _Layout:
     flat_columns: dict[str, tuple[str, str]]
     template_sheets: frozenset[str]
 
+    @classmethod
+    def of(cls, catalog: Catalog) -> ReaderLayout:
+        fields = catalog.fields
+        tables = tuple(catalog.tables.values())
+        return cls(fields, tables, {spec.name: code for code, spec in fields.items()}, _flat_columns(catalog),
+                   frozenset({SHEET_INFO, SHEET_INDICATORS} | {table.name for table in tables}))
 
-_layouts: list[tuple[Catalog, _Layout]] = []  # the last catalog seen (a catalog is immutable)
 
-
-def _layout(catalog: Catalog) -> _Layout:
-    if _layouts and _layouts[0][0] is catalog:
-        return _layouts[0][1]
-    fields = catalog.fields
-    tables = tuple(catalog.tables.values())
-    layout = _Layout(fields, tables, {spec.name: code for code, spec in fields.items()}, _flat_columns(catalog),
-                     frozenset({SHEET_INFO, SHEET_INDICATORS} | {table.name for table in tables}))
-    _layouts[:] = [(catalog, layout)]
-    return layout
+#: A ratio cell to read: (row, column, label); the cells of one group are read the same way.
+RatioCell = tuple[int, int, str]
 
 
 class _Context:
-    def __init__(self, path: Path, grid: Grid) -> None:
+    """Reads the cells of one sheet of one file, collecting its data problems."""
+
+    def __init__(self, path: Path, grid: Grid, file: FileRef | None = None) -> None:
         self.path = path
+        self.file_ref = file or FileRef(str(path), "")
         self.file = path.name  # one string object for every cell: pickled once per file, not per cell
         self.sheet = sys.intern(grid.name)  # shared by the files of a reply, like the cell references
         self.grid = grid
@@ -88,11 +84,14 @@ class _Context:
         return Cell(self.file, self.sheet, cell_ref(row, column))
 
     def problem(self, row: int, column: int, expected: str, found: str, fix: str, field_code: str = "",
-                severity: str = "error") -> None:
+                severity: Severity = Severity.ERROR) -> None:
         where = f"{self.path.name} 工作表“{self.grid.name}” {cell_ref(row, column)}"
-        self.problems.append(DataProblem(self.path.name, where, expected, found, fix, severity, field_code))
+        self.problems.append(DataProblem(self.file_ref, where, expected, found, fix, severity, field_code))
 
-    def read(self, row: int, column: int, value_type: str, label: str, field_code: str, minimum: float | None = None) -> Reading:
+    def read(self, row: int, column: int, value_type: str, label: str, field_code: str,
+             minimum: float | None = None) -> Reading:
+        if value_type == "ratio":
+            return self.read_ratios([(row, column, label)], field_code, minimum)[0]
         grid = self.grid
         if not grid.formula_without_value and not grid.merged:
             raw = grid.get(row, column)
@@ -104,53 +103,90 @@ class _Context:
                 text = raw.strip()
                 if text.lower() not in conv.BLANK_WORDS:
                     return Reading(text, Cell(self.file, self.sheet, cell_ref(row, column)))
+        converted = self._convert(row, column, value_type, label, field_code)
+        if converted is None:
+            return Reading(None, self.cell(row, column))
+        return self._at_least(row, column, converted.value, label, field_code, minimum)
+
+    def _convert(self, row: int, column: int, value_type: str, label: str, field_code: str) -> conv.Converted | None:
+        """The cell's value converted to `value_type`; None (with a data problem) when unusable."""
+        grid = self.grid
         if grid.formula_without_value and (row, column) in grid.formula_without_value:
             self.problem(row, column, f"{label}的数值", "公式但没有计算结果（文件未经电子表格软件保存）",
                          "请用 Excel、WPS 或 LibreOffice 打开该文件、重新计算并保存，或直接填写数值。", field_code)
-            return Reading(None, self.cell(row, column))
+            return None
         origin = grid.merged_origin(row, column) if grid.merged else None
         if origin is not None:
             self.problem(row, column, f"{label}单独填写在本单元格",
                          f"与 {cell_ref(*origin)} 合并的单元格（合并单元格只保存左上角的值）",
                          "请取消合并，在每个指标自己的单元格中分别填写。", field_code)
-            return Reading(None, self.cell(row, column))
+            return None
         raw = grid.get(row, column)
         converted = conv.convert(raw, value_type)
         if converted.problem:
             self.problem(row, column, f"{label}：{converted.problem}", conv.describe(raw),
                          "请改为正确格式后重新提交。", field_code)
-            return Reading(None, self.cell(row, column))
-        value = converted.value
-        if value_type == "ratio" and isinstance(value, float) and not converted.percent_sign and abs(value) > 1:
-            as_share = minimum is not None and minimum >= 0
-            rescaled = conv.bare_percentage(value, is_share=as_share)
-            if rescaled is None:
-                self.problem(row, column, f"{label}：0–100% 之间的比例", conv.describe(raw),
-                             "比例请填 60% 或 0.6 这样的数值；超过 100% 的比例请核对。", field_code)
-                return Reading(None, self.cell(row, column))
-            if rescaled != value:
-                self.problem(row, column, f"{label}：带百分号的比例（如 {value:g}%）或小数（如 {rescaled:g}）",
-                             f"{conv.describe(raw)}，已按 {value:g}% 理解", "如理解有误，请改写为带百分号或小数形式。",
-                             field_code, severity="warning")
-                value = rescaled
+            return None
+        return converted
+
+    def _at_least(self, row: int, column: int, value: object, label: str, field_code: str,
+                  minimum: float | None) -> Reading:
         if minimum is not None and isinstance(value, float) and value < minimum:
-            self.problem(row, column, f"{label}不小于 {minimum:g}", conv.describe(raw), "请核对该数值（金额和数量不应为负）。",
-                         field_code)
+            self.problem(row, column, f"{label}不小于 {minimum:g}", conv.describe(self.grid.get(row, column)),
+                         "请核对该数值（金额和数量不应为负）。", field_code)
             return Reading(None, self.cell(row, column))
         return Reading(value, Cell(self.file, self.sheet, cell_ref(row, column)))
 
+    def read_ratios(self, cells: list[RatioCell], field_code: str, minimum: float | None) -> list[Reading]:
+        """Read the ratio cells of one row (this period and last year's) the same way.
 
-def grid_problems(path: Path, grid: Grid) -> list[DataProblem]:
+        A spreadsheet stores a ratio as a fraction (the template formats these cells as
+        percentages: 60% is stored as 0.6), and a value typed with % is unambiguous.  A bare
+        number above 1 can only be a percentage (60 means 60%); once one cell of the row is
+        written that way, every bare number of the row is read as a percentage, so 0.8 beside
+        1.5 is 0.8%, not 80%.  Each reading that was such a choice gets a warning naming the cell.
+        """
+        converted = [(cell, self._convert(cell[0], cell[1], "ratio", cell[2], field_code)) for cell in cells]
+        bare = [(cell, c) for cell, c in converted
+                if c is not None and isinstance(c.value, float) and not c.percent_sign]
+        as_percent = [(cell, c) for cell, c in bare if abs(c.value) > 1]
+        readings: list[Reading] = []
+        for (row, column, label), value in converted:
+            if value is None:
+                readings.append(Reading(None, self.cell(row, column)))
+                continue
+            number = value.value
+            if as_percent and (row, column, label) in dict(bare) and isinstance(number, float):
+                raw = self.grid.get(row, column)
+                if minimum is not None and minimum >= 0 and number > 100:
+                    self.problem(row, column, f"{label}：0–100% 之间的比例", conv.describe(raw),
+                                 "比例请填 60% 或 0.6 这样的数值；超过 100% 的比例请核对。", field_code)
+                    readings.append(Reading(None, self.cell(row, column)))
+                    continue
+                if abs(number) > 1:
+                    found = f"{conv.describe(raw)}，已按 {number:g}% 理解"
+                else:
+                    (other_row, other_column, _), other = as_percent[0]
+                    found = (f"{conv.describe(raw)}，已按 {number:g}% 理解（同一行 {cell_ref(other_row, other_column)} "
+                             f"的 {other.value:g} 只能是百分数）")
+                self.problem(row, column, f"{label}：带百分号的比例（如 {number:g}%）或小数（如 {number / 100:g}）",
+                             found, "如理解有误，请改写为带百分号或小数形式。", field_code, severity=Severity.WARNING)
+                number = number / 100
+            readings.append(self._at_least(row, column, number, label, field_code, minimum))
+        return readings
+
+
+def grid_problems(path: Path, grid: Grid, file: FileRef) -> list[DataProblem]:
     """Content beyond the row and column caps is reported, never silently dropped."""
     from compliance.ingest.workbook import MAX_COLUMNS, MAX_ROWS
 
     problems = []
     if grid.truncated_rows:
-        problems.append(DataProblem(path.name, f"{path.name} 工作表“{grid.name}”", f"不超过 {MAX_ROWS} 行",
+        problems.append(DataProblem(file, f"{path.name} 工作表“{grid.name}”", f"不超过 {MAX_ROWS} 行",
                                     f"{grid.truncated_rows} 行，超出部分未读取",
                                     "请删除多余的空行或把数据拆分到多个文件后重新提交。"))
     if grid.truncated_columns:
-        problems.append(DataProblem(path.name, f"{path.name} 工作表“{grid.name}”", f"不超过 {MAX_COLUMNS} 列",
+        problems.append(DataProblem(file, f"{path.name} 工作表“{grid.name}”", f"不超过 {MAX_COLUMNS} 列",
                                     f"{grid.truncated_columns} 列，超出部分未读取",
                                     "请删除表格右侧的无关内容后重新提交。"))
     return problems
@@ -172,7 +208,8 @@ def _find_header(grid: Grid, wanted: Iterable[str], minimum_hits: int = 1) -> tu
     return best
 
 
-def _subject(path: Path, identification: dict[str, Reading], context_problems: list[DataProblem]) -> Subject:
+def _subject(path: Path, file: FileRef, identification: dict[str, Reading],
+             context_problems: list[DataProblem]) -> Subject:
     def text(code: str) -> str | None:
         reading = identification.get(code)
         return str(reading.value).strip() if reading and reading.value not in (None, "") else None
@@ -199,8 +236,9 @@ def _subject(path: Path, identification: dict[str, Reading], context_problems: l
         if value and coded[code] is None:
             reading = identification[code]
             context_problems.append(DataProblem(
-                path.name, f"{path.name} {reading.cell}", f"{IDENTIFICATION_BY_CODE[code].name}（{IDENTIFICATION_BY_CODE[code].description}）",
-                conv.describe(value), "请从下拉列表中选择。", "error", code))
+                file, f"{path.name} {reading.cell}",
+                f"{IDENTIFICATION_BY_CODE[code].name}（{IDENTIFICATION_BY_CODE[code].description}）",
+                conv.describe(value), "请从下拉列表中选择。", Severity.ERROR, code))
     return Subject(
         code=text(code_field) or "",
         name=text(name_field) or "",
@@ -215,8 +253,27 @@ def _subject(path: Path, identification: dict[str, Reading], context_problems: l
     )
 
 
-def _read_identification(path: Path, grid: Grid, problems: list[DataProblem]) -> dict[str, Reading]:
-    context = _Context(path, grid)
+class _Draft:
+    """A submission being read: filled sheet by sheet, then frozen into a Submission."""
+
+    def __init__(self, file: FileRef, subject: Subject, identification: dict[str, Reading],
+                 problems: list[DataProblem]) -> None:
+        self.file = file
+        self.subject = subject
+        self.identification = identification
+        self.problems = problems
+        self.current: dict[str, Reading] = {}
+        self.prior: dict[str, Reading] = {}
+        self.tables: dict[str, tuple[TableRow, ...]] = {}
+        self.table_sources: dict[str, TableSource] = {}
+
+    def freeze(self) -> Submission:
+        return Submission(self.file, self.subject, self.current, self.prior, self.tables, self.table_sources,
+                          tuple(self.problems), self.identification)
+
+
+def _read_identification(path: Path, file: FileRef, grid: Grid, problems: list[DataProblem]) -> dict[str, Reading]:
+    context = _Context(path, grid, file)
     header = _find_header(grid, ["字段代码", "项目", "填报内容"], 2)
     if header is None:
         raise SubmissionError(path, f"工作表“{grid.name}”", "表头“字段代码 / 项目 / 填报内容”", "未找到表头",
@@ -239,8 +296,8 @@ def _read_identification(path: Path, grid: Grid, problems: list[DataProblem]) ->
     return found
 
 
-def _read_indicators(path: Path, grid: Grid, layout: _Layout, submission: Submission) -> None:
-    context = _Context(path, grid)
+def _read_indicators(path: Path, grid: Grid, layout: ReaderLayout, draft: _Draft) -> None:
+    context = _Context(path, grid, draft.file)
     header = _find_header(grid, ["字段代码", "指标名称", "单位", "本期数", "上年同期数"], 2)
     if header is None:
         raise SubmissionError(path, f"工作表“{grid.name}”", "表头“字段代码 / 指标名称 / 本期数 / 上年同期数”", "未找到表头",
@@ -272,45 +329,54 @@ def _read_indicators(path: Path, grid: Grid, layout: _Layout, submission: Submis
         seen[code] = row
         spec = fields[code]
         code = spec.code  # the catalog's string, not the cell's: shared by all files, so pickled once per reply
-        submission.current[code] = context.read(row, current_column, spec.value_type, spec.name + "（本期数）", code, spec.minimum)
-        if spec.has_prior:
-            submission.prior[code] = context.read(row, prior_column, spec.value_type, spec.name + "（上年同期数）", code,
-                                                  spec.minimum)
+        if spec.value_type == "ratio":
+            cells = [(row, current_column, spec.name + "（本期数）")]
+            if spec.has_prior:
+                cells.append((row, prior_column, spec.name + "（上年同期数）"))
+            readings = context.read_ratios(cells, code, spec.minimum)
+            draft.current[code] = readings[0]
+            if spec.has_prior:
+                draft.prior[code] = readings[1]
+        else:
+            draft.current[code] = context.read(row, current_column, spec.value_type, spec.name + "（本期数）", code,
+                                               spec.minimum)
+            if spec.has_prior:
+                draft.prior[code] = context.read(row, prior_column, spec.value_type, spec.name + "（上年同期数）", code,
+                                                 spec.minimum)
         if unit_column is not None:
-            _apply_unit(context, submission, spec, row, unit_column)
-    submission.problems.extend(context.problems)
+            _apply_unit(context, draft, spec, row, unit_column)
+    draft.problems.extend(context.problems)
 
 
-def _apply_unit(context: _Context, submission: Submission, spec: FieldSpec, row: int, column: int) -> None:
+def _apply_unit(context: _Context, draft: _Draft, spec: FieldSpec, row: int, column: int) -> None:
     """Money typed in 元 or 亿元 where the template says 万元 is converted, and the clerk told."""
     raw = context.grid.get(row, column)
     written = str(raw).strip() if raw not in (None, "") else spec.unit
     if written == spec.unit or not spec.unit:
         return
-    readings = [(which, target[spec.code]) for which, target in (("本期数", submission.current),
-                                                                 ("上年同期数", submission.prior))
-                if spec.code in target and isinstance(target[spec.code].value, float)]
+    targets = [target for target in (draft.current, draft.prior)
+               if spec.code in target and isinstance(target[spec.code].value, float)]
     if conv.rescale_money(1.0, written, spec.unit) is None:
         context.problem(row, column, f"{spec.name}的单位“{spec.unit}”", f"“{written}”",
                         f"请把单位改回“{spec.unit}”并按该单位填写数值。", spec.code)
-        for which, reading in readings:
-            (submission.current if which == "本期数" else submission.prior)[spec.code] = Reading(None, reading.cell)
+        for target in targets:
+            target[spec.code] = Reading(None, target[spec.code].cell)
         return
-    for which, reading in readings:
-        target = submission.current if which == "本期数" else submission.prior
+    for target in targets:
+        reading = target[spec.code]
         target[spec.code] = Reading(conv.rescale_money(reading.value, written, spec.unit), reading.cell)
     context.problem(row, column, f"{spec.name}的单位“{spec.unit}”", f"“{written}”，已按“{written}”换算为“{spec.unit}”",
-                    "如换算有误，请按模板单位填写。", spec.code, severity="warning")
+                    "如换算有误，请按模板单位填写。", spec.code, severity=Severity.WARNING)
 
 
-def _read_table(path: Path, grid: Grid, table: TableSpec, submission: Submission) -> None:
-    context = _Context(path, grid)
+def _read_table(path: Path, grid: Grid, table: TableSpec, draft: _Draft) -> None:
+    context = _Context(path, grid, draft.file)
     names = {column.name: column.code for column in table.columns}
     codes = {column.code for column in table.columns}
     header = _find_header(grid, list(codes) + list(names), 2)
     if header is None:
-        submission.problems.append(DataProblem(path.name, f"{path.name} 工作表“{grid.name}”", f"“{table.name}”表头",
-                                               "未找到表头", "请使用模板中的表格，不要删除表头行。"))
+        draft.problems.append(DataProblem(draft.file, f"{path.name} 工作表“{grid.name}”", f"“{table.name}”表头",
+                                          "未找到表头", "请使用模板中的表格，不要删除表头行。"))
         return
     header_row, found = header
     column_of: dict[str, int] = {}
@@ -335,21 +401,20 @@ def _read_table(path: Path, grid: Grid, table: TableSpec, submission: Submission
                                                         column_spec.name, column_spec.code,
                                                         0.0 if column_spec.value_type in ("money", "number", "count") else None)
         rows.append(record)
-    submission.tables[table.code] = rows
-    submission.table_sources[table.code] = f"{path.name} 工作表“{grid.name}”"
-    submission.problems.extend(context.problems)
+    draft.tables[table.code] = tuple(rows)
+    draft.table_sources[table.code] = TableSource(sheet=grid.name)
+    draft.problems.extend(context.problems)
 
 
-def _read_template(path: Path, grids: dict[str, Grid], layout: _Layout) -> Submission:
-    problems: list[DataProblem] = [p for grid in grids.values() for p in grid_problems(path, grid)]
-    identification = _read_identification(path, grids[SHEET_INFO], problems)
-    subject = _subject(path, identification, problems)
-    submission = Submission(path=str(path), subject=subject, identification=identification, problems=problems)
-    _read_indicators(path, grids[SHEET_INDICATORS], layout, submission)
+def _read_template(path: Path, file: FileRef, grids: dict[str, Grid], layout: ReaderLayout) -> Submission:
+    problems: list[DataProblem] = [p for grid in grids.values() for p in grid_problems(path, grid, file)]
+    identification = _read_identification(path, file, grids[SHEET_INFO], problems)
+    draft = _Draft(file, _subject(path, file, identification, problems), identification, problems)
+    _read_indicators(path, grids[SHEET_INDICATORS], layout, draft)
     for table in layout.tables:
         if table.name in grids:
-            _read_table(path, grids[table.name], table, submission)
-    return submission
+            _read_table(path, grids[table.name], table, draft)
+    return draft.freeze()
 
 
 def _flat_columns(catalog: Catalog) -> dict[str, tuple[str, str]]:
@@ -368,89 +433,130 @@ def _flat_columns(catalog: Catalog) -> dict[str, tuple[str, str]]:
     return mapping
 
 
-def _read_flat(path: Path, grid: Grid, layout: _Layout) -> list[Submission | SubmissionError]:
+def _read_flat(path: Path, file: FileRef, grid: Grid, layout: ReaderLayout) -> list[Submission | SubmissionError]:
     mapping = layout.flat_columns
     header = _find_header(grid, list(mapping), 2)
     if header is None or not any(mapping[h][0] == "institution_code" for h in header[1]):
         raise SubmissionError(path, f"工作表“{grid.name}”", "模板工作表（基本信息、指标）或带表头的明细表（含“机构代码”列）",
                               "两者都未找到", "请使用 compliance template 生成的模板，或在第一行写字段代码/中文名称。")
     header_row, found = header
+    columns: dict[str, dict[str, int]] = {"id": {}, "current": {}, "prior": {}}
+    for header_text, column in found.items():
+        code, which = mapping[header_text]
+        columns[which].setdefault(code, column)
     results: list[Submission | SubmissionError] = []
     for row in range(header_row + 1, grid.max_row + 1):
         if all(conv.is_blank(grid.get(row, column)) for column in found.values()):
             continue
-        context = _Context(path, grid)
-        identification: dict[str, Reading] = {}
-        for header_text, column in found.items():
-            code, which = mapping[header_text]
-            if which == "id":
-                identification[code] = context.read(row, column, "text", IDENTIFICATION_BY_CODE[code].name, code)
+        context = _Context(path, grid, file)
+        identification = {code: context.read(row, column, "text", IDENTIFICATION_BY_CODE[code].name, code)
+                          for code, column in columns["id"].items()}
         problems: list[DataProblem] = []
         try:
-            subject = _subject(path, identification, problems)
+            subject = _subject(path, file, identification, problems)
         except SubmissionError as exc:
             results.append(exc)
             continue
-        problems.extend(grid_problems(path, grid))
-        submission = Submission(path=str(path), subject=subject, identification=identification, problems=problems)
-        for header_text, column in found.items():
-            code, which = mapping[header_text]
-            if which == "id":
-                continue
+        problems.extend(grid_problems(path, grid, file))
+        draft = _Draft(file, subject, identification, problems)
+        for code, column in columns["current"].items():
             spec = layout.fields[code]
-            target = submission.prior if which == "prior" else submission.current
-            target[code] = context.read(row, column, spec.value_type, spec.name, code, spec.minimum)
+            prior_column = columns["prior"].get(code)
+            if spec.value_type == "ratio":  # this period and last year's, read the same way
+                cells = [(row, column, spec.name)] + ([(row, prior_column, spec.name + "（上年同期）")]
+                                                      if prior_column is not None else [])
+                readings = context.read_ratios(cells, code, spec.minimum)
+                draft.current[code] = readings[0]
+                if prior_column is not None:
+                    draft.prior[code] = readings[1]
+            else:
+                draft.current[code] = context.read(row, column, spec.value_type, spec.name, code, spec.minimum)
+        for code, column in columns["prior"].items():
+            spec = layout.fields[code]
+            if spec.value_type != "ratio" or code not in columns["current"]:
+                draft.prior[code] = context.read(row, column, spec.value_type, spec.name + "（上年同期）", code,
+                                                 spec.minimum)
         for table in layout.tables:
-            submission.table_sources[table.code] = f"{path.name} 明细表（每行一个机构，只含指标，不含“{table.name}”表）"
-        submission.problems.extend(context.problems)
-        results.append(submission)
+            draft.table_sources[table.code] = TableSource(flat=True)
+        draft.problems.extend(context.problems)
+        results.append(draft.freeze())
     return results
 
 
-def sheets_to_read(names: list[str], catalog: Catalog) -> list[str]:
+def sheets_to_read(names: list[str], layout: ReaderLayout) -> list[str]:
     """The template's sheets that hold data, or else the first sheet (a flat table); other sheets
     (the instructions sheet, a clerk's own notes) are never parsed."""
     if SHEET_INFO in names and SHEET_INDICATORS in names:
-        wanted = _layout(catalog).template_sheets
-        return [name for name in names if name in wanted]
+        return [name for name in names if name in layout.template_sheets]
     return names[:1]
 
 
-def read_file(path: Path, catalog: Catalog) -> tuple[list[Submission], FileOutcome, list[DataProblem]]:
-    """Read one file. Never raises for bad data: a refused file yields an outcome saying why."""
-    layout = _layout(catalog)
+class FileRead(NamedTuple):
+    """What reading one file gave: its submissions and its outcome."""
+
+    submissions: tuple[Submission, ...]
+    outcome: FileOutcome
+
+
+def file_ref(path: Path, shown: str | None = None) -> FileRef:
+    """The file's identity: the path as given (`shown`, e.g. an archive member's name inside its
+    archive) and the SHA-256 of its content ('' when it cannot be read or is over the size cap)."""
+    from compliance.ingest.workbook import MAX_FILE_BYTES
+
+    label = shown if shown is not None else str(path)
     try:
-        sheets = load_grids(path, select=lambda names: sheets_to_read(names, catalog))
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return FileRef(label, "")
+        return FileRef.of_bytes(label, path.read_bytes())
+    except OSError:
+        return FileRef(label, "")
+
+
+def refused(file: FileRef, where: str, expected: str, found: str, fix: str) -> FileRead:
+    """A file that yields no submission, and why."""
+    return FileRead((), FileOutcome(file, FileStatus.REFUSED, refusal=DataProblem(file, where, expected, found, fix)))
+
+
+def read_file(path: Path, layout: ReaderLayout | Catalog, shown: str | None = None) -> FileRead:
+    """Read one file (`shown`: its path as the user gave it). Never raises for bad data: a
+    refused file yields an outcome saying why."""
+    if not isinstance(layout, ReaderLayout):
+        layout = ReaderLayout.of(layout)
+    file = file_ref(path, shown)
+    named = Path(file.path)  # how messages name the file: as given, not where a member was unpacked
+    try:
+        sheets = load_grids(path, select=lambda names: sheets_to_read(names, layout))
         if not sheets:
             raise SubmissionError(path, "文件", "至少一个工作表", "没有工作表", "请使用模板填报。")
         grids = {grid.name: grid for grid in sheets}
         items: list[Submission | SubmissionError]
         if SHEET_INFO in grids and SHEET_INDICATORS in grids:
-            items = [_read_template(path, grids, layout)]
+            items = [_read_template(named, file, grids, layout)]
         else:
-            items = _read_flat(path, sheets[0], layout)
+            items = _read_flat(named, file, sheets[0], layout)
     except SubmissionError as exc:
-        return [], FileOutcome(str(path), "refused", (), str(exc)), [
-            DataProblem(path.name, f"{path.name} {exc.where}", exc.expected, exc.found, exc.fix, "error")]
+        return refused(file, f"{named.name} {exc.where}", exc.expected, exc.found, exc.fix)
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # noqa: BLE001 - one broken file must never stop a batch (incl. native panics)
-        message = f"{path} 读取时出错（{type(exc).__name__}: {str(exc)[:120]}），已跳过。请另存为新的 .xlsx 后重新提交。"
-        return [], FileOutcome(str(path), "refused", (), message), [
-            DataProblem(path.name, path.name, "可读取的工作簿", f"{type(exc).__name__}", "请另存为新的 .xlsx 后重新提交。")]
-    submissions = [item for item in items if isinstance(item, Submission)]
-    refused_rows = [item for item in items if isinstance(item, SubmissionError)]
-    problems = [p for s in submissions for p in s.problems]
-    row_problems = [DataProblem(path.name, f"{path.name} {e.where}", e.expected, e.found, e.fix) for e in refused_rows]
+        return refused(file, named.name, "可读取的工作簿", f"读取时出错（{type(exc).__name__}: {str(exc)[:120]}）",
+                       "请另存为新的 .xlsx 后重新提交。")
+    submissions = tuple(item for item in items if isinstance(item, Submission))
+    rows = [item for item in items if isinstance(item, SubmissionError)]
+    row_problems = tuple(DataProblem(file, f"{named.name} {e.where}", e.expected, e.found, e.fix) for e in rows)
     if not submissions:
-        message = "；".join(str(e) for e in refused_rows) or f"{path} 中没有可检查的机构数据行。"
-        return [], FileOutcome(str(path), "refused", (), message), row_problems
-    status = "read_with_warnings" if problems or row_problems else "read"
-    subjects = tuple(s.subject.code for s in submissions)
-    message = f"读取 {len(submissions)} 个机构" + (f"，{len(problems) + len(row_problems)} 个数据问题" if problems or row_problems else "")
-    if refused_rows:
-        message += f"，{len(refused_rows)} 行无法识别机构，未检查"
-    return submissions, FileOutcome(str(path), status, subjects, message), row_problems
+        if len(rows) == 1:
+            return refused(file, f"{named.name} {rows[0].where}", rows[0].expected, rows[0].found, rows[0].fix)
+        if rows:
+            refusal = DataProblem(file, named.name, "至少一行能识别出机构的数据", f"{len(rows)} 行均无法识别机构",
+                                  "请按各行的数据问题补填机构代码、名称和报告期后重新提交。")
+            return FileRead((), FileOutcome(file, FileStatus.REFUSED, refusal=refusal, problems=row_problems,
+                                            rows_refused=len(rows)))
+        return refused(file, named.name, "至少一行机构数据", "没有可检查的机构数据行", "请在表头下逐行填写各机构的数据。")
+    warned = row_problems or any(s.problems for s in submissions)
+    outcome = FileOutcome(file, FileStatus.READ_WITH_WARNINGS if warned else FileStatus.READ,
+                          tuple(s.ref for s in submissions), problems=row_problems, rows_refused=len(rows))
+    return FileRead(submissions, outcome)
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
@@ -465,5 +571,3 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
         else:
             found.append(path)
     return found
-
-

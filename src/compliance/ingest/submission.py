@@ -1,33 +1,19 @@
-"""What a submission holds once read: the subject, values with their cells, problems."""
+"""What a submission holds once read: the subject, values with their cells, its data problems.
+
+A Submission is built by the reader and never changed afterwards: the data-quality stage and
+the grouping of regions return new Submissions (``dataclasses.replace``).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import repeat
 from typing import Any, NamedTuple
 
-from compliance.results.periods import Period
+from compliance.results.identity import Cell, FileRef, Subject, SubmissionRef
+from compliance.results.problems import DataProblem
 
 _NEW_TUPLE = tuple.__new__
-
-
-class Cell(NamedTuple):
-    """Where a value came from: file, sheet and cell reference such as D7.
-
-    Cells and readings are named tuples, not dataclasses: a batch creates and
-    pickles hundreds per file, and tuples cost a fraction of objects with a dict.
-    """
-
-    file: str
-    sheet: str
-    ref: str
-
-    def __str__(self) -> str:
-        return f"{self.sheet}!{self.ref}"
-
-    def __reduce__(self) -> tuple[type[Cell], tuple[str, str, str]]:
-        # A call to the class pickles in about 60 % of the time the default protocol for tuple subclasses takes.
-        return Cell, (self.file, self.sheet, self.ref)
 
 
 class Reading(NamedTuple):
@@ -44,71 +30,47 @@ class Reading(NamedTuple):
         return Reading, (self.value, self.cell)  # see Cell.__reduce__
 
 
-@dataclass(frozen=True)
-class DataProblem:
-    """A problem found in submitted data; collected, never raised."""
+TableRow = dict[str, Reading]
+_NO_READING = Reading(None)
 
-    file: str
-    where: str
-    expected: str
-    found: str
-    fix: str
-    severity: str = "error"
-    field_code: str = ""
+
+@dataclass(frozen=True)
+class TableSource:
+    """Where a per-item table was looked for: the sheet it was read from, or a flat table
+    (one row per institution), which has no per-item tables."""
+
+    sheet: str = ""
+    flat: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class Submission:
+    """A readable submission: identification, indicator values, item tables, data problems.
+
+    ``members`` are, for a region, the hospital submissions of the same run it covers (set by
+    the grouping stage on a new value).
+    """
+
+    file: FileRef
+    subject: Subject
+    current: dict[str, Reading]
+    prior: dict[str, Reading]
+    tables: dict[str, tuple[TableRow, ...]]
+    table_sources: dict[str, TableSource]
+    problems: tuple[DataProblem, ...]
+    identification: dict[str, Reading]
+    members: tuple[Submission, ...] = ()
 
     @property
-    def message(self) -> str:
-        return f"{self.where}：应为{self.expected}，实际为{self.found}。{self.fix}"
+    def ref(self) -> SubmissionRef:
+        return SubmissionRef(self.file, self.subject.code, self.subject.period.label)
 
-    def to_dict(self) -> dict[str, str]:
-        return {
-            "file": self.file,
-            "where": self.where,
-            "field": self.field_code,
-            "severity": self.severity,
-            "expected": self.expected,
-            "found": self.found,
-            "fix": self.fix,
-            "message": self.message,
-        }
-
-
-@dataclass(frozen=True)
-class Subject:
-    """The institution or region a submission is about."""
-
-    code: str
-    name: str
-    province: str | None
-    city: str | None
-    grade: str | None
-    type: str | None
-    ownership: str | None
-    period: Period
-    level: str = "hospital"
-    region_level: str | None = None  # province, city, pool, county (regions only)
-
-
-TableRow = dict[str, Reading]
-
-
-@dataclass
-class Submission:
-    """A readable submission: identification, indicator values, item tables."""
-
-    path: str
-    subject: Subject
-    current: dict[str, Reading] = field(default_factory=dict)
-    prior: dict[str, Reading] = field(default_factory=dict)
-    tables: dict[str, list[TableRow]] = field(default_factory=dict)
-    table_sources: dict[str, str] = field(default_factory=dict)
-    problems: list[DataProblem] = field(default_factory=list)
-    identification: dict[str, Reading] = field(default_factory=dict)
-    members: list[Submission] = field(default_factory=list)  # a region's hospital submissions in this run
+    @property
+    def path(self) -> str:
+        return self.file.path
 
     def reading(self, code: str, prior: bool = False) -> Reading:
-        source = self.prior if prior else self.current
-        return source.get(code, Reading(None))
+        return (self.prior if prior else self.current).get(code, _NO_READING)
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # A batch pickles every submission in a worker process for the parent: its readings go as
@@ -117,10 +79,10 @@ class Submission:
         groups = [self.current, self.prior, self.identification, *(row for rows in self.tables.values() for row in rows)]
         packed = _pack_readings(groups)
         if packed is None:  # a reading without a cell: the plain way
-            return _rebuild_submission, (self.path, self.subject, self.current, self.prior, self.tables,
+            return _rebuild_submission, (self.file, self.subject, self.current, self.prior, self.tables,
                                          self.table_sources, self.problems, self.identification, self.members)
         shape = {code: len(rows) for code, rows in self.tables.items()}
-        return _unpack_submission, (self.path, self.subject, packed, shape, self.table_sources, self.problems,
+        return _unpack_submission, (self.file, self.subject, packed, shape, self.table_sources, self.problems,
                                     self.members)
 
 
@@ -135,9 +97,9 @@ def _pack_readings(groups: list[dict[str, Reading]]) -> tuple[tuple[Any, ...], .
             tuple([cell[1] for cell in cells]), tuple([cell[2] for cell in cells]))  # type: ignore[index]
 
 
-def _unpack_submission(path: str, subject: Subject, packed: tuple[tuple[Any, ...], ...], shape: dict[str, int],
-                       table_sources: dict[str, str], problems: list[DataProblem],
-                       members: list[Submission]) -> Submission:
+def _unpack_submission(file: FileRef, subject: Subject, packed: tuple[tuple[Any, ...], ...], shape: dict[str, int],
+                       table_sources: dict[str, TableSource], problems: tuple[DataProblem, ...],
+                       members: tuple[Submission, ...]) -> Submission:
     sizes, codes, values, files, sheets, refs = packed
     cells = map(_NEW_TUPLE, repeat(Cell), zip(files, sheets, refs))  # tuple.__new__: C, no Python call per cell
     readings = list(map(_NEW_TUPLE, repeat(Reading), zip(values, cells)))
@@ -147,24 +109,12 @@ def _unpack_submission(path: str, subject: Subject, packed: tuple[tuple[Any, ...
         groups.append(dict(zip(codes[start:start + size], readings[start:start + size])))
         start += size
     rows = iter(groups[3:])
-    tables = {code: [next(rows) for _ in range(count)] for code, count in shape.items()}
-    return Submission(path, subject, groups[0], groups[1], tables, table_sources, problems, groups[2], members)
+    tables = {code: tuple(next(rows) for _ in range(count)) for code, count in shape.items()}
+    return Submission(file, subject, groups[0], groups[1], tables, table_sources, problems, groups[2], members)
 
 
-def _rebuild_submission(path: str, subject: Subject, current: dict[str, Reading], prior: dict[str, Reading],
-                        tables: dict[str, list[TableRow]], table_sources: dict[str, str], problems: list[DataProblem],
-                        identification: dict[str, Reading], members: list[Submission]) -> Submission:
-    return Submission(path, subject, current, prior, tables, table_sources, problems, identification, members)
-
-
-@dataclass(frozen=True)
-class FileOutcome:
-    """What happened to one submitted file: read, read with warnings, or refused."""
-
-    path: str
-    status: str  # "read" | "read_with_warnings" | "refused"
-    subjects: tuple[str, ...]
-    message: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "status": self.status, "subjects": list(self.subjects), "message": self.message}
+def _rebuild_submission(file: FileRef, subject: Subject, current: dict[str, Reading], prior: dict[str, Reading],
+                        tables: dict[str, tuple[TableRow, ...]], table_sources: dict[str, TableSource],
+                        problems: tuple[DataProblem, ...], identification: dict[str, Reading],
+                        members: tuple[Submission, ...]) -> Submission:
+    return Submission(file, subject, current, prior, tables, table_sources, problems, identification, members)

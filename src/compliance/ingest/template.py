@@ -21,7 +21,6 @@ from compliance.ingest.schema import (
     SUBJECT_LEVEL_TITLE,
     IdentificationField,
 )
-from compliance.rules.kinds import KINDS
 from compliance.rules.spec import Catalog, Profile, Rule, TableSpec
 from compliance.rules.vocab import VOCABULARIES
 
@@ -163,11 +162,10 @@ def build_template(catalog: Catalog, profile: Profile | None = None, level: str 
     field_codes: list[str] = []
     table_codes: list[str] = []
     for rule in rules:
-        kind = KINDS[rule.kind]
-        for code in kind.tables_used(rule.spec):
+        for code in rule.spec.tables_used():
             if code not in table_codes:
                 table_codes.append(code)
-        for code in kind.fields_used(rule.spec):
+        for code in rule.spec.fields_used():
             if code not in field_codes:
                 field_codes.append(code)
     workbook = Workbook()

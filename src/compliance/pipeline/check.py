@@ -1,17 +1,29 @@
-"""The library entry point behind ``compliance check``: read files, evaluate, return results."""
+"""The check as a pipeline: read → group (one submission per subject, quality checks, regions with
+their hospitals) → evaluate.  The library entry point behind ``compliance check`` and, later, the
+audit and the portal; each stage takes and returns immutable values."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from compliance.errors import ConfigError
-from compliance.evaluation.evaluate import CheckResult, check_submissions
-from compliance.ingest.batch import read_batch
+from compliance.errors import ConfigError, StageError
+from compliance.evaluation.evaluate import evaluate_subject, rules_for_subject
+from compliance.evaluation.grouping import deduplicate, group_regions
+from compliance.evaluation.quality import check_quality
 from compliance.ingest.reader import require_defusedxml
+from compliance.ingest.submission import Submission
 from compliance.paths import project_home
-from compliance.results.status import SATISFIED, ExitCode
+from compliance.pipeline.context import WorkerContext, WorkerSetup
+from compliance.pipeline.executors import Executor, InProcessExecutor, TaskFailed
+from compliance.pipeline.read import BatchRead, read_batch
+from compliance.results.findings import Finding
+from compliance.results.identity import SubmissionRef
+from compliance.results.problems import FileOutcome
+from compliance.results.run import CheckResult, Identification, Run, SubjectResult
+from compliance.results.status import SATISFIED, ExitCode, FileStatus
 from compliance.rules.loader import load_catalog
 from compliance.rules.spec import Catalog, Profile
 
@@ -31,18 +43,83 @@ def get_profile(catalog: Catalog, name: str) -> Profile:
         raise ConfigError(f"unknown profile {name!r}; known profiles: {known}") from None
 
 
+@dataclass(frozen=True)
+class EvaluationPayload:
+    """One subject to evaluate: the profile's name, the as-of date and the submission (a region
+    with its hospitals)."""
+
+    profile: str
+    as_of: dt.date | None
+    submission: Submission
+
+
+def evaluate_task(context: WorkerContext, payload: EvaluationPayload) -> tuple[Finding, ...]:
+    """Every finding of one subject (a task of the evaluate stage)."""
+    catalog = context.catalog
+    profile = catalog.profiles[payload.profile]
+    rules = catalog.rules_for(profile)
+    compiled = context.compiled(tuple(rule.id for rule in rules))
+    chosen = rules_for_subject(rules, profile, payload.submission)
+    return tuple(evaluate_subject(catalog, profile, chosen, payload.submission, compiled, payload.as_of))
+
+
+def _identification(submission: Submission) -> tuple[Identification, ...]:
+    from compliance.ingest.schema import IDENTIFICATION_BY_CODE
+
+    return tuple(Identification(code, IDENTIFICATION_BY_CODE[code].name if code in IDENTIFICATION_BY_CODE else code,
+                                reading.value, reading.cell)
+                 for code, reading in submission.identification.items())
+
+
+def check_submissions(catalog: Catalog, profile: Profile, batch: BatchRead, run: Run,
+                      executor: Executor | None = None) -> CheckResult:
+    """Group and evaluate what was read: one result per subject and period, one outcome per file."""
+    deduplicated = deduplicate(batch.submissions)
+    checked = check_quality(catalog, deduplicated.submissions)
+    grouped = group_regions([item.submission for item in checked])
+    payloads = [EvaluationPayload(profile.name, run.as_of, submission) for submission in grouped]
+    executor = executor or InProcessExecutor()
+    evaluated = executor.run(evaluate_task, payloads, WorkerSetup(catalog, owns_process=executor.workers > 0))
+    subjects = []
+    for submission, quality, findings in zip(grouped, checked, evaluated):
+        if isinstance(findings, TaskFailed):
+            raise StageError(f"evaluating {submission.path} failed: {findings.why} {findings.detail}")
+        subjects.append(SubjectResult(
+            submission.ref, submission.subject, quality.findings + findings, submission.problems,
+            _identification(submission), tuple(member.ref for member in submission.members),
+            deduplicated.superseded.get(submission.ref, ())))
+    return CheckResult(run, tuple(subjects), _final_outcomes(batch.outcomes, subjects, deduplicated.superseded))
+
+
+def _final_outcomes(outcomes: Sequence[FileOutcome], subjects: Sequence[SubjectResult],
+                    superseded: dict[SubmissionRef, tuple[SubmissionRef, ...]]) -> tuple[FileOutcome, ...]:
+    """Each file's outcome once the subjects are checked: the submissions not checked because
+    another file's replaced them, and read with warnings when one of its submissions gained a
+    data problem (a value withdrawn by a data-quality check, a duplicate)."""
+    troubled = {subject.submission.file for subject in subjects if subject.problems}
+    replaced = [ref for refs in superseded.values() for ref in refs]
+    final = []
+    for outcome in outcomes:
+        not_checked = tuple(ref for ref in replaced if ref.file == outcome.file and ref not in superseded)
+        warned = outcome.status is FileStatus.READ and (outcome.file in troubled or bool(not_checked))
+        final.append(replace(outcome, not_checked=not_checked,
+                             status=FileStatus.READ_WITH_WARNINGS if warned else outcome.status))
+    return tuple(final)
+
+
 def run_check(catalog: Catalog, profile: Profile, paths: Iterable[Path], as_of: dt.date | None = None,
-              workers: int | None = None) -> CheckResult:
-    """Check every file; a file that cannot be read is recorded as refused and the rest go on."""
+              workers: int | None = None, *, executor: Executor | None = None, started_by: str = "",
+              owns_process: bool = False) -> CheckResult:
+    """Check every file; a file that cannot be read is recorded as refused and the rest go on.
+
+    Files are read by `executor` (default: worker processes, one per core; ``workers=0``: this
+    process); subjects are evaluated in this process.  ``owns_process``: the caller is a program of
+    its own (the command line), which may tune the garbage collector.
+    """
     require_defusedxml()
-    result = CheckResult(profile=profile, as_of=as_of)
-    batch = read_batch(paths, catalog, workers)
-    result.outcomes.extend(batch.outcomes)
-    result.problems.extend(batch.problems)
-    for subject in check_submissions(catalog, profile, batch.submissions, as_of):
-        result.subjects.append(subject)
-        result.problems.extend(subject.submission.problems)
-    return result
+    run = Run.new(catalog.digest, profile.name, profile.title, as_of, started_by)
+    batch = read_batch(paths, catalog, workers, executor=executor, owns_process=owns_process)
+    return check_submissions(catalog, profile, batch, run)
 
 
 def exit_code(result: CheckResult) -> ExitCode:

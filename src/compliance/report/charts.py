@@ -1,9 +1,9 @@
 """Charts for the PDF inspection reports, drawn by matplotlib and embedded as ``data:`` URLs.
 
-Every chart is drawn in memory (an opaque PNG by default, see IMAGE_FORMAT; SVG with text
-as paths on request), labelled with the bundled CJK fonts of :mod:`compliance.report.fonts`,
-and deterministic: the same data gives the same bytes, so the summary chart is drawn once
-per process for equal data.  The data URL is safe to put in an ``<img src>``: it is base64
+Every chart is drawn in memory as an opaque PNG by matplotlib's object API (no pyplot, no
+process-wide rcParams), labelled with the bundled CJK fonts of :mod:`compliance.report.fonts`,
+and deterministic: the same data gives the same bytes, so a worker draws the summary chart once
+for equal data.  The data URL is safe to put in an ``<img src>``: it is base64
 of an image matplotlib made from numbers and escaped text, never from submitted markup.
 """
 
@@ -13,18 +13,24 @@ import base64
 import io
 import math
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from matplotlib.font_manager import FontProperties
+from matplotlib.ticker import ScalarFormatter
 
 from compliance.report import fonts
 from compliance.results.status import SEVERITY_ORDER, Status
 
+if TYPE_CHECKING:
+    from compliance.report.render import DocumentCaches
+
 __all__ = ["STATUS_COLOURS", "DistributionPoint", "distribution_chart", "domain_status_chart"]
 
 #: Fill colours per status, matching the badge/dot colours of inspection.css.
-STATUS_COLOURS: dict[Status, str] = {
+STATUS_COLOURS: Mapping[Status, str] = MappingProxyType({
     Status.ERROR: "#6941c6",
     Status.FAIL: "#b42318",
     Status.MISSING_DATA: "#b54708",
@@ -33,7 +39,7 @@ STATUS_COLOURS: dict[Status, str] = {
     Status.WAIVED: "#98a2b3",
     Status.PASS: "#12b76a",
     Status.NOT_APPLICABLE: "#d0d5dd",
-}
+})
 _INK = "#344054"
 _GRID = "#e4e7ec"
 _WIDTH_IN = 6.7  # a little under the 170 mm text width of the A4 page
@@ -48,59 +54,47 @@ class DistributionPoint:
     status: Status
 
 
-@lru_cache(maxsize=1)
-def _pyplot() -> Any:
-    """matplotlib with the Agg backend, the bundled fonts registered and deterministic SVG output."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    from matplotlib import font_manager, pyplot
-
-    families = []
-    for family, weights in fonts.FONT_FILES.items():
-        for name in weights.values():
-            path = fonts.FONT_DIR / name
-            if path.is_file():
-                font_manager.fontManager.addfont(str(path))
-                if family not in families:
-                    families.append(family)
-    matplotlib.rcParams.update({
-        "font.family": "sans-serif",
-        "font.sans-serif": [*families, "DejaVu Sans"],
-        "font.size": 8,
-        "axes.unicode_minus": False,  # the bundled subset may lack U+2212
-        "svg.fonttype": "path",
-        "svg.hashsalt": "compliance-report",
-        "axes.edgecolor": "#98a2b3",
-        "axes.labelcolor": _INK,
-        "xtick.color": _INK,
-        "ytick.color": _INK,
-        "text.color": _INK,
-    })
-    return pyplot
-
-
-#: "png" (default: cheap for WeasyPrint to draw) or "svg" (vector, text as paths).
-IMAGE_FORMAT = "png"
+FONT_FAMILIES = (fonts.FONT_FAMILY, fonts.FONT_FAMILY_EXT, "DejaVu Sans")
 PNG_DPI = 220
 PAD_INCHES = 0.04
 CANVAS_MARGIN_IN = 0.8  # room around the axes for tick labels and the legend above
-CHART_CACHE_SIZE = 128  # distinct summary charts kept per process (a data URL is about 30 KiB)
+
+
+class _PlainMinus(ScalarFormatter):
+    """Tick labels with an ASCII minus: the bundled subset may lack U+2212, and the formatter
+    would otherwise read matplotlib's process-wide rcParams to decide."""
+
+    def fix_minus(self, s: str) -> str:
+        return s
+
+
+def _font(size: float, weight: str = "normal") -> FontProperties:
+    """The bundled CJK fonts (registered with matplotlib's font manager once; registering them
+    again is skipped) at `size` points: every text of a chart names its font explicitly, so no
+    process-wide rcParams are read or changed."""
+    from matplotlib import font_manager
+
+    known = {entry.fname for entry in font_manager.fontManager.ttflist}
+    for weights in fonts.FONT_FILES.values():
+        for name in weights.values():
+            path = fonts.FONT_DIR / name
+            if path.is_file() and str(path) not in known:
+                font_manager.fontManager.addfont(str(path))
+    return FontProperties(family=list(FONT_FAMILIES), size=size, weight=weight)
+
+
+def _figure(width: float, height: float) -> Any:
+    """A figure drawn by Agg without pyplot (whose state is process-wide)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height))
+    FigureCanvasAgg(figure)
+    return figure
 
 
 def _data_url(figure: Any) -> str:
-    pyplot = _pyplot()
-    buffer = io.BytesIO()
-    try:
-        if IMAGE_FORMAT == "svg":
-            figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight",
-                           pad_inches=PAD_INCHES)
-            data, mime = buffer.getvalue(), "image/svg+xml"
-        else:
-            data, mime = _png(figure), "image/png"
-    finally:
-        pyplot.close(figure)
-    return f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
+    return "data:image/png;base64," + base64.b64encode(_png(figure)).decode("ascii")
 
 
 def _png(figure: Any) -> bytes:
@@ -143,60 +137,64 @@ def _png(figure: Any) -> bytes:
 
 
 def _plain_axes(axes: Any) -> None:
-    """Small tick labels, vertical grid lines behind the marks, only the bottom spine."""
-    axes.tick_params(axis="both", labelsize=7.5, length=0)
+    """Small tick labels in the bundled font, vertical grid lines behind the marks, only the
+    bottom spine."""
+    _font(7.5)  # registers the bundled fonts
+    axes.tick_params(axis="both", length=0, colors=_INK, labelsize=7.5, labelfontfamily=list(FONT_FAMILIES))
+    axes.xaxis.set_major_formatter(_PlainMinus())
     axes.grid(axis="x", color=_GRID, linewidth=0.5)
     axes.set_axisbelow(True)
     for side in ("top", "right", "left"):
         axes.spines[side].set_visible(False)
+    axes.spines["bottom"].set_edgecolor("#98a2b3")
 
 
 def domain_status_chart(rows: Sequence[tuple[str, dict[Status, int]]], labels: dict[Status, str],
-                        count_label: str = "检查项数", width: float = 3.4) -> str | None:
+                        count_label: str, caches: DocumentCaches, width: float = 3.4) -> str | None:
     """Stacked horizontal bars of status counts per policy domain, as a ``data:`` URL.
 
     `rows` are (domain, counts per status) in display order (top first); `labels` name
     the statuses in the legend.  None when there is nothing to draw.  Charts are deterministic,
-    so a chart is drawn once per process for the same data: hospitals checked against one
-    profile share a few distributions of counts, and drawing one costs about as much as
-    laying out a page of the report.
+    so a worker draws a chart once for the same data (in `caches`): hospitals checked against one
+    profile share a few distributions of counts, and drawing one costs about as much as laying
+    out a page of the report.
     """
     if not rows:
         return None
-    return _domain_status_chart(
-        tuple((domain, tuple((status, counts[status]) for status in SEVERITY_ORDER if counts.get(status)))
-              for domain, counts in rows),
-        tuple((status, labels[status]) for status in SEVERITY_ORDER if status in labels), count_label, width)
+    key = (tuple((domain, tuple((status, counts[status]) for status in SEVERITY_ORDER if counts.get(status)))
+                 for domain, counts in rows),
+           tuple((status, labels[status]) for status in SEVERITY_ORDER if status in labels), count_label, width)
+    return caches.chart(("domains", key), lambda: _domain_status_chart(*key))
 
 
-@lru_cache(maxsize=CHART_CACHE_SIZE)
 def _domain_status_chart(rows_key: tuple[tuple[str, tuple[tuple[Status, int], ...]], ...],
                          labels_key: tuple[tuple[Status, str], ...], count_label: str, width: float) -> str:
     rows = [(domain, dict(counts)) for domain, counts in rows_key]
     labels = dict(labels_key)
-    pyplot = _pyplot()
     present = [s for s in SEVERITY_ORDER if any(counts.get(s, 0) for _, counts in rows)]
     height = 0.6 + 0.155 * len(rows)  # beside the 8-row status table: keep the summary on one page
-    figure, axes = pyplot.subplots(figsize=(width, height))
+    figure = _figure(width, height)
+    axes = figure.subplots()
     positions = list(range(len(rows)))[::-1]  # first domain at the top
     left = [0] * len(rows)
+    value_font = _font(6.5)
     for status in present:
         widths = [counts.get(status, 0) for _, counts in rows]
         axes.barh(positions, widths, left=left, height=0.7, color=STATUS_COLOURS[status],
                   edgecolor="white", linewidth=0.6, label=labels[status])
         for y, x0, w in zip(positions, left, widths):
             if w:
-                axes.text(x0 + w / 2, y, str(w), ha="center", va="center", fontsize=6.5,
+                axes.text(x0 + w / 2, y, str(w), ha="center", va="center", fontproperties=value_font,
                           color="white" if status not in (Status.NOT_APPLICABLE, Status.WAIVED) else _INK)
         left = [a + b for a, b in zip(left, widths)]
     axes.set_yticks(positions, [_short(domain, 10) for domain, _ in rows])
     total = max(left) or 1
     axes.set_xlim(0, total * 1.02)
     axes.xaxis.get_major_locator().set_params(integer=True)
-    axes.set_xlabel(count_label, fontsize=7.5)
+    axes.set_xlabel(count_label, fontproperties=_font(7.5), color=_INK)
     _plain_axes(axes)
     axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(len(present), 4), frameon=False,
-                fontsize=7, handlelength=0.9, handletextpad=0.4, columnspacing=0.9)
+                prop=_font(7), handlelength=0.9, handletextpad=0.4, columnspacing=0.9, labelcolor=_INK)
     return _data_url(figure)
 
 
@@ -211,14 +209,11 @@ def distribution_chart(points: Sequence[DistributionPoint], threshold: float | N
     """
     if not points:
         return None
-    pyplot = _pyplot()
     named = len(points) <= max_named
     ordered = sorted(points, key=lambda p: (p.value, p.name))
-    if named:
-        height = 0.8 + 0.2 * len(ordered)
-    else:
-        height = 1.5
-    figure, axes = pyplot.subplots(figsize=(_WIDTH_IN, height))
+    height = 0.8 + 0.2 * len(ordered) if named else 1.5
+    figure = _figure(_WIDTH_IN, height)
+    axes = figure.subplots()
     xs = [p.value * scale for p in ordered]
     if named:
         ys = list(range(len(ordered)))
@@ -243,31 +238,41 @@ def distribution_chart(points: Sequence[DistributionPoint], threshold: float | N
         # inside the plot, on the roomier side of the line (the legend sits above the plot)
         right_half = line_x > (low + high) / 2
         axes.annotate(threshold_label, xy=(line_x, 1.0), xycoords=("data", "axes fraction"),
-                      xytext=(-3 if right_half else 3, -2), textcoords="offset points", fontsize=7,
+                      xytext=(-3 if right_half else 3, -2), textcoords="offset points", fontproperties=_font(7),
                       color="#b42318", va="top", ha="right" if right_half else "left",
                       bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
     if axis_label:
-        axes.set_xlabel(axis_label, fontsize=7.5)
+        axes.set_xlabel(axis_label, fontproperties=_font(7.5), color=_INK)
     _plain_axes(axes)
     if labels:
         present = [s for s in SEVERITY_ORDER if any(p.status is s for p in points)]
         handles = [axes.scatter([], [], s=30, c=STATUS_COLOURS[s], label=labels[s]) for s in present]
         axes.legend(handles=handles, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(present),
-                    frameon=False, fontsize=7, handletextpad=0.2, columnspacing=0.8, borderaxespad=0.1)
+                    frameon=False, prop=_font(7), handletextpad=0.2, columnspacing=0.8, borderaxespad=0.1,
+                    labelcolor=_INK)
     return _data_url(figure)
 
 
+def _width(char: str) -> int:
+    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
+
+
 def _short(name: str, limit: int = 16) -> str:
-    """`name` cut to the width of `limit` Chinese characters (a Latin letter is half as wide), with "…"."""
+    """`name` within the width of `limit` Chinese characters (a Latin letter is half as wide), cut
+    with "…": Latin text at a word boundary (never mid-word, unless its first word alone is too
+    wide), Chinese text anywhere."""
     budget = 2 * limit
-    widths = [2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in name]
-    if sum(widths) <= budget:
+    if sum(map(_width, name)) <= budget:
         return name
-    used, end = 0, 0
-    while used + widths[end] <= budget - 2:  # room for the ellipsis, about one Chinese character wide
-        used += widths[end]
+    room = budget - 2  # the ellipsis is about one Chinese character wide
+    end, used = 0, 0
+    while used + _width(name[end]) <= room:
+        used += _width(name[end])
         end += 1
-    return name[:end].rstrip() + "…"
+    cut = name[:end]
+    if name[end].isascii() and name[end].isalnum() and " " in cut and cut[-1].isascii() and cut[-1].isalnum():
+        cut = cut[:cut.rindex(" ")]  # back to the last whole word
+    return cut.rstrip() + "…"
 
 
 def is_number(value: object) -> bool:

@@ -8,8 +8,9 @@ language asked for; text from rule packs and submissions is written as it is.
 
 from __future__ import annotations
 
+import io
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,18 +20,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.worksheet import Worksheet
 
-from compliance.evaluation.evaluate import CheckResult
 from compliance.evaluation.quality import CHECKS as QUALITY_CHECKS
-from compliance.report import wording
-from compliance.report.i18n import (
-    DEFAULT_LANGUAGE,
-    domain_label,
-    level_label,
-    paren,
-    status_label,
-    text,
-    vocab_label,
-)
 from compliance.report.summary import all_counts, count_statuses, ordered_findings
 from compliance.report.xlsxcells import (
     BOLD_FONT,
@@ -46,6 +36,7 @@ from compliance.report.xlsxcells import (
     NOT_EVALUATED_FILL,
     NOTE_FONT,
     PERCENT_FORMAT,
+    POINTS_FORMAT,
     PROBLEM_COLOURS,
     RULE_ID_WIDTH,
     STATUS_COLOURS,
@@ -70,9 +61,24 @@ from compliance.report.xlsxcells import (
     _text_width,
     number_format,
 )
-from compliance.results.findings import Finding, InputUsed, ItemResult
-from compliance.results.status import SATISFIED, SEVERITY_ORDER, Status
-from compliance.rules.spec import Catalog, Rule
+from compliance.results.findings import Finding, InputUsed
+from compliance.results.quantities import PERCENT, POINTS, Quantity
+from compliance.results.run import CheckResult
+from compliance.results.status import SATISFIED, SEVERITY_ORDER, FileStatus, Status
+from compliance.rules.spec import Catalog, Profile, Rule
+from compliance.wording import findings as worded
+from compliance.wording import quantities as q
+from compliance.wording.catalogue import (
+    DEFAULT_LANGUAGE,
+    domain_label,
+    level_label,
+    paren,
+    status_label,
+    text,
+    unit_name,
+    vocab_label,
+)
+from compliance.wording.outcomes import outcome_message
 
 SHEET_KEYS = {
     "summary": "sheet.summary", "matrix": "sheet.matrix", "findings": "sheet.findings", "items": "sheet.items",
@@ -103,10 +109,27 @@ def _label(table: str, code: str, lang: str) -> str:
         return code
 
 
+def gap_workbook_bytes(result: CheckResult, catalog: Catalog, lang: str = DEFAULT_LANGUAGE) -> bytes:
+    """The batch's gap workbook in ``lang`` ("zh" or "en"), as the bytes of an .xlsx file."""
+    workbook = build_gap_workbook(result, catalog, lang)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 def write_gap_workbook(result: CheckResult, catalog: Catalog, path: Path, lang: str = DEFAULT_LANGUAGE) -> Path:
-    """Write the batch's gap workbook to ``path`` in ``lang`` ("zh" or "en") and return it."""
-    t: Callable[[str], str] = lambda key: text(key, lang)
-    rules = catalog.rules_for(result.profile)
+    """Write the batch's gap workbook to ``path`` (atomically) and return it."""
+    from compliance.report.output import write_bytes
+
+    return write_bytes(Path(path), gap_workbook_bytes(result, catalog, lang))
+
+
+def _profile(result: CheckResult, catalog: Catalog) -> Profile:
+    return catalog.profiles[result.run.profile]
+
+
+def build_gap_workbook(result: CheckResult, catalog: Catalog, lang: str = DEFAULT_LANGUAGE) -> Workbook:
+    rules = catalog.rules_for(_profile(result, catalog))
     rules_sheet = sheet_name("rules", lang)
     quality_ids = _quality_ids(result)
     quality_first = len(rules) + 5  # header row, rules, a blank row, the section title and a note
@@ -121,14 +144,12 @@ def write_gap_workbook(result: CheckResult, catalog: Catalog, path: Path, lang: 
     _findings_sheet(workbook.create_sheet(sheet_name("findings", lang)), result, links, lang)
     _items_sheet(workbook.create_sheet(sheet_name("items", lang)), result, catalog, links, lang)
     _rules_sheet(workbook.create_sheet(rules_sheet), rules, lang)
-    _quality_section(workbook[rules_sheet], quality_first, quality_ids, result, t)
+    _quality_section(workbook[rules_sheet], quality_first, quality_ids, lang)
     _inputs_sheet(workbook.create_sheet(sheet_name("inputs", lang)), result, catalog, links, lang)
     _problems_sheet(workbook.create_sheet(sheet_name("problems", lang)), result, lang)
     for ws in workbook.worksheets:
         _page_setup(ws, summary_title=summary.title)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(path)
-    return path
+    return workbook
 
 
 def _quality_ids(result: CheckResult) -> list[str]:
@@ -146,12 +167,12 @@ def _quality_ids(result: CheckResult) -> list[str]:
 def _summary_sheet(ws: Worksheet, result: CheckResult, rules: Sequence[Rule], lang: str) -> None:
     t = lambda key: text(key, lang)
     counts = all_counts(result)
-    read = [o for o in result.outcomes if o.status != "refused"]
+    read = [o for o in result.outcomes if o.status is not FileStatus.REFUSED]
     _put(ws, 1, 1, t("xlsx.title")).font = TITLE_FONT
     ws.row_dimensions[1].height = 24
     facts: list[tuple[str, Any]] = [
-        (t("xlsx.profile"), paren(result.profile.title, result.profile.name, lang)),
-        (t("xlsx.as_of"), result.as_of if result.as_of else t("xlsx.as_of_default")),
+        (t("xlsx.profile"), paren(result.run.profile_title, result.run.profile, lang)),
+        (t("xlsx.as_of"), result.run.as_of if result.run.as_of else t("xlsx.as_of_default")),
         (t("xlsx.files_read"), len(read)),
         (t("xlsx.files_refused"), len(result.refused)),
         (t("xlsx.subjects"), len(result.subjects)),
@@ -184,7 +205,7 @@ def _summary_sheet(ws: Worksheet, result: CheckResult, rules: Sequence[Rule], la
                        Column(t("col.rate"), 10), Column(t("col.worst"), 16), Column(t("col.worst_label"), 14)]
     subject_rows = []
     for subject in result.subjects:
-        sub = subject.submission.subject
+        sub = subject.subject
         c = count_statuses(subject.findings)
         rate = c.compliance_rate
         subject_rows.append([
@@ -200,7 +221,7 @@ def _summary_sheet(ws: Worksheet, result: CheckResult, rules: Sequence[Rule], la
     ws.column_dimensions["A"].width = max(20, *(_text_width(key) * 1.1 + 2 for key, _ in facts))
 
 
-def _matrix_columns(result: CheckResult, rules: Sequence[Rule]) -> list[tuple[str, str]]:
+def _matrix_columns(result: CheckResult, rules: Sequence[Rule], lang: str) -> list[tuple[str, str]]:
     """(rule id, title) of every rule evaluated for some subject; data-quality checks last.
 
     Rules are grouped by the first subject that was checked on them (so a batch of hospitals and
@@ -209,7 +230,7 @@ def _matrix_columns(result: CheckResult, rules: Sequence[Rule]) -> list[tuple[st
     evaluated: dict[str, tuple[int, str]] = {}
     for number, subject in enumerate(result.subjects):
         for f in subject.findings:
-            evaluated.setdefault(f.rule_id, (number, f.title))
+            evaluated.setdefault(f.rule_id, (number, worded.title(f, lang)))
     position = {rule.id: index for index, rule in enumerate(rules)}
     in_profile = sorted((rule_id for rule_id in evaluated if rule_id in position),
                         key=lambda rule_id: (evaluated[rule_id][0], position[rule_id]))
@@ -259,7 +280,7 @@ def _matrix_sheet(ws: Worksheet, result: CheckResult, rules: Sequence[Rule], lan
     t = lambda key: text(key, lang)
     lead = [Column(t("col.subject_code"), 20), Column(t("col.subject_name"), 24, wrap=True),
             Column(t("col.level"), 8), Column(t("col.period"), 9), Column(t("col.not_satisfied"), 10)]
-    rule_columns = _matrix_columns(result, rules)
+    rule_columns = _matrix_columns(result, rules, lang)
     first_rule = len(lead) + 1
     last_column = len(lead) + len(rule_columns)
 
@@ -291,7 +312,7 @@ def _matrix_sheet(ws: Worksheet, result: CheckResult, rules: Sequence[Rule], lan
     row = 2
     for subject in result.subjects:
         row += 1
-        sub = subject.submission.subject
+        sub = subject.subject
         statuses = _matrix_status(subject.findings)
         open_count = sum(1 for status in statuses.values() if status not in SATISFIED)
         for index, (column, value) in enumerate(zip(lead, [sub.code, sub.name, level_label(sub.level, lang),
@@ -326,11 +347,36 @@ def _matrix_sheet(ws: Worksheet, result: CheckResult, rules: Sequence[Rule], lan
     _put(ws, row + 2, 1, legend).font = NOTE_FONT
 
 
-def _data_sources(finding: Finding) -> str:
+def _shown(quantity: Quantity | None, worded_text: str) -> Any:
+    """A value as a number with its display format when it is one (a ratio as a percentage,
+    percentage points as points), else as the worded text (是/否, a date, 2/3 个单位达标)."""
+    if quantity is None:
+        return None
+    number = quantity.number
+    if number is None or quantity.of is not None:
+        return worded_text
+    if quantity.unit == POINTS:
+        return Num(number * 100, POINTS_FORMAT)
+    return Num(number, number_format(quantity.unit))
+
+
+def _amount(finding: Finding, lang: str) -> Any:
+    amount = finding.gap_amount
+    if amount is not None:
+        return Num(amount.number)
+    return worded.gap_amount(finding, lang) or None
+
+
+def _amount_unit(finding: Finding, lang: str) -> str:
+    amount = finding.gap_amount
+    return unit_name(amount.unit, lang, amount.number or 0) if amount is not None else ""
+
+
+def _data_sources(finding: Finding, lang: str) -> str:
     if finding.items:
-        sources = [item.source for item in finding.items]
+        sources = [worded.row_source(item.source, lang) for item in finding.items]
     else:
-        sources = [used.source for used in finding.inputs]
+        sources = [worded.input_source(used, lang) for used in finding.inputs]
     return "; ".join(dict.fromkeys(s for s in sources if s))
 
 
@@ -355,29 +401,17 @@ def _findings_sheet(ws: Worksheet, result: CheckResult, links: dict[str, str], l
     rows = []
     for subject in result.subjects:
         for f in ordered_findings(subject.findings):
-            fmt = number_format(f.unit)
             rows.append([
-                f.subject_id, f.subject_name, f.period, _rule_link(f.rule_id, links), f.title,
-                domain_label(f.domain, lang), f.status.value, status_label(f.status, lang), Num(f.observed, fmt),
-                Num(f.required, fmt), Num(f.gap, fmt), wording.unit(f.unit, lang), Num(f.gap_amount),
-                wording.unit(f.gap_amount_unit, lang), wording.conclusion(f, lang), f.remediation,
-                _data_sources(f), f.citation.document_number, f.citation.clause, Path(f.source_file).name,
+                f.subject_id, f.subject_name, f.period, _rule_link(f.rule_id, links), worded.title(f, lang),
+                domain_label(f.domain, lang), f.status.value, status_label(f.status, lang),
+                _shown(f.observed, worded.observed(f, lang)), _shown(f.required.threshold if f.required else None,
+                                                                    worded.required(f, lang)),
+                _shown(f.gap, worded.gap(f, lang)), unit_name(f.unit, lang), _amount(f, lang), _amount_unit(f, lang),
+                worded.message(f, lang), worded.remediation(f, lang), _data_sources(f, lang),
+                f.citation.document_number, f.citation.clause, f.submission.path,
             ])
     last = _table(ws, finding_columns(lang), rows)
     _colour_status(ws, 7, 2, last)
-
-
-def _item_amount_unit(rule: Rule | None, finding: Finding, item: ItemResult) -> str:
-    """The unit of an item's gap amount: per-item (e.g. 只, 套) when the rule reads it from a column."""
-    column = getattr(rule.spec, "amount_unit_column", None) if rule else None
-    if column:
-        prefix = f"{item.label}："
-        for used in finding.inputs:
-            if used.field == column and used.name.startswith(prefix) and used.value not in (None, ""):
-                return str(used.value)
-        return ""
-    gap_amount = getattr(rule.spec, "gap_amount", None) if rule else None
-    return gap_amount.unit if gap_amount is not None else finding.gap_amount_unit
 
 
 def _items_sheet(ws: Worksheet, result: CheckResult, catalog: Catalog, links: dict[str, str], lang: str) -> None:
@@ -390,17 +424,21 @@ def _items_sheet(ws: Worksheet, result: CheckResult, catalog: Catalog, links: di
         Column(t("col.gap_amount"), 14), Column(t("col.gap_amount_unit"), 8), Column(t("col.message"), 36, wrap=True),
         Column(t("col.data_sources"), 20, wrap=True),
     ]
-    rules = {rule.id: rule for rule in catalog.rules}
     rows = []
     for subject in result.subjects:
         for f in ordered_findings(subject.findings):
+            label = worded.gap_amount_label(f, lang)
             for item in f.items:
-                fmt = number_format(item.unit_in(f))
+                amount = item.gap_amount
                 rows.append([
-                    f.subject_id, f.subject_name, f.period, _rule_link(f.rule_id, links), f.title, item.label,
-                    item.status.value, status_label(item.status, lang), Num(item.observed, fmt), Num(item.gap, fmt),
-                    wording.unit(item.unit_in(f), lang), Num(item.gap_amount), _item_amount_unit(rules.get(f.rule_id), f, item) if
-                    item.gap_amount is not None else "", item.note, item.source,
+                    f.subject_id, f.subject_name, f.period, _rule_link(f.rule_id, links), worded.title(f, lang),
+                    worded.item_label(item, lang), item.status.value, status_label(item.status, lang),
+                    _shown(item.observed, q.quantity(item.observed, lang)),
+                    _shown(item.gap, q.quantity(item.gap, lang)),
+                    unit_name(item.observed.unit, lang) if item.observed is not None else "",
+                    Num(amount.number) if amount is not None else None,
+                    unit_name(amount.unit, lang, amount.number or 0) if amount is not None else "",
+                    worded.item_note(item, lang, label), worded.row_source(item.source, lang),
                 ])
     last = _table(ws, columns, rows)
     _colour_status(ws, 7, 2, last)
@@ -439,17 +477,14 @@ def _rules_sheet(ws: Worksheet, rules: Sequence[Rule], lang: str) -> None:
     _colour_status(ws, 14, 2, last)
 
 
-def _quality_section(ws: Worksheet, first_row: int, quality_ids: Sequence[str], result: CheckResult,
-                     t: Callable[[str], str]) -> None:
+def _quality_section(ws: Worksheet, first_row: int, quality_ids: Sequence[str], lang: str) -> None:
     """Below the rules: the data-quality checks, so their findings link to a row that explains them."""
-    titles = {check.rule_id: check.title for check in QUALITY_CHECKS}
-    for f in result.findings:
-        titles.setdefault(f.rule_id, f.title)
+    t = lambda key: text(key, lang)
     _section(ws, first_row - 2, t("xlsx.section.quality"))
     _put(ws, first_row - 1, 1, t("xlsx.quality_note")).font = NOTE_FONT
     columns = [Column(t("col.check_id"), RULE_ID_WIDTH), Column(t("col.check_title"), 28, wrap=True),
                Column(t("col.kind"), 14, wrap=True)]
-    _table(ws, columns, [[rule_id, titles.get(rule_id, ""), t("kind.quality")] for rule_id in quality_ids],
+    _table(ws, columns, [[rule_id, text(f"title.{rule_id}", lang), t("kind.quality")] for rule_id in quality_ids],
            first_row, filter_and_freeze=False)
 
 
@@ -461,12 +496,10 @@ def _which_text(used: InputUsed, catalog: Catalog, lang: str) -> str:
 
 
 def _input_value(used: InputUsed, lang: str) -> Any:
-    if isinstance(used.value, bool):
-        return text("bool.true" if used.value else "bool.false", lang)
     number = _finite(used.value)
     if number is not None:
         return Num(number, number_format(used.unit))
-    return used.value
+    return worded.input_value(used, lang) if used.value is not None else None
 
 
 def _inputs_sheet(ws: Worksheet, result: CheckResult, catalog: Catalog, links: dict[str, str], lang: str) -> None:
@@ -478,8 +511,9 @@ def _inputs_sheet(ws: Worksheet, result: CheckResult, catalog: Catalog, links: d
         Column(t("col.which"), 22, wrap=True), Column(t("col.data_sources"), 18),
     ]
     rows = [[
-        f.subject_id, f.subject_name, f.period, _rule_link(f.rule_id, links), used.field, used.name,
-        _input_value(used, lang), used.unit, _which_text(used, catalog, lang), used.source,
+        f.subject_id, f.subject_name, f.period, _rule_link(f.rule_id, links), used.field, worded.input_name(used, lang),
+        _input_value(used, lang), unit_name(used.unit, lang) if used.unit != PERCENT else "",
+        _which_text(used, catalog, lang), worded.input_source(used, lang),
     ] for subject in result.subjects for f in subject.findings for used in f.inputs]
     _table(ws, columns, rows)
 
@@ -491,7 +525,9 @@ def _problems_sheet(ws: Worksheet, result: CheckResult, lang: str) -> None:
         Column(t("col.file"), 40, wrap=True), Column(t("col.file_status"), 20), Column(t("col.file_status_label"), 16),
         Column(t("col.subject_codes"), 22, wrap=True), Column(t("col.message"), 50, wrap=True),
     ]
-    file_rows = [[o.path, o.status, _label("file_status", o.status, lang), "\n".join(o.subjects), o.message]
+    file_rows = [[o.path, o.status.value, _label("file_status", o.status.value, lang),
+                  "\n".join(ref.institution for ref in o.submissions),
+                  outcome_message(o, len(result.problems_in(o.file)), lang)]
                  for o in result.outcomes]
     last = _table(ws, file_columns, file_rows, 2, filter_and_freeze=False)
     _colour_status(ws, 2, 3, last, FILE_STATUS_COLOURS)
@@ -504,8 +540,8 @@ def _problems_sheet(ws: Worksheet, result: CheckResult, lang: str) -> None:
         Column(t("col.where"), 50, wrap=True), Column(t("col.expected"), 24, wrap=True),
         Column(t("col.found"), 24, wrap=True), Column(t("col.fix"), 40, wrap=True),
     ]
-    problem_rows = [[p.file, p.severity, _label("severity", p.severity, lang), p.field_code, p.where,
-                     p.expected, p.found, p.fix] for p in result.problems]
+    problem_rows: list[list[Any]] = [[p.file.path, p.severity.value, _label("severity", p.severity.value, lang),
+                                      p.field_code, p.where, p.expected, p.found, p.fix] for p in result.problems]
     if not problem_rows:
         problem_rows = [[t("none")]]
     last = _table(ws, problem_columns, problem_rows, start + 1)

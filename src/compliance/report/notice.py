@@ -16,13 +16,15 @@ from typing import Any
 
 from markupsafe import Markup
 
-from compliance.evaluation.evaluate import CheckResult, SubjectResult
-from compliance.report import i18n, pdf, render
+from compliance.report import pdf, render
+from compliance.report.inputs import SubjectReport
 from compliance.report.summary import ordered_findings
 from compliance.results.status import Status
 from compliance.rules.spec import Catalog
+from compliance.wording import catalogue
+from compliance.wording import findings as worded
 
-__all__ = ["ACTION_STATUSES", "build_notice_context", "render_notice_html", "write_notice", "write_notices"]
+__all__ = ["ACTION_STATUSES", "build_notice_context", "notice_pdf", "render_notice_html"]
 
 TEMPLATE = "notice.html.j2"
 STYLESHEET = "notice.css"
@@ -35,42 +37,46 @@ _PAGE_CSS = {
 }
 
 
-def build_notice_context(result: CheckResult, subject: SubjectResult, catalog: Catalog,
-                         today: dt.date | None = None, lang: str = i18n.DEFAULT_LANGUAGE) -> dict[str, Any]:
+def build_notice_context(report: SubjectReport, today: dt.date | None = None,
+                         lang: str = catalogue.DEFAULT_LANGUAGE) -> dict[str, Any]:
     """Everything the notice shows, already ordered and formatted."""
-    context = pdf.subject_context(result, subject, today, lang)
-    actions = [{"f": f, "number": n, "amount": pdf.gap_amount(f),
-                "fix": f.status in (Status.FAIL, Status.WARN) and bool(f.remediation)}
-               for n, f in enumerate((f for f in ordered_findings(subject.findings) if f.status in ACTION_STATUSES), 1)]
-    problems = {p for p in result.problems if Path(p.file).name == context["file_name"]}
+    context = pdf.subject_context(report, today, lang)
+    actions = [{"f": f, "number": n, "amount": worded.gap_amount(f, lang),
+                "fix": f.status in (Status.FAIL, Status.WARN) and bool(worded.remediation(f, lang))}
+               for n, f in enumerate((f for f in ordered_findings(report.subject.findings)
+                                      if f.status in ACTION_STATUSES), 1)]
     return {
         **context,
         "not_due": context["counts"].counts[Status.NOT_DUE],
         "actions": actions,
-        "problems": len(problems),
-        "refused": len(result.refused),
+        "problems": len(report.problems),
+        "refused": len(report.refused),
     }
 
 
-def render_notice_html(result: CheckResult, subject: SubjectResult, catalog: Catalog,
-                       today: dt.date | None = None, lang: str = i18n.DEFAULT_LANGUAGE, *,
+def render_notice_html(report: SubjectReport, caches: render.DocumentCaches | None = None,
+                       today: dt.date | None = None, lang: str = catalogue.DEFAULT_LANGUAGE, *,
                        inline_css: bool = True) -> str:
     """The notice as a standalone HTML document; ``inline_css=False`` leaves the stylesheet out
-    (:func:`write_notice` passes it to WeasyPrint already parsed)."""
-    context = build_notice_context(result, subject, catalog, today, lang)
+    (:func:`notice_pdf` passes it to WeasyPrint already parsed)."""
+    caches = caches or render.DocumentCaches()
+    context = build_notice_context(report, today, lang)
     stylesheet = Markup(render.stylesheet_text(STYLESHEET) + _PAGE_CSS.get(lang, "")) if inline_css else None
-    return render.environment().get_template(TEMPLATE).render(stylesheet=stylesheet, **context)
+    return caches.environment.get_template(TEMPLATE).render(stylesheet=stylesheet, **context)
 
 
-def write_notice(result: CheckResult, subject: SubjectResult, catalog: Catalog, path: Path,
-                 today: dt.date | None = None, lang: str = i18n.DEFAULT_LANGUAGE) -> Path:
-    """Render the subject's inspection notice in `lang` to `path` as PDF and return the path."""
-    return render.write_pdf(lambda: render_notice_html(result, subject, catalog, today, lang, inline_css=False),
-                            path, STYLESHEET, _PAGE_CSS.get(lang, ""), subject)
+def notice_pdf(report: SubjectReport, catalog: Catalog | None, caches: render.DocumentCaches,
+               today: dt.date | None = None, lang: str = catalogue.DEFAULT_LANGUAGE) -> bytes:
+    """The subject's inspection notice in `lang` as PDF."""
+    return render.write_pdf(caches, lambda: render_notice_html(report, caches, today, lang, inline_css=False),
+                            Path(report.subject.submission.path), STYLESHEET, _PAGE_CSS.get(lang, ""),
+                            report.subject.subject)
 
 
-def write_notices(result: CheckResult, catalog: Catalog, paths: list[Path], *, lang: str = "zh",
-                  workers: int | None = None, today: dt.date | None = None) -> list[Path]:
-    """Write the notice of ``result.subjects[i]`` to ``paths[i]`` for every subject (forked pool
-    when there are several; see :func:`render.write_many`)."""
-    return render.write_many(write_notice, result, catalog, paths, lang=lang, workers=workers, today=today)
+def write_notice(report: SubjectReport, path: Path, today: dt.date | None = None,
+                 lang: str = catalogue.DEFAULT_LANGUAGE) -> Path:
+    """Render the notice to `path` (in this process, with caches of its own) and return the path."""
+    from compliance.report.output import write_bytes
+
+    write_bytes(Path(path), notice_pdf(report, None, render.DocumentCaches(), today, lang))
+    return Path(path)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from compliance.evaluation.evaluate import CheckResult, SubjectResult
 from compliance.results.findings import Finding
-from compliance.results.status import SEVERITY_ORDER, STATUS_LABEL_ZH, Status
+from compliance.results.run import CheckResult, SubjectResult
+from compliance.results.status import SEVERITY_ORDER, SEVERITY_RANK, Status
+
+OK_STATUSES = (Status.PASS, Status.WAIVED, Status.NOT_DUE)
+GAP_STATUSES = (Status.FAIL, Status.WARN, Status.NOT_DUE)
 
 
 @dataclass(frozen=True)
@@ -20,38 +24,61 @@ class StatusCounts:
         return sum(n for s, n in self.counts.items() if s is not Status.NOT_APPLICABLE)
 
     @property
+    def ok(self) -> int:
+        return sum(self.counts.get(s, 0) for s in OK_STATUSES)
+
+    @property
     def compliance_rate(self) -> float | None:
         """Share of applicable, judged findings that pass (not_due and waived count as judged-ok)."""
         judged = self.applicable
-        if not judged:
-            return None
-        ok = sum(self.counts.get(s, 0) for s in (Status.PASS, Status.WAIVED, Status.NOT_DUE))
-        return ok / judged
+        return self.ok / judged if judged else None
 
-    def rows(self) -> list[tuple[Status, str, int]]:
-        return [(s, STATUS_LABEL_ZH[s], self.counts.get(s, 0)) for s in SEVERITY_ORDER]
+    def rows(self) -> list[tuple[Status, int]]:
+        return [(s, self.counts.get(s, 0)) for s in SEVERITY_ORDER]
 
 
-def count_statuses(findings: list[Finding]) -> StatusCounts:
+def count_statuses(findings: Iterable[Finding]) -> StatusCounts:
     counter = Counter(f.status for f in findings)
     return StatusCounts({s: counter.get(s, 0) for s in Status})
 
 
-def ordered_findings(findings: list[Finding]) -> list[Finding]:
+def ordered_findings(findings: Iterable[Finding]) -> list[Finding]:
     """Worst status first, then domain and rule id, so the report opens with what to fix."""
-    rank = {status: index for index, status in enumerate(SEVERITY_ORDER)}
-    return sorted(findings, key=lambda f: (rank[f.status], f.domain, f.rule_id))
+    return sorted(findings, key=lambda f: (SEVERITY_RANK[f.status], f.domain, f.rule_id))
 
 
-def largest_gaps(findings: list[Finding], limit: int = 3) -> list[Finding]:
-    """Failing findings with a money or quantity gap, largest first; then other failures."""
-    failing = [f for f in findings if f.status in (Status.FAIL, Status.WARN, Status.NOT_DUE)]
-    return sorted(failing, key=lambda f: (f.gap_amount is None, -(f.gap_amount or 0.0)))[:limit]
+def missed_share(finding: Finding) -> float:
+    """How much of the requirement a finding misses, comparable across units: the gap as a share
+    of the required value (8 points short of 60 % is 13 %; 300 元 over a 1,000 元 cap is 30 %).
+    A yes/no or deadline requirement missed, or a zero target missed, counts as 100 %; for every
+    unit of a region, the share of units that miss it."""
+    gap = finding.gap.number if finding.gap is not None else None
+    if finding.kind in ("boolean", "deadline"):
+        return 1.0
+    if finding.kind == "all":
+        total = finding.observed.of if finding.observed is not None else None
+        return (gap or 0.0) / total if total else 1.0
+    if not gap:
+        return 0.0
+    threshold = finding.required.threshold.number if finding.required is not None else None
+    return abs(gap / threshold) if threshold else 1.0
+
+
+def largest_gaps(findings: Iterable[Finding], limit: int = 3) -> list[Finding]:
+    """Findings that miss their requirement (fail, warn, not yet due), the largest gap first, by
+    :func:`missed_share`; ties go to the worse status, then to the larger money amount (in 元)."""
+    failing = [f for f in findings if f.status in GAP_STATUSES]
+
+    def money(finding: Finding) -> float:
+        amount = finding.gap_amount
+        return (amount.in_yuan() or 0.0) if amount is not None else 0.0
+
+    return sorted(failing, key=lambda f: (-missed_share(f), SEVERITY_RANK[f.status], -money(f)))[:limit]
 
 
 def subject_file_stem(subject: SubjectResult) -> str:
-    code = re.sub(r"[^0-9A-Za-z_-]+", "_", subject.submission.subject.code).strip("_") or "subject"
-    return f"{code}-{subject.submission.subject.period.label}"
+    code = re.sub(r"[^0-9A-Za-z_-]+", "_", subject.subject.code).strip("_") or "subject"
+    return f"{code}-{subject.subject.period.label}"
 
 
 def all_counts(result: CheckResult) -> StatusCounts:

@@ -1,77 +1,150 @@
-"""Findings: one per applicable rule, subject and period."""
+"""Findings: one per applicable rule, subject and period, as structured values.
+
+A finding holds numbers with units, a status and a reason code, and the parameters its
+sentence needs (``details``); it holds no sentence.  :mod:`compliance.wording` writes the
+sentences in the reader's language.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from compliance.results.status import Status
-from compliance.rules.spec import Citation
+from compliance.results.identity import Cell, RowRef, SubmissionRef
+from compliance.results.quantities import Quantity, Requirement
+from compliance.results.status import Reason, Status
+
+InputValue = float | bool | dt.date | str | None
+
+
+@dataclass(frozen=True)
+class Citation:
+    document_title: str
+    document_number: str
+    clause: str
+    quote: str
+    seed_file: str
+
+
+@dataclass(frozen=True)
+class Details(Mapping[str, Any]):
+    """The parameters of a finding's reason, as a read-only mapping that pickles.
+
+    Values are plain values (text, numbers, dates, codes), Quantities, or tuples of them.
+    """
+
+    pairs: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def of(cls, **values: Any) -> Details:
+        return cls(tuple((key, value) for key, value in values.items() if value is not None))
+
+    def __getitem__(self, key: str) -> Any:
+        for name, value in self.pairs:
+            if name == key:
+                return value
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self.pairs)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def with_values(self, **values: Any) -> Details:
+        merged = dict(self.pairs)
+        merged.update({key: value for key, value in values.items() if value is not None})
+        return Details(tuple(merged.items()))
 
 
 @dataclass(frozen=True)
 class InputUsed:
-    """A value a rule read, and the cell it came from."""
+    """A value a rule read, where it came from, and how it was obtained."""
 
-    field: str
-    name: str
-    value: Any
+    field: str  # field code, or column code of a per-item or unit table
+    name: str  # the field's or column's name in the data dictionary
+    value: InputValue
     unit: str
-    which: str  # "current" | "prior" | table code
-    source: str  # "sheet!cell" or ""
+    which: str  # "current", "prior", or the code of the table the row belongs to
+    cell: Cell | None = None
+    item: str = ""  # the label of the table row (or of the hospital) the value belongs to
+    summed_over: int = 0  # a region's total summed over this many hospitals of the run
+    lacking: tuple[str, ...] = ()  # hospitals without the value, so no total could be formed
+
+    @property
+    def source(self) -> str:
+        """``sheet!cell`` of the value ('' when it was summed or is missing)."""
+        return str(self.cell) if self.cell else ""
 
 
 @dataclass(frozen=True)
 class ItemResult:
-    """The verdict on one row of a per-item table (a drug, a stockpile item)."""
+    """The verdict on one row of a per-item table (a drug, a stockpile item) or on one unit of
+    a region (a county, a hospital)."""
 
     key: str
     label: str
     status: Status
-    observed: float | None
-    gap: float | None
-    gap_amount: float | None
-    source: str
-    note: str = ""
-    unit: str | None = None  # of observed and gap, when it is not the finding's (a share rule's units)
+    reason: Reason
+    observed: Quantity | None = None
+    gap: Quantity | None = None
+    gap_amount: Quantity | None = None
+    source: RowRef | None = None
+    missing: tuple[str, ...] = ()  # names of the columns (fields) without a value
+    zero: tuple[str, ...] = ()  # names of the denominators that are 0
+    note: str = ""  # the exemption's reason, as the rule pack words it
 
-    def unit_in(self, finding: Finding) -> str:
-        return finding.unit if self.unit is None else self.unit
+
+@dataclass(frozen=True)
+class Contributor:
+    """A hospital whose own values miss a rule its region misses on summed values."""
+
+    code: str
+    name: str
+    observed: Quantity | None
 
 
 @dataclass(frozen=True)
 class Finding:
-    subject_id: str
+    submission: SubmissionRef
     subject_name: str
-    period: str
     rule_id: str
+    rule_digest: str  # of the rule as loaded: changes whenever the rule's YAML does
     title: str
     kind: str
     domain: str
     status: Status
-    severity: Status
-    comparator: str
-    observed: float | None
-    required: float | None
-    gap: float | None
-    unit: str
-    gap_amount: float | None
-    gap_amount_unit: str
-    gap_amount_label: str
-    message: str
-    remediation: str
+    reason: Reason
+    severity: Status  # the status a miss of this rule gets (fail or warn)
     citation: Citation
+    measure: str = ""  # the measure's name, as the rule pack words it
+    observed: Quantity | None = None
+    required: Requirement | None = None
+    gap: Quantity | None = None
+    gap_amounts: tuple[Quantity, ...] = ()  # the money or quantity behind the gap, one per unit
+    gap_amount_label: str = ""  # the rule pack's name for it ('' for the tool's own)
+    details: Details = field(default_factory=Details)
+    remediation_template: str = ""  # the rule's remediation text, rendered at the edge
     inputs: tuple[InputUsed, ...] = ()
     items: tuple[ItemResult, ...] = ()
-    source_file: str = ""
-    observed_text: str = ""
-    required_text: str = ""
-    gap_text: str = ""
-    contributors: tuple[str, ...] = ()  # for a region: the hospitals whose own values miss the rule
+    contributors: tuple[Contributor, ...] = ()  # for a region: hospitals whose own values miss the rule
 
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["status"] = self.status.value
-        data["severity"] = self.severity.value
-        data["items"] = [dict(asdict(item), status=item.status.value) for item in self.items]
-        return data
+    @property
+    def subject_id(self) -> str:
+        return self.submission.institution
+
+    @property
+    def period(self) -> str:
+        return self.submission.period
+
+    @property
+    def gap_amount(self) -> Quantity | None:
+        """The money or quantity behind the gap when it has one unit (None when none or mixed)."""
+        return self.gap_amounts[0] if len(self.gap_amounts) == 1 else None
+
+    @property
+    def unit(self) -> str:
+        """The unit of the observed value ('' when there is none)."""
+        return self.observed.unit if self.observed is not None else ""

@@ -1,12 +1,13 @@
-"""Stable status codes of findings and exit codes of the command line."""
+"""Stable codes: the status and reason of a finding, the outcome of a file, the severity of a
+data problem.  Reports, exit codes and the history store key off these codes, never wording."""
 
 from __future__ import annotations
 
 import enum
 
 
-class Status(str, enum.Enum):
-    """Status of one finding. Reports and exit codes key off these codes."""
+class Status(enum.StrEnum):
+    """Status of one finding."""
 
     PASS = "pass"
     WARN = "warn"
@@ -16,9 +17,6 @@ class Status(str, enum.Enum):
     NOT_DUE = "not_due"
     WAIVED = "waived"
     ERROR = "error"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 # Statuses that mean "nothing to fix".
@@ -35,28 +33,97 @@ SEVERITY_ORDER: tuple[Status, ...] = (
     Status.PASS,
     Status.NOT_APPLICABLE,
 )
-
-STATUS_LABEL_ZH: dict[Status, str] = {
-    Status.PASS: "达标",
-    Status.WARN: "预警",
-    Status.FAIL: "不达标",
-    Status.MISSING_DATA: "缺少数据",
-    Status.NOT_APPLICABLE: "不适用",
-    Status.NOT_DUE: "未到期限",
-    Status.WAIVED: "已豁免",
-    Status.ERROR: "错误",
-}
+SEVERITY_RANK: dict[Status, int] = {status: rank for rank, status in enumerate(SEVERITY_ORDER)}
 
 STATUS_MEANING: dict[Status, str] = {
     Status.PASS: "the measured value meets the requirement",
     Status.WARN: "a soft (原则上/力争) or expected (预期性) target is missed",
     Status.FAIL: "a binding or plain requirement is missed",
     Status.MISSING_DATA: "an input the rule needs is blank or unusable; never counted as a pass",
-    Status.NOT_APPLICABLE: "the rule does not cover this subject or period (ownership, jurisdiction, effective date, exempt items only)",
+    Status.NOT_APPLICABLE: "the rule does not cover this subject or period (ownership, jurisdiction, effective date, "
+                           "exempt items only)",
     Status.NOT_DUE: "the rule's deadline is after the as-of date; the gap is still shown",
     Status.WAIVED: "a recorded waiver covers this finding",
     Status.ERROR: "the rule could not be evaluated (e.g. division by zero); the message says why",
 }
+
+
+class Reason(enum.StrEnum):
+    """Why a finding has its status: one code per distinct cause, documented in docs/rules.md."""
+
+    # pass, fail, warn
+    MET = "met"
+    NOT_MET = "not_met"
+    # missing_data
+    MISSING_INPUT = "missing_input"
+    MISSING_ATTRIBUTE = "missing_attribute"
+    NO_ROWS = "no_rows"
+    NO_UNITS = "no_units"
+    ITEMS_MISSING = "items_missing"
+    SHARE_UNDECIDED = "share_undecided"
+    # not_applicable
+    OTHER_LEVEL = "other_level"
+    OUTSIDE_JURISDICTION = "outside_jurisdiction"
+    OUTSIDE_SCOPE = "outside_scope"
+    BEFORE_EFFECTIVE = "before_effective"
+    ALL_EXEMPT = "all_exempt"
+    EXEMPT = "exempt"
+    # not_due
+    BEFORE_DEADLINE = "before_deadline"
+    # error
+    DIVISION_BY_ZERO = "division_by_zero"
+    INVALID_BASE = "invalid_base"
+    OUT_OF_RANGE = "out_of_range"
+    ENGINE_ERROR = "engine_error"
+    ITEMS_ERROR = "items_error"
+    # data-quality checks (error or warn)
+    PART_EXCEEDS_TOTAL = "part_exceeds_total"
+    SHARE_OUT_OF_RANGE = "share_out_of_range"
+    PRIOR_YEAR_CHANGED = "prior_year_changed"
+    SUSPECT_JUMP = "suspect_jump"
+
+
+REASON_MEANING: dict[Reason, str] = {
+    Reason.MET: "the measured value meets the requirement",
+    Reason.NOT_MET: "the measured value misses the requirement; the gap says by how much",
+    Reason.MISSING_INPUT: "an input the rule needs is blank, unreadable or withdrawn by a data-quality check",
+    Reason.MISSING_ATTRIBUTE: "the province, ownership, grade or type that decides whether the rule applies is not given",
+    Reason.NO_ROWS: "a per-item table the rule checks has no rows",
+    Reason.NO_UNITS: "no unit (hospital or unit-table row) of the region is in the rule's scope",
+    Reason.ITEMS_MISSING: "some items or units lack a value, and none of the others misses the requirement",
+    Reason.SHARE_UNDECIDED: "too many units lack data to tell whether the required share is reached",
+    Reason.OTHER_LEVEL: "the rule is for hospitals and the subject is a region, or the other way round",
+    Reason.OUTSIDE_JURISDICTION: "the document's jurisdiction does not cover the subject's province or city",
+    Reason.OUTSIDE_SCOPE: "the subject's ownership, grade or type is outside the rule's scope",
+    Reason.BEFORE_EFFECTIVE: "the reporting period ends before the rule took effect",
+    Reason.ALL_EXEMPT: "every item of the table is exempt (e.g. decoction pieces)",
+    Reason.EXEMPT: "this item is exempt (an item of a per-item rule)",
+    Reason.BEFORE_DEADLINE: "the requirement is missed but its deadline is after the as-of date",
+    Reason.DIVISION_BY_ZERO: "a denominator of the rule's measure is 0",
+    Reason.INVALID_BASE: "last year's value a growth rate is measured against is 0 or negative",
+    Reason.OUT_OF_RANGE: "the measured value is beyond the range the rule engine compares",
+    Reason.ENGINE_ERROR: "the rule engine could not classify the value (a defect in the rule)",
+    Reason.ITEMS_ERROR: "some items cannot be computed (e.g. a zero denominator), and none misses the requirement",
+    Reason.PART_EXCEEDS_TOTAL: "a part is larger than its total; both values are withdrawn",
+    Reason.SHARE_OUT_OF_RANGE: "a share is outside 0–100 %; the value is withdrawn",
+    Reason.PRIOR_YEAR_CHANGED: "last year's value differs from the same institution's earlier submission",
+    Reason.SUSPECT_JUMP: "a value moved more than the field allows against last year; it is still used",
+}
+
+
+class FileStatus(enum.StrEnum):
+    """What happened to one submitted file."""
+
+    READ = "read"
+    READ_WITH_WARNINGS = "read_with_warnings"
+    REFUSED = "refused"
+
+
+class Severity(enum.StrEnum):
+    """How serious a data problem is: an error withdraws the value, a warning says how it was read."""
+
+    ERROR = "error"
+    WARNING = "warning"
 
 
 class ExitCode(enum.IntEnum):

@@ -10,16 +10,14 @@ from compliance.ingest.schema import (
     SHEET_INDICATORS,
     SHEET_INFO,
 )
-from compliance.rules.kinds import KINDS
 from compliance.rules.spec import Catalog
 
 
 def data_dictionary(catalog: Catalog) -> list[dict[str, Any]]:
     used_by: dict[str, list[str]] = {}
     for rule in catalog.rules:
-        kind = KINDS[rule.kind]
-        codes = list(kind.fields_used(rule.spec))
-        for table_code in kind.tables_used(rule.spec):
+        codes = list(rule.spec.fields_used())
+        for table_code in rule.spec.tables_used():
             table = catalog.tables[table_code]
             codes += [f"{table.code}.{column.code}" for column in table.columns]
         for code in codes:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -132,7 +134,13 @@ def _rule(node: Node, document: Document, fields: dict[str, FieldSpec], tables: 
         path=node.path,
         line=node.line,
         notes=node.text("notes", ""),
+        digest=_digest({"rule": node.data, "document": document}),
     )
+
+
+def _digest(data: object) -> str:
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def load_pack(path: Path) -> RulePack:
@@ -192,7 +200,7 @@ def load_pack(path: Path) -> RulePack:
             raise item.fail("req_id", f"{req_id!r} is also encoded as a rule in this pack")
         left_out.append(NotEncoded(req_id, item.text("reason")))
     return RulePack(document, tuple(fields.values()), tuple(tables.values()), tuple(rules), str(path),
-                    tuple(left_out))
+                    tuple(left_out), hashlib.sha256(path.read_bytes()).hexdigest())
 
 
 def load_profile(path: Path, packs: dict[str, RulePack]) -> Profile:
@@ -223,6 +231,7 @@ def load_profile(path: Path, packs: dict[str, RulePack]) -> Profile:
         benchmark=top.flag("benchmark", False),
         path=str(path),
         by_jurisdiction=top.flag("by_jurisdiction", False),
+        digest=hashlib.sha256(path.read_bytes()).hexdigest(),
     )
 
 

@@ -6,9 +6,11 @@ These hold what a rule *says*; evaluation lives in :mod:`compliance.rules.kinds`
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Protocol
 
+from compliance.results.findings import Citation
 from compliance.results.status import Status
 from compliance.rules.expressions import Expression
 
@@ -88,15 +90,6 @@ class TableSpec:
 
 
 @dataclass(frozen=True)
-class Citation:
-    document_title: str
-    document_number: str
-    clause: str
-    quote: str
-    seed_file: str
-
-
-@dataclass(frozen=True)
 class Applicability:
     level: str
     ownership: tuple[str, ...] = ()
@@ -121,6 +114,21 @@ class Comparison:
     tolerance: float = 0.0
 
 
+class MeasureSpec(Protocol):
+    """What a rule kind's parser returns for a rule's ``measure:`` (one dataclass per kind)."""
+
+    @property
+    def measure_name(self) -> str: ...
+
+    def fields_used(self) -> tuple[str, ...]:
+        """Indicator fields the measure reads (this period or last year's)."""
+        ...
+
+    def tables_used(self) -> tuple[str, ...]:
+        """Per-item or unit tables the measure reads."""
+        ...
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str
@@ -136,10 +144,11 @@ class Rule:
     severity: Status
     unit: str
     remediation: str
-    spec: Any
+    spec: MeasureSpec
     path: str
     line: int
     notes: str = ""
+    digest: str = ""  # of the rule's YAML as loaded
 
     @property
     def pack(self) -> str:
@@ -162,6 +171,7 @@ class RulePack:
     rules: tuple[Rule, ...]
     path: str
     not_encoded: tuple[NotEncoded, ...] = ()
+    digest: str = ""  # of the pack file's bytes
 
 
 @dataclass(frozen=True)
@@ -175,6 +185,7 @@ class Profile:
     benchmark: bool = False
     path: str = ""
     by_jurisdiction: bool = False  # each subject gets only the packs whose jurisdiction covers it
+    digest: str = ""  # of the profile file's bytes
 
 
 @dataclass(frozen=True)
@@ -183,6 +194,13 @@ class Catalog:
 
     packs: tuple[RulePack, ...]
     profiles: dict[str, Profile] = field(default_factory=dict)
+
+    @property
+    def digest(self) -> str:
+        """A hash of every rule pack and profile loaded: two runs with equal digests used the same rules."""
+        parts = [f"pack {pack.document.pack} {pack.digest}" for pack in self.packs]
+        parts += [f"profile {name} {profile.digest}" for name, profile in sorted(self.profiles.items())]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
     @property
     def rules(self) -> tuple[Rule, ...]:

@@ -1,4 +1,9 @@
-"""Rule kinds, registered by the YAML ``kind`` name: one parser and one evaluator each."""
+"""Rule kinds, registered by the YAML ``kind`` name: one parser and one evaluator each.
+
+``parse`` turns a rule's ``measure:`` into the kind's typed spec; ``prepare`` reads what the rule
+needs from a submission and returns the facts for the engine (or a finished finding, e.g. for a
+zero denominator); ``conclude`` turns the engine's verdicts into the finding.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from compliance.evaluation.engine import Criterion
 from compliance.rules.kinds import (
     approx,
     boolean,
@@ -18,6 +24,7 @@ from compliance.rules.kinds import (
     units,
     yoy,
 )
+from compliance.rules.spec import Rule
 
 
 @dataclass(frozen=True)
@@ -27,32 +34,22 @@ class RuleKind:
     parse: Callable[..., Any]
     prepare: Callable[..., Any]
     conclude: Callable[..., Any]
-    fields_used: Callable[[Any], tuple[str, ...]]
-    tables_used: Callable[[Any], tuple[str, ...]] = common.no_tables
-    criteria: Callable[[Any], list[Any]] = common.criteria
+    criteria: Callable[[Rule], list[Criterion]] = common.criteria
 
 
 KINDS: dict[str, RuleKind] = {
     kind.name: kind
     for kind in (
-        RuleKind(threshold.NAME, threshold.DESCRIPTION, threshold.parse, threshold.prepare,
-                 scalar.conclude, threshold.fields_used),
-        RuleKind(growth.NAME, growth.DESCRIPTION, growth.parse, growth.prepare, scalar.conclude,
-                 growth.fields_used),
-        RuleKind(item_table.NAME, item_table.DESCRIPTION, item_table.parse, item_table.prepare,
-                 item_table.conclude, item_table.fields_used, item_table.tables_used),
-        RuleKind(approx.NAME, approx.DESCRIPTION, approx.parse, approx.prepare, scalar.conclude, approx.fields_used),
-        RuleKind(yoy.INCREASE, yoy.DESCRIPTION_INCREASE, yoy.parse_increase, yoy.prepare, scalar.conclude,
-                 yoy.fields_used),
-        RuleKind(yoy.DECREASE, yoy.DESCRIPTION_DECREASE, yoy.parse_decrease, yoy.prepare, scalar.conclude,
-                 yoy.fields_used),
-        RuleKind(boolean.NAME, boolean.DESCRIPTION, boolean.parse, boolean.prepare, boolean.conclude,
-                 boolean.fields_used),
-        RuleKind(deadline.NAME, deadline.DESCRIPTION, deadline.parse, deadline.prepare, deadline.conclude,
-                 deadline.fields_used),
-        RuleKind(units.ALL, units.DESCRIPTION_ALL, units.parse_all, units.prepare, units.conclude,
-                 units.fields_used, units.tables_used),
+        RuleKind(threshold.NAME, threshold.DESCRIPTION, threshold.parse, threshold.prepare, scalar.conclude),
+        RuleKind(growth.NAME, growth.DESCRIPTION, growth.parse, growth.prepare, scalar.conclude),
+        RuleKind(item_table.NAME, item_table.DESCRIPTION, item_table.parse, item_table.prepare, item_table.conclude),
+        RuleKind(approx.NAME, approx.DESCRIPTION, approx.parse, approx.prepare, scalar.conclude),
+        RuleKind(yoy.INCREASE, yoy.DESCRIPTION_INCREASE, yoy.parse_increase, yoy.prepare, scalar.conclude),
+        RuleKind(yoy.DECREASE, yoy.DESCRIPTION_DECREASE, yoy.parse_decrease, yoy.prepare, scalar.conclude),
+        RuleKind(boolean.NAME, boolean.DESCRIPTION, boolean.parse, boolean.prepare, boolean.conclude),
+        RuleKind(deadline.NAME, deadline.DESCRIPTION, deadline.parse, deadline.prepare, deadline.conclude),
+        RuleKind(units.ALL, units.DESCRIPTION_ALL, units.parse_all, units.prepare, units.conclude),
         RuleKind(units.SHARE, units.DESCRIPTION_SHARE, units.parse_share, units.prepare, units.conclude,
-                 units.fields_used, units.tables_used, criteria=units.criteria),
+                 criteria=units.criteria),
     )
 }

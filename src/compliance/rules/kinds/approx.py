@@ -9,7 +9,7 @@ from compliance.results.findings import Finding
 from compliance.rules.expressions import Expression
 from compliance.rules.kinds import common, scalar
 from compliance.rules.node import Node
-from compliance.rules.spec import Comparison, FieldSpec, Rule
+from compliance.rules.spec import Comparison, FieldSpec, Rule, TableSpec
 
 NAME = "approx"
 DESCRIPTION = "An expression over indicator fields within a tolerance of a target (左右, 保持稳定)."
@@ -21,8 +21,14 @@ class ApproxSpec:
     expression: Expression
     comparison: Comparison
 
+    def fields_used(self) -> tuple[str, ...]:
+        return self.expression.fields
 
-def parse(node: Node, fields: dict[str, FieldSpec], tables: dict[str, object]) -> ApproxSpec:
+    def tables_used(self) -> tuple[str, ...]:
+        return ()
+
+
+def parse(node: Node, fields: dict[str, FieldSpec], tables: dict[str, TableSpec]) -> ApproxSpec:
     node.check_keys({"name", "expression", "target", "tolerance"})
     tolerance = node.number("tolerance")
     if tolerance <= 0:
@@ -31,12 +37,8 @@ def parse(node: Node, fields: dict[str, FieldSpec], tables: dict[str, object]) -
                       Comparison("==", node.number("target"), tolerance))
 
 
-def fields_used(spec: ApproxSpec) -> tuple[str, ...]:
-    return spec.expression.fields
-
-
 def prepare(rule: Rule, submission: Submission, context: common.Context) -> common.Prepared | Finding:
-    spec: ApproxSpec = rule.spec
+    spec: ApproxSpec = rule.spec  # type: ignore[assignment]
     measured = scalar.measure_expression(rule, submission, context, spec.measure_name, spec.expression,
                                          spec.comparison)
     return measured if isinstance(measured, Finding) else scalar.prepared(rule, measured)

@@ -12,15 +12,17 @@ from dataclasses import dataclass
 
 from compliance.evaluation.engine import Fact, Verdict
 from compliance.ingest.submission import Submission
-from compliance.results.findings import Finding
-from compliance.results.status import Status
+from compliance.results.findings import Details, Finding
+from compliance.results.quantities import Quantity, Requirement
+from compliance.results.status import Reason, Status
 from compliance.rules.kinds import common
-from compliance.rules.kinds.boolean import _field_of_type
+from compliance.rules.kinds.boolean import field_of_type
 from compliance.rules.node import Node
-from compliance.rules.spec import Comparison, FieldSpec, Rule
+from compliance.rules.spec import Comparison, FieldSpec, Rule, TableSpec
 
 NAME = "deadline"
 DESCRIPTION = "Done by the rule's deadline: a 是/否 field, the completion date and the evidence."
+DAYS = "天"
 
 
 @dataclass(frozen=True)
@@ -31,23 +33,25 @@ class DeadlineSpec:
     evidence_field: str | None
     comparison: Comparison
 
+    def fields_used(self) -> tuple[str, ...]:
+        return (self.done_field, self.date_field) + ((self.evidence_field,) if self.evidence_field else ())
 
-def parse(node: Node, fields: dict[str, FieldSpec], tables: dict[str, object]) -> DeadlineSpec:
+    def tables_used(self) -> tuple[str, ...]:
+        return ()
+
+
+def parse(node: Node, fields: dict[str, FieldSpec], tables: dict[str, TableSpec]) -> DeadlineSpec:
     node.check_keys({"name", "done_field", "date_field", "evidence_field"})
-    evidence = _field_of_type(node, "evidence_field", fields, "text") if node.has("evidence_field") else None
-    return DeadlineSpec(node.text("name"), _field_of_type(node, "done_field", fields, "bool"),
-                        _field_of_type(node, "date_field", fields, "date"), evidence, Comparison("<=", 0.0))
-
-
-def fields_used(spec: DeadlineSpec) -> tuple[str, ...]:
-    return (spec.done_field, spec.date_field) + ((spec.evidence_field,) if spec.evidence_field else ())
+    evidence = field_of_type(node, "evidence_field", fields, "text") if node.has("evidence_field") else None
+    return DeadlineSpec(node.text("name"), field_of_type(node, "done_field", fields, "bool"),
+                        field_of_type(node, "date_field", fields, "date"), evidence, Comparison("<=", 0.0))
 
 
 def prepare(rule: Rule, submission: Submission, context: common.Context) -> common.Prepared:
-    spec: DeadlineSpec = rule.spec
+    spec: DeadlineSpec = rule.spec  # type: ignore[assignment]
     if rule.deadline is None:
         raise ValueError(f"rule {rule.id} of kind deadline has no deadline")  # the loader guarantees one
-    used = [common.input_used(context.fields[code], submission) for code in fields_used(spec)]
+    used = [common.input_used(context.fields[code], submission) for code in spec.fields_used()]
     done, date, evidence = used[0].value, used[1].value, used[2].value if spec.evidence_field else "—"
     missing = []
     days_late: float | None = None
@@ -66,27 +70,19 @@ def prepare(rule: Rule, submission: Submission, context: common.Context) -> comm
 
 
 def conclude(rule: Rule, submission: Submission, prepared: common.Prepared, verdicts: list[Verdict]) -> Finding:
-    spec: DeadlineSpec = rule.spec
+    spec: DeadlineSpec = rule.spec  # type: ignore[assignment]
     context = prepared.context
     inputs = context["inputs"]
     assert rule.deadline is not None
-    deadline = rule.deadline.isoformat()
+    required = Requirement("<=", Quantity(rule.deadline))
+    base = {"measure": spec.measure_name, "required": required, "inputs": inputs}
     if verdicts[0] is Verdict.MISSING:
-        return common.finding(rule, submission, Status.MISSING_DATA,
-                              common.missing_message(context["missing"], submission),
-                              inputs=inputs, comparison=spec.comparison)
+        return common.finding(rule, submission, Status.MISSING_DATA, Reason.MISSING_INPUT,
+                              details=common.missing_details(context["missing"], submission), **base)
     status = common.status_for(rule, verdicts[0])
     done, date = context["done"], context["date"]
-    fact_value = prepared.facts[0].value or 0.0
-    late = max(0.0, fact_value)
-    if status is Status.PASS:
-        message = f"{spec.measure_name}：已于 {date.isoformat()} 完成，未超过期限 {deadline}。"
-    elif status is Status.ERROR:
-        message = f"规则引擎未能对 {spec.measure_name} 作出判断，请联系管理员检查规则 {rule.id}。"
-    elif done:
-        message = f"{spec.measure_name}：于 {date.isoformat()} 完成，晚于期限 {deadline}，逾期 {late:.0f} 天。"
-    else:
-        message = f"{spec.measure_name}：填报为未完成，期限为 {deadline}。"
-    return common.finding(rule, submission, status, message, observed=fact_value, gap=late,
-                          inputs=inputs, comparison=spec.comparison,
-                          remediation_values={"measure_name": spec.measure_name, "deadline": deadline})
+    late = max(0.0, prepared.facts[0].value or 0.0)
+    observed = Quantity(date) if done and isinstance(date, dt.date) else Quantity(False)
+    details = Details.of(done=bool(done), verdict=verdicts[0].value if status is Status.ERROR else None)
+    return common.finding(rule, submission, status, common.reason_for(status), observed=observed,
+                          gap=Quantity(late, DAYS) if late else None, details=details, **base)

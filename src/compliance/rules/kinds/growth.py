@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from compliance.ingest.submission import Submission
-from compliance.results.findings import Finding
-from compliance.results.status import Status
+from compliance.results.findings import Details, Finding
+from compliance.results.quantities import Quantity
+from compliance.results.status import Reason, Status
 from compliance.rules.kinds import common, scalar
 from compliance.rules.node import Node
-from compliance.rules.spec import Comparison, FieldSpec, Rule
+from compliance.rules.spec import Comparison, FieldSpec, Rule, TableSpec
 
 NAME = "growth"
 DESCRIPTION = "Growth of one indicator against the same period last year, compared with a threshold."
@@ -26,8 +27,14 @@ class GrowthSpec:
     comparison: Comparison
     amount_label: str
 
+    def fields_used(self) -> tuple[str, ...]:
+        return (self.field,)
 
-def parse(node: Node, fields: dict[str, FieldSpec], tables: dict[str, object]) -> GrowthSpec:
+    def tables_used(self) -> tuple[str, ...]:
+        return ()
+
+
+def parse(node: Node, fields: dict[str, FieldSpec], tables: dict[str, TableSpec]) -> GrowthSpec:
     node.check_keys({"name", "field", "comparator", "threshold", "tolerance", "gap_amount_label"})
     code = node.text("field")
     if code not in fields:
@@ -42,14 +49,9 @@ def parse(node: Node, fields: dict[str, FieldSpec], tables: dict[str, object]) -
     )
 
 
-def fields_used(spec: GrowthSpec) -> tuple[str, ...]:
-    return (spec.field,)
-
-
-
 def prepare(rule: Rule, submission: Submission, context: common.Context) -> common.Prepared | Finding:
     fields = context.fields
-    spec: GrowthSpec = rule.spec
+    spec: GrowthSpec = rule.spec  # type: ignore[assignment]
     current, used_now, missing_now = common.read_numbers([spec.field], fields, submission)
     prior, used_prior, missing_prior = common.read_numbers([spec.field], fields, submission, prior=True)
     measurement = scalar.Measurement(spec.measure_name, spec.comparison, used_now + used_prior,
@@ -59,12 +61,10 @@ def prepare(rule: Rule, submission: Submission, context: common.Context) -> comm
         return scalar.prepared(rule, measurement)
     base = prior[spec.field]
     if base <= 0:
-        return common.finding(
-            rule, submission, Status.ERROR,
-            f"无法计算{spec.measure_name}：{fields[spec.field].name}上年同期数为 {base}（{used_prior[0].source}），"
-            "应为大于 0 的数值。请核对上年同期数。",
-            inputs=measurement.inputs, comparison=spec.comparison,
-        )
+        return common.finding(rule, submission, Status.ERROR, Reason.INVALID_BASE, measure=spec.measure_name,
+                              required=common.requirement(spec.comparison, rule.unit),
+                              details=Details.of(field=spec.field, base=Quantity(base, fields[spec.field].unit)),
+                              inputs=measurement.inputs)
     measurement.observed = common.round_measure(current[spec.field] / base - 1)
     measurement.amount_per_unit = base
     return scalar.prepared(rule, measurement)

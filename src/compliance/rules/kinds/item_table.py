@@ -9,23 +9,23 @@ money or quantity behind each gap.
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from compliance.evaluation.engine import Fact, Verdict
-from compliance.ingest.submission import Submission, TableRow
-from compliance.results.findings import Finding, InputUsed, ItemResult
-from compliance.results.status import Status
+from compliance.ingest.submission import Submission, TableRow, TableSource
+from compliance.results.findings import Details, Finding, InputUsed, ItemResult
+from compliance.results.identity import RowRef
+from compliance.results.quantities import Quantity
+from compliance.results.status import Reason, Status
 from compliance.rules.expressions import DivisionByZero, Expression
 from compliance.rules.kinds import common
 from compliance.rules.node import Node
 from compliance.rules.spec import Comparison, FieldSpec, GapAmount, Rule, TableSpec
-from compliance.wording import formatting
 
 NAME = "item_table"
 DESCRIPTION = "Every row of a per-item table (drugs, stockpile items) meets a threshold; exempt rows are skipped."
-MAX_LISTED_ITEMS = 10
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,12 @@ class ItemTableSpec:
     gap_amount: GapAmount | None
     amount_unit_column: str | None
     worst_label: str
+
+    def fields_used(self) -> tuple[str, ...]:
+        return ()
+
+    def tables_used(self) -> tuple[str, ...]:
+        return (self.table,)
 
 
 def parse(node: Node, fields: dict[str, FieldSpec], tables: dict[str, TableSpec]) -> ItemTableSpec:
@@ -81,44 +87,31 @@ def parse(node: Node, fields: dict[str, FieldSpec], tables: dict[str, TableSpec]
     )
 
 
-def fields_used(spec: ItemTableSpec) -> tuple[str, ...]:
-    return ()
-
-
-def tables_used(spec: ItemTableSpec) -> tuple[str, ...]:
-    return (spec.table,)
-
-
-
 def _label(row: TableRow, table: TableSpec) -> str:
-    parts = [str(row[c].value) for c in table.label_columns if c in row and row[c].value not in (None, "")]
-    return " ".join(parts) or "（未命名品项）"
+    return " ".join(str(row[c].value) for c in table.label_columns if c in row and row[c].value not in (None, ""))
 
 
-def _row_source(row: TableRow) -> str:
+def _row_source(row: TableRow) -> RowRef | None:
     cells = [reading.cell for reading in row.values() if reading.cell]
-    if not cells:
-        return ""
-    row_number = "".join(ch for ch in cells[0].ref if ch.isdigit())
-    return f"{cells[0].sheet}!第{row_number}行"
+    return RowRef(cells[0].file, cells[0].sheet, cells[0].row) if cells else None
 
 
 def prepare(rule: Rule, submission: Submission, context: common.Context) -> common.Prepared | Finding:
-    spec: ItemTableSpec = rule.spec
+    spec: ItemTableSpec = rule.spec  # type: ignore[assignment]
     table: TableSpec = context.tables[spec.table]
     rows = submission.tables.get(spec.table)
     if not rows:
-        where = submission.table_sources.get(spec.table, f"{Path(submission.path).name} 未找到工作表“{table.name}”")
-        return common.Prepared([Fact(rule.id, None)], {"no_rows": True, "where": where, "table": table})
+        return common.Prepared([Fact(rule.id, None)], {"no_rows": True, "table": table,
+                                                        "source": submission.table_sources.get(spec.table)})
     facts: list[Fact] = []
     items: list[dict[str, Any]] = []
     for row in rows:
-        label = _label(row, table)
-        source = _row_source(row)
-        if spec.exemption and row.get(spec.exemption.column, None) is not None:
-            if row[spec.exemption.column].value == spec.exemption.equals:
-                items.append({"label": label, "source": source, "exempt": True, "row": row})
-                continue
+        item: dict[str, Any] = {"label": _label(row, table), "source": _row_source(row), "exempt": False, "row": row}
+        exempting = row.get(spec.exemption.column) if spec.exemption else None
+        if spec.exemption and exempting is not None and exempting.value == spec.exemption.equals:
+            item["exempt"] = True
+            items.append(item)
+            continue
         values: dict[str, float] = {}
         missing = []
         for code in spec.expression.fields + (spec.gap_amount.per_unit.fields if spec.gap_amount else ()):
@@ -127,16 +120,17 @@ def prepare(rule: Rule, submission: Submission, context: common.Context) -> comm
                 values[code] = float(value)
             elif code in spec.expression.fields:
                 missing.append(table.column(code).name)
-        item: dict[str, Any] = {"label": label, "source": source, "exempt": False, "row": row, "fact": len(facts)}
+        item["fact"] = len(facts)
         if missing:
-            item["missing"] = missing
+            item["missing"] = tuple(missing)
             facts.append(Fact(rule.id, None))
         else:
             try:
                 item["observed"] = common.round_measure(spec.expression.evaluate(values))
                 facts.append(Fact(rule.id, item["observed"]))
             except DivisionByZero as exc:
-                item["error"] = f"{exc.denominator} 为 0，无法计算"
+                names = tuple(table.column(code).name for code in spec.expression.fields if code in exc.denominator)
+                item["zero"] = names or (exc.denominator,)
                 del item["fact"]
             if spec.gap_amount and "observed" in item:
                 try:
@@ -154,103 +148,72 @@ def _amount_unit(spec: ItemTableSpec, row: TableRow) -> str:
     return spec.gap_amount.unit if spec.gap_amount else ""
 
 
-def conclude(rule: Rule, submission: Submission, prepared: common.Prepared, verdicts: list[Verdict]) -> Finding:
-    spec: ItemTableSpec = rule.spec
-    context = prepared.context
-    table: TableSpec = context["table"]
-    if context.get("no_rows"):
-        return common.finding(
-            rule, submission, Status.MISSING_DATA,
-            f"缺少数据：{context['where']} 没有填报任何品项，无法判断{spec.measure_name}是否达标，不按达标处理。"
-            f"请在“{table.name}”表中逐项填报后重新检查。",
-            comparison=spec.comparison,
-        )
-    results: list[ItemResult] = []
-    inputs: list[InputUsed] = []
-    counted = [item for item in context["items"] if not item["exempt"]]
-    for item in context["items"]:
+def _inputs(items: list[dict[str, Any]], table: TableSpec) -> list[InputUsed]:
+    inputs = []
+    for item in items:
         for code, reading in item["row"].items():
             column = table.column(code)
-            inputs.append(InputUsed(code, f"{item['label']}：{column.name}", reading.value, column.unit, table.code,
-                                    str(reading.cell) if reading.cell else ""))
-        if item["exempt"]:
-            results.append(ItemResult(item["label"], item["label"], Status.NOT_APPLICABLE, None, None, None,
-                                      item["source"], spec.exemption.reason if spec.exemption else ""))
-            continue
-        if "error" in item:
-            results.append(ItemResult(item["label"], item["label"], Status.ERROR, None, None, None, item["source"],
-                                      item["error"]))
-            continue
-        status = common.status_for(rule, verdicts[item["fact"]])
-        if status is Status.MISSING_DATA:
-            results.append(ItemResult(item["label"], item["label"], status, None, None, None, item["source"],
-                                      "缺少：" + "、".join(item["missing"])))
-            continue
-        observed = item.get("observed")
-        gap = common.shortfall(spec.comparison, observed) if observed is not None else None
-        amount = common.gap_amount(gap, item.get("per_unit")) if gap is not None else None
-        note = ""
-        if amount is not None and spec.gap_amount:
-            note = f"{spec.gap_amount.label} {formatting.amount(amount, _amount_unit(spec, item['row']))}"
-        results.append(ItemResult(item["label"], item["label"], status, observed, gap, amount, item["source"], note))
-    if not counted:
-        reason = spec.exemption.reason if spec.exemption else "无需检查的品项"
-        return common.finding(
-            rule, submission, Status.NOT_APPLICABLE,
-            f"所填 {len(results)} 个品项均属豁免范围（{reason}），本规则不适用。",
-            items=results, inputs=inputs, comparison=spec.comparison,
-        )
-    return _summarise(rule, submission, spec, results, inputs)
+            inputs.append(InputUsed(code, column.name, reading.value, column.unit, table.code, reading.cell,
+                                    item=item["label"]))
+    return inputs
 
 
-def _summarise(rule: Rule, submission: Submission, spec: ItemTableSpec, results: list[ItemResult],
-               inputs: list[InputUsed]) -> Finding:
-    checked = [r for r in results if r.status is not Status.NOT_APPLICABLE]
+def _item_result(rule: Rule, spec: ItemTableSpec, item: dict[str, Any], verdicts: list[Verdict]) -> ItemResult:
+    label, source = item["label"], item["source"]
+    if item["exempt"]:
+        return ItemResult(label, label, Status.NOT_APPLICABLE, Reason.EXEMPT, source=source,
+                          note=spec.exemption.reason if spec.exemption else "")
+    if "zero" in item:
+        return ItemResult(label, label, Status.ERROR, Reason.DIVISION_BY_ZERO, source=source, zero=item["zero"])
+    status = common.status_for(rule, verdicts[item["fact"]])
+    if status is Status.MISSING_DATA:
+        return ItemResult(label, label, status, Reason.MISSING_INPUT, source=source, missing=item["missing"])
+    observed = item["observed"]
+    gap = common.shortfall(spec.comparison, observed)
+    amount = common.gap_amount(gap, item.get("per_unit"))
+    return ItemResult(label, label, status, common.reason_for(status), observed=Quantity(observed, rule.unit),
+                      gap=common.gap_of(gap, rule.unit), source=source,
+                      gap_amount=Quantity(amount, _amount_unit(spec, item["row"])) if amount is not None else None)
+
+
+def conclude(rule: Rule, submission: Submission, prepared: common.Prepared, verdicts: list[Verdict]) -> Finding:
+    spec: ItemTableSpec = rule.spec  # type: ignore[assignment]
+    context = prepared.context
+    table: TableSpec = context["table"]
+    required = common.requirement(spec.comparison, rule.unit)
+    base = {"measure": spec.measure_name, "required": required}
+    if context.get("no_rows"):
+        source = context["source"] or TableSource()
+        return common.finding(rule, submission, Status.MISSING_DATA, Reason.NO_ROWS,
+                              details=Details.of(table=table.name, sheet=source.sheet or None,
+                                                 flat=source.flat or None), **base)
+    results = [_item_result(rule, spec, item, verdicts) for item in context["items"]]
+    inputs = _inputs(context["items"], table)
+    exemption = spec.exemption.reason if spec.exemption else None
+    if all(r.reason is Reason.EXEMPT for r in results):
+        return common.finding(rule, submission, Status.NOT_APPLICABLE, Reason.ALL_EXEMPT, items=results,
+                              inputs=inputs, details=Details.of(exemption=exemption), **base)
+    checked = [r for r in results if r.reason is not Reason.EXEMPT]
     failing = [r for r in checked if r.status in (Status.FAIL, Status.WARN)]
-    errors = [r for r in checked if r.status is Status.ERROR]
-    missing = [r for r in checked if r.status is Status.MISSING_DATA]
     measured = [r for r in checked if r.observed is not None]
-    worst = None
-    if measured:
-        gaps = [(r.gap or 0.0, r) for r in measured]
-        worst = max(gaps, key=lambda pair: pair[0])[1]
-    exempt_count = len(results) - len(checked)
-    header = f"共 {len(checked)} 个品项参与检查" + (f"（另有 {exempt_count} 项豁免：{spec.exemption.reason}）" if exempt_count and spec.exemption else "")
-    amounts = [r.gap_amount for r in failing if r.gap_amount is not None]
-    total_amount = round(sum(amounts), common.AMOUNT_DIGITS) if amounts and not spec.amount_unit_column else None
-    unit = spec.gap_amount.unit if spec.gap_amount and not spec.amount_unit_column else ""
+    worst = max(measured, key=lambda r: r.gap.value if r.gap else 0.0) if measured else None
     if failing:
-        status = rule.severity
-        listed = "；".join(
-            f"{r.label}（{r.source}）{formatting.measure(r.observed, rule.unit)}" + (f"，{r.note}" if r.note else "")
-            for r in failing[:MAX_LISTED_ITEMS]
-        )
-        more = f"；另有 {len(failing) - MAX_LISTED_ITEMS} 项" if len(failing) > MAX_LISTED_ITEMS else ""
-        message = (f"{header}，{len(failing)} 项未达到{common.requirement_text(spec.comparison, rule.unit)}："
-                   f"{listed}{more}。")
-        if total_amount is not None and spec.gap_amount:
-            message += f"合计{spec.gap_amount.label} {formatting.amount(total_amount, unit)}。"
-    elif errors:
-        status = Status.ERROR
-        message = f"{header}，{len(errors)} 项无法计算：" + "；".join(f"{r.label}（{r.source}）{r.note}" for r in errors) + "。请核对后重新检查。"
-    elif missing:
-        status = Status.MISSING_DATA
-        message = (f"{header}，{len(missing)} 项缺少数据：" + "；".join(f"{r.label}（{r.source}）{r.note}" for r in missing)
-                   + "。缺项不按达标处理，请补填后重新检查。")
+        status, reason = rule.severity, Reason.NOT_MET
+    elif any(r.status is Status.ERROR for r in checked):
+        status, reason = Status.ERROR, Reason.ITEMS_ERROR
+    elif any(r.status is Status.MISSING_DATA for r in checked):
+        status, reason = Status.MISSING_DATA, Reason.ITEMS_MISSING
     else:
-        status = Status.PASS
-        message = f"{header}，全部{common.requirement_text(spec.comparison, rule.unit)}。"
-    failing_names = "、".join(r.label for r in failing[:MAX_LISTED_ITEMS])
+        status, reason = Status.PASS, Reason.MET
+    totals: dict[str, float] = defaultdict(float)
+    for r in failing:
+        if r.gap_amount is not None:
+            totals[r.gap_amount.unit] += float(r.gap_amount.value)
     return common.finding(
-        rule, submission, status, message,
-        observed=worst.observed if worst else None,
-        gap=worst.gap if worst else None,
-        gap_amount=total_amount if failing else None,
-        gap_amount_unit=unit if total_amount is not None else "",
-        gap_amount_label=spec.gap_amount.label if spec.gap_amount and total_amount is not None else "",
-        inputs=inputs, items=results, comparison=spec.comparison,
-        remediation_values={"measure_name": spec.measure_name, "failing_items": failing_names,
-                            "failing_count": str(len(failing)),
-                            "failing_details": "；".join(f"{r.label}：{r.note}" if r.note else r.label
-                                                        for r in failing[:MAX_LISTED_ITEMS])},
+        rule, submission, status, reason,
+        observed=worst.observed if worst else None, gap=worst.gap if worst else None,
+        gap_amounts=tuple(Quantity(round(total, common.AMOUNT_DIGITS), unit) for unit, total in totals.items()),
+        gap_amount_label=spec.gap_amount.label if spec.gap_amount and totals else "",
+        inputs=inputs, items=results, details=Details.of(exemption=exemption, worst=worst.label if worst else None),
+        **base,
     )

@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 
 from compliance.evaluation.engine import Fact, Verdict
 from compliance.ingest.submission import Submission
-from compliance.results.findings import Finding, InputUsed
-from compliance.results.status import Status
+from compliance.results.findings import Details, Finding, InputUsed
+from compliance.results.quantities import Basis, Quantity, difference_unit
+from compliance.results.status import Reason, Status
 from compliance.rules.expressions import DivisionByZero, Expression
 from compliance.rules.kinds import common
 from compliance.rules.spec import Comparison, GapAmount, Rule
-from compliance.wording import formatting
 
 
 @dataclass
@@ -26,13 +26,14 @@ class Measurement:
     amount_per_unit: float | None = None
     amount_unit: str = ""
     amount_label: str = ""
-    detail: str = ""  # e.g. "（本期 37.0%，上年同期 35.0%）"
-    change_direction: str = ""  # "提高" or "降低" when the observed value is a year-on-year change
+    basis: Basis = Basis.VALUE  # CHANGE: the observed value is this period's measure minus last year's
+    current: float | None = None  # the two measures a change is computed from
+    prior: float | None = None
 
 
 def measure_expression(rule: Rule, submission: Submission, context: common.Context, name: str,
                        expression: Expression, comparison: Comparison, gap_amount: GapAmount | None = None,
-                       prior: bool = False) -> Measurement | Finding:
+                       prior: bool = False, basis: Basis = Basis.VALUE) -> Measurement | Finding:
     """Evaluate an expression over indicator fields; an error finding for a zero denominator."""
     fields = context.fields
     extra = gap_amount.per_unit.fields if gap_amount else ()
@@ -47,13 +48,10 @@ def measure_expression(rule: Rule, submission: Submission, context: common.Conte
     try:
         measurement.observed = common.round_measure(expression.evaluate(values))
     except DivisionByZero as exc:
-        names = "、".join(f"{fields[f].name}（{f}）" for f in expression.fields if f in exc.denominator)
-        when = "上年同期" if prior else ""
-        return common.finding(
-            rule, submission, Status.ERROR,
-            f"无法计算{when}{name}：分母 {names or exc.denominator} 为 0。请核对填报数值；若确为 0，请在备注中说明。",
-            inputs=used, comparison=comparison,
-        )
+        zero = tuple(code for code in expression.fields if code in exc.denominator) or (exc.denominator,)
+        return common.finding(rule, submission, Status.ERROR, Reason.DIVISION_BY_ZERO, measure=name,
+                              required=common.requirement(comparison, rule.unit, basis),
+                              details=Details.of(zero=zero, prior=prior or None), inputs=used)
     if gap_amount and all(f in values for f in gap_amount.per_unit.fields):
         try:
             measurement.amount_per_unit = gap_amount.per_unit.evaluate(values)
@@ -71,48 +69,31 @@ def conclude(rule: Rule, submission: Submission, prepared_facts: common.Prepared
     measurement: Measurement = prepared_facts.context["measurement"]
     verdict = verdicts[0]
     comparison = measurement.comparison
-    name = measurement.measure_name
+    unit = rule.unit
+    required = common.requirement(comparison, unit, measurement.basis)
+    base = {"measure": measurement.measure_name, "required": required, "inputs": measurement.inputs}
     if verdict is Verdict.MISSING:
-        return common.finding(rule, submission, Status.MISSING_DATA,
-                              common.missing_message(measurement.missing, submission),
-                              inputs=measurement.inputs, comparison=comparison)
-    observed = measurement.observed
-    assert observed is not None
+        return common.finding(rule, submission, Status.MISSING_DATA, Reason.MISSING_INPUT,
+                              details=common.missing_details(measurement.missing, submission), **base)
+    observed_value = measurement.observed
+    assert observed_value is not None
+    observed = Quantity(observed_value, difference_unit(unit) if measurement.basis is Basis.CHANGE else unit)
     if verdict is Verdict.OUT_OF_RANGE:
-        return common.finding(rule, submission, Status.ERROR,
-                              f"{name} 计算结果 {observed} 超出可比较范围，请核对填报数值的单位（元/万元）。",
-                              observed=observed, inputs=measurement.inputs, comparison=comparison)
+        return common.finding(rule, submission, Status.ERROR, Reason.OUT_OF_RANGE, observed=observed, **base)
     status = common.status_for(rule, verdict)
     if status is Status.ERROR:
-        return common.finding(rule, submission, Status.ERROR,
-                              f"规则引擎未能对 {name} 作出判断（{verdict.value}），请联系管理员检查规则 {rule.id}。",
-                              observed=observed, inputs=measurement.inputs, comparison=comparison)
-    gap = common.shortfall(comparison, observed)
-    gap_amount = common.gap_amount(gap, measurement.amount_per_unit)
-    observed_text = formatting.measure(observed, rule.unit)
-    required = common.requirement_text(comparison, rule.unit)
-    if measurement.change_direction:
-        moved = "持平" if observed == 0 else ("提高" if observed > 0 else "降低")
-        amount_moved = "" if observed == 0 else f" {formatting.gap(abs(observed), rule.unit)}"
-        verdict_text = "符合要求" if status is Status.PASS else f"未实现逐年{measurement.change_direction}"
-        message = f"{name}较上年{moved}{amount_moved}{measurement.detail}，{verdict_text}。"
-    elif status is Status.PASS:
-        message = f"{name} {observed_text}{measurement.detail}，{required}的要求已达到。"
-    else:
-        target = required if comparison.tolerance else formatting.measure(comparison.threshold, rule.unit)
-        message = f"{name} {observed_text}{measurement.detail}，{common.verdict_phrase(comparison, status)} {target}"
-        message += f"，差 {formatting.gap(gap, rule.unit)}" if gap else f"，要求{required}"
-        if gap_amount is not None:
-            message += f"，{measurement.amount_label} {formatting.amount(gap_amount, measurement.amount_unit)}"
-        message += "。"
-    has_amount = gap_amount is not None
+        return common.finding(rule, submission, Status.ERROR, Reason.ENGINE_ERROR, observed=observed,
+                              details=Details.of(verdict=verdict.value), **base)
+    gap = common.shortfall(comparison, observed_value)
+    amount = common.gap_amount(gap, measurement.amount_per_unit)
+    details = Details()
+    if measurement.basis is Basis.CHANGE:
+        details = Details.of(current=Quantity(measurement.current, unit) if measurement.current is not None else None,
+                             prior=Quantity(measurement.prior, unit) if measurement.prior is not None else None)
     return common.finding(
-        rule, submission, status, message,
-        observed=observed, gap=gap, gap_amount=gap_amount,
-        gap_amount_unit=measurement.amount_unit if has_amount else "",
-        gap_amount_label=measurement.amount_label if has_amount else "",
-        inputs=measurement.inputs, comparison=comparison,
-        remediation_values={"measure_name": name},
-        required_text=f"较上年{measurement.change_direction}" if measurement.change_direction else None,
-        observed_text=formatting.change(observed, rule.unit) if measurement.change_direction else None,
+        rule, submission, status, Reason.MET if status is Status.PASS else Reason.NOT_MET,
+        observed=observed, gap=common.gap_of(gap, unit),
+        gap_amounts=(Quantity(amount, measurement.amount_unit),) if amount is not None else (),
+        gap_amount_label=measurement.amount_label if amount is not None else "",
+        details=details, **base,
     )

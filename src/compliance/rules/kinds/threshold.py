@@ -12,7 +12,7 @@ from compliance.results.findings import Finding
 from compliance.rules.expressions import Expression
 from compliance.rules.kinds import common, scalar
 from compliance.rules.node import Node
-from compliance.rules.spec import Comparison, FieldSpec, GapAmount, Rule
+from compliance.rules.spec import Comparison, FieldSpec, GapAmount, Rule, TableSpec
 
 NAME = "threshold"
 DESCRIPTION = "An arithmetic expression over indicator fields (this period) compared with a threshold."
@@ -25,8 +25,15 @@ class ThresholdSpec:
     comparison: Comparison
     gap_amount: GapAmount | None
 
+    def fields_used(self) -> tuple[str, ...]:
+        extra = self.gap_amount.per_unit.fields if self.gap_amount else ()
+        return tuple(dict.fromkeys(self.expression.fields + extra))
 
-def parse(node: Node, fields: dict[str, FieldSpec], tables: dict[str, object]) -> ThresholdSpec:
+    def tables_used(self) -> tuple[str, ...]:
+        return ()
+
+
+def parse(node: Node, fields: dict[str, FieldSpec], tables: dict[str, TableSpec]) -> ThresholdSpec:
     node.check_keys({"name", "expression", "comparator", "threshold", "tolerance", "gap_amount"})
     known = set(fields)
     return ThresholdSpec(
@@ -37,14 +44,8 @@ def parse(node: Node, fields: dict[str, FieldSpec], tables: dict[str, object]) -
     )
 
 
-def fields_used(spec: ThresholdSpec) -> tuple[str, ...]:
-    extra = spec.gap_amount.per_unit.fields if spec.gap_amount else ()
-    return tuple(dict.fromkeys(spec.expression.fields + extra))
-
-
-
 def prepare(rule: Rule, submission: Submission, context: common.Context) -> common.Prepared | Finding:
-    spec: ThresholdSpec = rule.spec
+    spec: ThresholdSpec = rule.spec  # type: ignore[assignment]
     measured = scalar.measure_expression(rule, submission, context, spec.measure_name, spec.expression,
                                          spec.comparison, spec.gap_amount)
     return measured if isinstance(measured, Finding) else scalar.prepared(rule, measured)

@@ -8,26 +8,26 @@ submissions in the same run. The finding names the units that miss.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from compliance.evaluation.engine import Criterion, Fact, Verdict
 from compliance.ingest.submission import Submission
-from compliance.results.findings import Finding, InputUsed, ItemResult
-from compliance.results.status import Status
+from compliance.results.findings import Details, Finding, InputUsed, ItemResult
+from compliance.results.identity import RowRef
+from compliance.results.quantities import PERCENT, UNITS, Basis, Quantity, Requirement
+from compliance.results.status import Reason, Status
 from compliance.rules.expressions import DivisionByZero, Expression
 from compliance.rules.kinds import common
 from compliance.rules.node import Node
 from compliance.rules.spec import Comparison, FieldSpec, Rule, TableSpec
 from compliance.rules.vocab import VOCABULARIES
-from compliance.wording import formatting
 
 ALL = "all"
 SHARE = "share_of_units"
 DESCRIPTION_ALL = "Every unit of a region (unit-table rows or the region's hospitals) meets a condition."
 DESCRIPTION_SHARE = "At least a given share of a region's units meets a condition."
 HOSPITALS = "hospitals"
-MAX_LISTED = 15
 SUBJECT_FILTERS = ("ownership", "grade", "type")
 
 
@@ -45,6 +45,12 @@ class UnitsSpec:
     expression: Expression
     comparison: Comparison
     share: float | None
+
+    def fields_used(self) -> tuple[str, ...]:
+        return self.expression.fields if self.units == HOSPITALS else ()
+
+    def tables_used(self) -> tuple[str, ...]:
+        return () if self.units == HOSPITALS else (self.units,)
 
     @property
     def share_comparison(self) -> Comparison:
@@ -99,16 +105,8 @@ def parse_share(node: Node, fields: dict[str, FieldSpec], tables: dict[str, Tabl
     return _parse(node, fields, tables, with_share=True)
 
 
-def fields_used(spec: UnitsSpec) -> tuple[str, ...]:
-    return spec.expression.fields if spec.units == HOSPITALS else ()
-
-
-def tables_used(spec: UnitsSpec) -> tuple[str, ...]:
-    return () if spec.units == HOSPITALS else (spec.units,)
-
-
 def criteria(rule: Rule) -> list[Criterion]:
-    spec: UnitsSpec = rule.spec
+    spec: UnitsSpec = rule.spec  # type: ignore[assignment]
     found = common.criteria(rule)
     if spec.share is not None:
         found.append(Criterion(f"{rule.id}#share", ">=", spec.share))
@@ -130,140 +128,123 @@ def _units(spec: UnitsSpec, submission: Submission, context: common.Context) -> 
         for member in submission.members:
             if any(getattr(member.subject, f.key) not in f.values for f in spec.where):
                 continue
-            inputs = [common.input_used(context.fields[code], member) for code in spec.expression.fields]
-            found.append({"label": member.subject.name, "source": member.path.rsplit("/", 1)[-1],
+            inputs = [replace(common.input_used(context.fields[code], member), item=member.subject.name)
+                      for code in spec.expression.fields]
+            found.append({"label": member.subject.name, "source": RowRef(member.file.name),
                           "values": {i.field: i.value for i in inputs}, "inputs": inputs,
                           "names": {code: context.fields[code].name for code in spec.expression.fields}})
         return found
     table: TableSpec = context.tables[spec.units]
-    for row in submission.tables.get(spec.units, []):
+    for row in submission.tables.get(spec.units, ()):
         values = {code: reading.value for code, reading in row.items()}
         if any(values.get(f.key) not in f.values for f in spec.where):
             continue
-        label = " ".join(str(values[c]) for c in table.label_columns if values.get(c) not in (None, "")) or "（未命名）"
+        label = " ".join(str(values[c]) for c in table.label_columns if values.get(c) not in (None, ""))
         cells = [reading.cell for reading in row.values() if reading.cell]
-        source = f"{cells[0].sheet}!第{''.join(ch for ch in cells[0].ref if ch.isdigit())}行" if cells else ""
-        inputs = [InputUsed(code, f"{label}：{table.column(code).name}", reading.value, table.column(code).unit,
-                            table.code, str(reading.cell) if reading.cell else "") for code, reading in row.items()]
+        source = RowRef(cells[0].file, cells[0].sheet, cells[0].row) if cells else None
+        inputs = [InputUsed(code, table.column(code).name, reading.value, table.column(code).unit, table.code,
+                            reading.cell, item=label) for code, reading in row.items()]
         found.append({"label": label, "source": source, "values": values, "inputs": inputs,
                       "names": {code: table.column(code).name for code in spec.expression.fields}})
     return found
 
 
 def prepare(rule: Rule, submission: Submission, context: common.Context) -> common.Prepared:
-    spec: UnitsSpec = rule.spec
+    spec: UnitsSpec = rule.spec  # type: ignore[assignment]
     units = _units(spec, submission, context)
     facts: list[Fact] = []
     for unit in units:
         numbers = {code: _as_number(unit["values"].get(code)) for code in spec.expression.fields}
         if any(value is None for value in numbers.values()):
-            unit["missing"] = [unit["names"][code] for code, value in numbers.items() if value is None]
+            unit["missing"] = tuple(unit["names"][code] for code, value in numbers.items() if value is None)
             facts.append(Fact(rule.id, None))
             continue
         try:
             unit["observed"] = common.round_measure(spec.expression.evaluate(numbers))  # type: ignore[arg-type]
             facts.append(Fact(rule.id, unit["observed"]))
         except DivisionByZero as exc:
-            unit["error"] = f"{unit['names'].get(exc.denominator, exc.denominator)} 为 0，无法计算"
+            unit["zero"] = (unit["names"].get(exc.denominator, exc.denominator),)
             facts.append(Fact(rule.id, None))
     return common.Prepared(facts, {"units": units, "context": context})
 
 
 def _unit_results(rule: Rule, units: list[dict[str, Any]], verdicts: list[Verdict]) -> list[ItemResult]:
-    spec: UnitsSpec = rule.spec
+    spec: UnitsSpec = rule.spec  # type: ignore[assignment]
     # A share rule's unit is that of the share (%): each unit's own value is a plain number.
-    unit_of_units = None if spec.share is None else ""
+    unit_of_units = rule.unit if spec.share is None else ""
     results = []
     for unit, verdict in zip(units, verdicts):
-        if "error" in unit:
-            results.append(ItemResult(unit["label"], unit["label"], Status.ERROR, None, None, None, unit["source"],
-                                      unit["error"]))
+        label, source = unit["label"], unit["source"]
+        if "zero" in unit:
+            results.append(ItemResult(label, label, Status.ERROR, Reason.DIVISION_BY_ZERO, source=source,
+                                      zero=unit["zero"]))
             continue
         status = common.status_for(rule, verdict)
         if status is Status.MISSING_DATA:
-            results.append(ItemResult(unit["label"], unit["label"], status, None, None, None, unit["source"],
-                                      "缺少：" + "、".join(unit["missing"])))
+            results.append(ItemResult(label, label, status, Reason.MISSING_INPUT, source=source,
+                                      missing=unit["missing"]))
             continue
         observed = unit["observed"]
         gap = common.shortfall(spec.comparison, observed)
-        results.append(ItemResult(unit["label"], unit["label"], status, observed, gap, None, unit["source"],
-                                  unit=unit_of_units))
+        results.append(ItemResult(label, label, status, common.reason_for(status),
+                                  observed=Quantity(observed, unit_of_units),
+                                  gap=common.gap_of(gap, unit_of_units), source=source))
     return results
 
 
 def conclude(rule: Rule, submission: Submission, prepared: common.Prepared, verdicts: list[Verdict]) -> Finding:
-    spec: UnitsSpec = rule.spec
+    spec: UnitsSpec = rule.spec  # type: ignore[assignment]
     units = prepared.context["units"]
     inputs = [item for unit in units for item in unit["inputs"]]
-    what = "本地区医院" if spec.units == HOSPITALS else f"“{prepared.context['context'].tables[spec.units].name}”表"
-    requirement = common.requirement_text(spec.comparison, rule.unit if spec.share is None else "")
-    if not units:
-        return common.finding(rule, submission, Status.MISSING_DATA,
-                              f"缺少数据：{what}中没有符合范围的单位，无法判断{spec.measure_name}是否达标，不按达标处理。"
-                              "请补报单位清单（或同批提交本地区医院的填报表）后重新检查。",
-                              comparison=spec.comparison)
-    results = _unit_results(rule, units, verdicts)
-    failing = [r for r in results if r.status in (Status.FAIL, Status.WARN)]
-    missing = [r for r in results if r.status in (Status.MISSING_DATA, Status.ERROR)]
+    context: common.Context = prepared.context["context"]
+    what = Details.of(units=spec.units, table=None if spec.units == HOSPITALS else context.tables[spec.units].name)
     unit_of_units = rule.unit if spec.share is None else ""
-    listed = "、".join(f"{r.label}（{formatting.measure(r.observed, unit_of_units)}）" if r.observed is not None
-                      else r.label for r in failing[:MAX_LISTED])
-    more = f"等 {len(failing)} 个" if len(failing) > MAX_LISTED else ""
+    per_unit = common.requirement(spec.comparison, unit_of_units, Basis.EVERY_UNIT)
+    if not units:
+        required = per_unit if spec.share is None else common.requirement(spec.share_comparison, PERCENT)
+        return common.finding(rule, submission, Status.MISSING_DATA, Reason.NO_UNITS, measure=spec.measure_name,
+                              required=required, details=what.with_values(per_unit=per_unit))
+    results = _unit_results(rule, units, verdicts)
     if spec.share is None:
-        return _conclude_all(rule, submission, spec, results, failing, missing, inputs, what, requirement, listed + more)
-    return _conclude_share(rule, submission, prepared, spec, results, failing, missing, inputs, what, listed + more)
+        return _conclude_all(rule, submission, spec, results, inputs, what, per_unit)
+    return _conclude_share(rule, submission, context, spec, results, inputs, what.with_values(per_unit=per_unit))
 
 
 def _conclude_all(rule: Rule, submission: Submission, spec: UnitsSpec, results: list[ItemResult],
-                  failing: list[ItemResult], missing: list[ItemResult], inputs: list[InputUsed], what: str,
-                  requirement: str, listed: str) -> Finding:
-    header = f"{what}共 {len(results)} 个单位参与检查（{spec.measure_name}{requirement}）"
-    errors = [r for r in missing if r.status is Status.ERROR]
+                  inputs: list[InputUsed], what: Details, required: Requirement) -> Finding:
+    failing = [r for r in results if r.status in (Status.FAIL, Status.WARN)]
     if failing:
-        status, message = rule.severity, f"{header}，{len(failing)} 个未达到：{listed}。"
-    elif errors:
-        status = Status.ERROR
-        message = (f"{header}，{len(errors)} 个无法计算：" + "、".join(f"{r.label}（{r.note}）" for r in errors[:MAX_LISTED])
-                   + "。请核对后重新检查。")
-    elif missing:
-        status = Status.MISSING_DATA
-        message = (f"{header}，{len(missing)} 个缺少数据：" + "、".join(f"{r.label}（{r.note}）" for r in missing[:MAX_LISTED])
-                   + "。缺项不按达标处理，请补填后重新检查。")
+        status, reason = rule.severity, Reason.NOT_MET
+    elif any(r.status is Status.ERROR for r in results):
+        status, reason = Status.ERROR, Reason.ITEMS_ERROR
+    elif any(r.status is Status.MISSING_DATA for r in results):
+        status, reason = Status.MISSING_DATA, Reason.ITEMS_MISSING
     else:
-        status, message = Status.PASS, f"{header}，全部达到要求。"
-    return common.finding(rule, submission, status, message, observed=float(len(failing)), gap=float(len(failing)),
-                          inputs=inputs, items=results, comparison=spec.comparison,
-                          observed_text=f"{len(results) - len(failing) - len(missing)}/{len(results)} 个单位达标",
-                          required_text=f"全部单位{requirement}",
-                          gap_text=f"{len(failing)} 个单位未达标" if failing else "—",
-                          remediation_values={"measure_name": spec.measure_name, "failing_items": listed,
-                                              "failing_count": str(len(failing))})
+        status, reason = Status.PASS, Reason.MET
+    meeting = sum(1 for r in results if r.status is Status.PASS)
+    return common.finding(rule, submission, status, reason, measure=spec.measure_name,
+                          observed=Quantity(meeting, UNITS, of=len(results)), required=required,
+                          gap=Quantity(len(failing), UNITS) if failing else None,
+                          inputs=inputs, items=results, details=what)
 
 
-def _conclude_share(rule: Rule, submission: Submission, prepared: common.Prepared, spec: UnitsSpec,
-                    results: list[ItemResult], failing: list[ItemResult], missing: list[ItemResult],
-                    inputs: list[InputUsed], what: str, listed: str) -> Finding:
+def _conclude_share(rule: Rule, submission: Submission, context: common.Context, spec: UnitsSpec,
+                    results: list[ItemResult], inputs: list[InputUsed], what: Details) -> Finding:
     share_comparison = spec.share_comparison
     total = len(results)
     meeting = sum(1 for r in results if r.status is Status.PASS)
     observed = common.round_measure(meeting / total)
     required_count = math.ceil(share_comparison.threshold * total - 1e-9)
-    [verdict] = prepared.context["context"].classify([Fact(f"{rule.id}#share", observed)])
+    [verdict] = context.classify([Fact(f"{rule.id}#share", observed)])
     status = common.status_for(rule, verdict)
-    header = (f"{what}共 {total} 个单位，{meeting} 个达到{spec.measure_name}要求，占 {formatting.measure(observed, '%')}"
-              f"（要求不低于 {formatting.measure(share_comparison.threshold, '%')}）")
     short = max(0, required_count - meeting)
-    if status is Status.PASS:
-        message = header + "。"
-    elif missing and len(missing) >= short:
-        status = Status.MISSING_DATA
-        message = header + f"，另有 {len(missing)} 个单位缺少数据，无法判断是否达到比例要求，不按达标处理。"
-    else:
-        message = header + f"，还需 {short} 个单位达标。未达标：{listed or '—'}。"
-    return common.finding(rule, submission, status, message, observed=observed,
-                          gap=common.shortfall(share_comparison, observed),
-                          gap_amount=float(short) if short else None, gap_amount_unit="个" if short else "",
-                          gap_amount_label="还需达标单位" if short else "", inputs=inputs, items=results,
-                          comparison=share_comparison,
-                          remediation_values={"measure_name": spec.measure_name, "failing_items": listed,
-                                              "failing_count": str(len(failing)), "short_count": str(short)})
+    lacking = sum(1 for r in results if r.status in (Status.MISSING_DATA, Status.ERROR))
+    reason = common.reason_for(status)
+    if status is not Status.PASS and lacking and lacking >= short:
+        status, reason = Status.MISSING_DATA, Reason.SHARE_UNDECIDED
+    return common.finding(rule, submission, status, reason, measure=spec.measure_name,
+                          observed=Quantity(observed, PERCENT), required=common.requirement(share_comparison, PERCENT),
+                          gap=common.gap_of(common.shortfall(share_comparison, observed), PERCENT),
+                          gap_amounts=(Quantity(float(short), UNITS),) if short else (),
+                          inputs=inputs, items=results,
+                          details=what.with_values(meeting=meeting, total=total, short=short, lacking=lacking))

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 from compliance.ingest.submission import Submission
 from compliance.results.findings import Finding
+from compliance.results.quantities import Basis
 from compliance.rules.expressions import Expression
 from compliance.rules.kinds import common, scalar
 from compliance.rules.node import Node
-from compliance.rules.spec import Comparison, FieldSpec, Rule
-from compliance.wording import formatting
+from compliance.rules.spec import Comparison, FieldSpec, Rule, TableSpec
 
 INCREASE = "yoy_increase"
 DECREASE = "yoy_decrease"
@@ -28,6 +28,12 @@ class YoySpec:
     expression: Expression
     comparison: Comparison
     increase: bool
+
+    def fields_used(self) -> tuple[str, ...]:
+        return self.expression.fields
+
+    def tables_used(self) -> tuple[str, ...]:
+        return ()
 
 
 def _parse(node: Node, fields: dict[str, FieldSpec], increase: bool) -> YoySpec:
@@ -48,33 +54,29 @@ def _parse(node: Node, fields: dict[str, FieldSpec], increase: bool) -> YoySpec:
     return YoySpec(node.text("name"), expression, comparison, increase)
 
 
-def parse_increase(node: Node, fields: dict[str, FieldSpec], tables: dict[str, object]) -> YoySpec:
+def parse_increase(node: Node, fields: dict[str, FieldSpec], tables: dict[str, TableSpec]) -> YoySpec:
     return _parse(node, fields, increase=True)
 
 
-def parse_decrease(node: Node, fields: dict[str, FieldSpec], tables: dict[str, object]) -> YoySpec:
+def parse_decrease(node: Node, fields: dict[str, FieldSpec], tables: dict[str, TableSpec]) -> YoySpec:
     return _parse(node, fields, increase=False)
 
 
-def fields_used(spec: YoySpec) -> tuple[str, ...]:
-    return spec.expression.fields
-
-
 def prepare(rule: Rule, submission: Submission, context: common.Context) -> common.Prepared | Finding:
-    spec: YoySpec = rule.spec
+    spec: YoySpec = rule.spec  # type: ignore[assignment]
     name = spec.measure_name
-    now = scalar.measure_expression(rule, submission, context, name, spec.expression, spec.comparison)
+    now = scalar.measure_expression(rule, submission, context, name, spec.expression, spec.comparison,
+                                    basis=Basis.CHANGE)
     if isinstance(now, Finding):
         return now
-    before = scalar.measure_expression(rule, submission, context, name, spec.expression, spec.comparison, prior=True)
+    before = scalar.measure_expression(rule, submission, context, name, spec.expression, spec.comparison,
+                                       prior=True, basis=Basis.CHANGE)
     if isinstance(before, Finding):
         return before
     change = scalar.Measurement(name, spec.comparison, now.inputs + before.inputs,
-                                missing=now.missing + before.missing,
-                                change_direction="提高" if spec.increase else "降低")
+                                missing=now.missing + before.missing, basis=Basis.CHANGE)
     if not change.missing:
         assert now.observed is not None and before.observed is not None
         change.observed = common.round_measure(now.observed - before.observed)
-        change.detail = (f"（本期 {formatting.measure(now.observed, rule.unit)}，"
-                         f"上年同期 {formatting.measure(before.observed, rule.unit)}）")
+        change.current, change.prior = now.observed, before.observed
     return scalar.prepared(rule, change)
