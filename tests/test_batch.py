@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from compliance.ingest import batch
-from compliance.ingest.batch import read_batch
+from compliance.pipeline import read as batch
+from compliance.pipeline.read import read_batch
+from compliance.wording.outcomes import outcome_message
 
 from .conftest import EXAMPLES
 
@@ -27,8 +28,19 @@ def test_zip_of_workbooks_is_unpacked_and_member_paths_are_not_trusted(catalog, 
     read = read_batch([archive], catalog)
     assert sorted(s.subject.code for s in read.submissions) == ["12230100MB0000001X", "12230100MB0000002X"]
     assert [o.status for o in read.outcomes] == ["read_with_warnings", "read", "read"]
-    assert "readme.txt" in read.outcomes[0].message
+    assert read.outcomes[0].skipped == ("readme.txt",) and "readme.txt" in outcome_message(read.outcomes[0], 0, "zh")
+    assert [o.path for o in read.outcomes[1:]] == [f"{archive}/2024/a.xlsx", f"{archive}/../../escape.xlsx"]
     assert not (tmp_path.parent / "escape.xlsx").exists()
+
+
+def test_zip_members_whose_flattened_names_would_collide_are_both_read(catalog, tmp_path: Path) -> None:
+    archive = tmp_path / "batch.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.write(GOOD[0], "dup/a.xlsx")
+        handle.write(GOOD[1], "dup__a.xlsx")
+    read = read_batch([archive], catalog, workers=0)
+    assert sorted(s.subject.code for s in read.submissions) == ["12230100MB0000001X", "12230100MB0000002X"]
+    assert sorted(s.path for s in read.submissions) == [f"{archive}/dup/a.xlsx", f"{archive}/dup__a.xlsx"]
 
 
 def test_a_bad_archive_is_refused_and_the_batch_goes_on(catalog, tmp_path: Path) -> None:
@@ -43,17 +55,17 @@ def test_a_hanging_file_is_stopped_and_the_rest_are_read(catalog, tmp_path: Path
     shutil.copy(GOOD[0], slow)
     real = batch.read_file
 
-    def sleepy(path: Path, catalog_):
+    def sleepy(path: Path, catalog_, shown=None):
         if path.name == "slow.xlsx":
             time.sleep(30)
-        return real(path, catalog_)
+        return real(path, catalog_, shown)
 
     monkeypatch.setattr(batch, "read_file", sleepy)
     started = time.monotonic()
     read = batch.read_batch([slow, *GOOD], catalog, workers=2, timeout=1)
     assert time.monotonic() - started < 20
     assert [o.status for o in read.outcomes] == ["refused", "read", "read"]
-    assert "秒" in read.outcomes[0].message
+    assert "秒" in read.outcomes[0].refusal.found
 
 
 def test_a_crashing_reader_costs_only_its_file(catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -61,10 +73,10 @@ def test_a_crashing_reader_costs_only_its_file(catalog, tmp_path: Path, monkeypa
     shutil.copy(GOOD[0], crash)
     real = batch.read_file
 
-    def crashing(path: Path, catalog_):
+    def crashing(path: Path, catalog_, shown=None):
         if path.name == "crash.xlsx":
             os._exit(139)  # as if the native reader segfaulted
-        return real(path, catalog_)
+        return real(path, catalog_, shown)
 
     monkeypatch.setattr(batch, "read_file", crashing)
     read = batch.read_batch([*GOOD, crash], catalog, workers=2, timeout=10)
@@ -78,15 +90,16 @@ def test_missing_path_is_an_outcome(catalog, tmp_path: Path) -> None:
 
 
 def test_worker_processes_return_what_an_in_process_read_returns(catalog, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(batch, "_files_per_task", lambda count, workers: 4)  # replies holding several files
+    monkeypatch.setattr("compliance.pipeline.executors.chunk_size", lambda count, workers, per_task: 4)  # replies holding several files
     files = []
     for index in range(12):
         files.append(tmp_path / f"{index:02d}.xlsx")
         shutil.copy(GOOD[index % 2], files[-1])
     pooled = read_batch(files, catalog, workers=2)
     in_process = read_batch(files, catalog, workers=0)
-    assert pooled.outcomes == in_process.outcomes and pooled.problems == in_process.problems
-    assert pooled.submissions == in_process.submissions
+    assert pooled.outcomes == in_process.outcomes
+    assert [(s.ref, s.current, s.prior, s.tables, s.problems) for s in pooled.submissions] == [
+        (s.ref, s.current, s.prior, s.tables, s.problems) for s in in_process.submissions]
 
 
 def test_submissions_survive_pickling_with_their_readings_cells_and_tables(catalog) -> None:
@@ -99,13 +112,15 @@ def test_submissions_survive_pickling_with_their_readings_cells_and_tables(catal
     files = [*GOOD, EXAMPLES / "hospitals-flat.xlsx", *sorted((EXAMPLES / "sichuan").glob("*.xlsx"))]
     submissions = [s for path in files for s in read_file(path, catalog)[0]]
     assert any(rows for s in submissions for rows in s.tables.values())
-    region = dataclasses.replace(submissions[0], members=submissions[1:3])
+    region = dataclasses.replace(submissions[0], members=tuple(submissions[1:3]))
     uncelled = dataclasses.replace(submissions[1], current={**submissions[1].current, "derived": Reading(1.5)})
     assert submissions[0].__reduce__()[0].__name__ == "_unpack_submission"  # readings as columns
     assert uncelled.__reduce__()[0].__name__ == "_rebuild_submission"  # a reading without a cell: the plain way
     for original in [*submissions, region, uncelled]:
         copy = pickle.loads(pickle.dumps(original, protocol=pickle.HIGHEST_PROTOCOL))
-        assert copy == original
+        assert [getattr(copy, f.name) for f in dataclasses.fields(copy) if f.name != "members"] == [
+            getattr(original, f.name) for f in dataclasses.fields(original) if f.name != "members"]
+        assert [m.ref for m in copy.members] == [m.ref for m in original.members]
         assert [type(r) for r in copy.current.values()] == [type(r) for r in original.current.values()]
         assert all(r.cell is None or type(r.cell) is type(o.cell) for r, o in zip(copy.current.values(),
                                                                                  original.current.values()))

@@ -13,7 +13,8 @@ from compliance.results.status import ExitCode, Status
 from .conftest import EXAMPLES, ROOT
 
 HOME = ["--home", str(ROOT)]
-FINDING_KEYS = {"subject_id", "period", "rule_id", "status", "observed", "required", "gap", "unit", "message"}
+FINDING_KEYS = {"subject_id", "period", "rule_id", "status", "reason", "observed", "observed_unit", "required", "gap",
+                "gap_unit", "gap_amount", "gap_amount_unit", "message", "remediation", "submission", "rule_digest"}
 
 
 def test_noncompliant_example_exits_1_with_expected_statuses(runner) -> None:
@@ -31,9 +32,13 @@ def test_noncompliant_example_exits_1_with_expected_statuses(runner) -> None:
         assert FINDING_KEYS <= set(finding)
         assert finding["subject_id"] == "12230100MB0000001X" and finding["period"] == "2024"
     share = next(f for f in data["findings"] if f["rule_id"].endswith("incentive-share-of-performance-pay"))
-    assert share["observed"] == 0.52 and share["required"] == 0.6 and abs(share["gap"] - 0.08) < 1e-9
-    assert share["gap_amount"] == 120 and share["unit"] == "%"
-    assert data["files"][0]["status"] == "read"
+    assert share["observed"] == 0.52 and share["observed_unit"] == "%" and abs(share["gap"] - 0.08) < 1e-9
+    assert share["required"] == {"comparator": ">=", "threshold": {"value": 0.6, "unit": "%"}, "tolerance": None,
+                                 "basis": "value"}
+    assert share["gap_unit"] == "pp" and share["gap_amount"] == 120 and share["gap_amount_unit"] == "万元"
+    assert share["reason"] == "not_met" and "52.0%" in share["message"]
+    assert data["files"][0]["status"] == "read" and len(data["files"][0]["sha256"]) == 64
+    assert data["run"]["catalog_digest"] and data["run"]["id"]
 
 
 def test_compliant_example_exits_0(runner) -> None:
@@ -50,7 +55,9 @@ def test_refused_file_exits_2_and_others_are_still_checked(runner, tmp_path: Pat
     assert result.exit_code == ExitCode.USAGE_OR_INPUT_ERROR
     data = json.loads(result.stdout)
     assert {f["subject_id"] for f in data["findings"]} == {"12230100MB0000002X"}
-    assert "refused" in result.stderr and "broken.xlsx" in result.stderr
+    assert "拒收" in result.stderr and "broken.xlsx" in result.stderr
+    lines = [line for line in result.stderr.splitlines() if "broken.xlsx" in line]
+    assert len(lines) == 1, result.stderr  # one line for the refused file, not a second as a data problem
 
 
 def test_usage_errors_exit_2(runner) -> None:
@@ -124,7 +131,7 @@ def test_check_out_writes_workbook_and_pdf(runner, tmp_path: Path) -> None:
     assert (tmp_path / "gap-report.xlsx").exists()
     pdf = tmp_path / "12230100MB0000001X-2024-inspection-report.pdf"
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
-    assert f"wrote {pdf}" in result.stderr
+    assert f"已写入 {pdf}" in result.stderr
 
 
 def test_each_jurisdiction_example_gives_findings_for_region_and_hospitals(runner) -> None:

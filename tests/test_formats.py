@@ -23,6 +23,7 @@ from openpyxl import load_workbook
 
 from compliance.cli.main import main
 from compliance.ingest.reader import read_file
+from compliance.wording.outcomes import outcome_message
 
 from .conftest import EXAMPLES, ROOT
 
@@ -60,8 +61,9 @@ STOCKPILE_COLUMNS = ("item_name", "item_category", "item_unit", "stock_on_hand",
 
 def snapshot(path: Path, catalog) -> dict[str, Any]:
     """Everything read from a file, with each value's sheet and cell but not the file name."""
-    submissions, outcome, problems = read_file(path, catalog)
-    assert len(submissions) == 1, outcome.message
+    submissions, outcome = read_file(path, catalog)
+    problems = [*outcome.problems, *(p for s in submissions for p in s.problems)]
+    assert len(submissions) == 1, outcome_message(outcome, len(problems), "zh")
     [submission] = submissions
 
     def reading(r) -> tuple:
@@ -75,13 +77,13 @@ def snapshot(path: Path, catalog) -> dict[str, Any]:
         "prior": {k: reading(r) for k, r in submission.prior.items()},
         "tables": {t: [{k: reading(r) for k, r in row.items()} for row in rows] for t, rows in submission.tables.items()},
         "problems": [(p.where.replace(path.name, "<file>"), p.expected, p.found)
-                     for p in [*problems, *submission.problems]],
+                     for p in problems],
     }
 
 
 def assert_example_values(path: Path, catalog) -> None:
-    [submission], outcome, _ = read_file(path, catalog)
-    assert outcome.status == "read", outcome.message
+    [submission], outcome = read_file(path, catalog)
+    assert outcome.status == "read", outcome_message(outcome, len(submission.problems), "zh")
     subject = submission.subject
     assert (subject.code, subject.name, subject.province, subject.city, subject.grade, subject.ownership,
             subject.period.label) == ("12230100MB0000001X", "哈尔滨市示例第一人民医院", "黑龙江省", "哈尔滨市", "level3",

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compliance.ingest.reader import read_file
+from compliance.wording.outcomes import outcome_message
 
 from .test_hostile import (
     EXAMPLE,
@@ -27,6 +28,7 @@ from .test_hostile import (
     _mutate_bytes,
     _names_the_file_in_chinese,
     _read_isolated,
+    _refusal,
     native_reader_spy,
 )
 
@@ -169,9 +171,11 @@ def test_a_normal_xls_reads_the_same_values_after_the_scan(catalog) -> None:
     book = CalamineWorkbook.from_path(str(XLS_EXAMPLE))
     grids = {grid.name: grid.rows for grid in load_grids(XLS_EXAMPLE)}
     assert grids == {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in book.sheet_names}
-    [submission], outcome, _ = read_file(XLS_EXAMPLE, catalog)
-    [expected], example_outcome, _ = read_file(EXAMPLE, catalog)
-    assert outcome.status == example_outcome.status and outcome.message == example_outcome.message
+    [submission], outcome = read_file(XLS_EXAMPLE, catalog)
+    [expected], example_outcome = read_file(EXAMPLE, catalog)
+    assert outcome.status == example_outcome.status
+    assert (outcome_message(outcome, len(outcome.problems) + len(submission.problems), "zh")
+            == outcome_message(example_outcome, len(example_outcome.problems) + len(expected.problems), "zh"))
     assert submission.current["incentive_performance_pay"].value == 780
     assert {k: r.value for k, r in submission.current.items()} == {k: r.value for k, r in expected.current.items()}
 
@@ -181,10 +185,12 @@ def test_an_xls_column_beyond_the_width_cap_is_refused_before_parsing(catalog, t
     offset = edit.records("指标", 0x00FD)[-1][0]
     edit.move(offset, 5, 2000)  # column 2001
     path = edit.save(tmp_path / "wide.xls")
-    _, outcome, [problem] = read_file(path, catalog)
+    _, outcome = read_file(path, catalog)
+    problem = outcome.refusal
+    assert not outcome.problems  # the refusal is the file's one problem
     assert outcome.status == "refused" and not native_reader_spy.opened
-    assert _names_the_file_in_chinese(outcome.message, path.name) and "工作表“指标”" in outcome.message
-    assert "第 1–2001 列" in outcome.message and "2000 列" in outcome.message
+    assert _names_the_file_in_chinese(_refusal(outcome), path.name) and "工作表“指标”" in _refusal(outcome)
+    assert "第 1–2001 列" in _refusal(outcome) and "2000 列" in _refusal(outcome)
     assert problem.where == f"{path.name} 工作表“指标”"
 
 
@@ -197,9 +203,9 @@ def test_a_far_cell_in_an_excel_5_book_stream_is_refused_before_parsing(catalog,
     struct.pack_into("<H", edit.data, at + 64, 10)  # the name's length in bytes, with its terminator
     edit.move(edit.records("基本信息", 0x00FD)[-1][0], 0xFFFF, 0xFFFF)
     path = edit.save(tmp_path / "book-stream.xls")
-    _, outcome, _ = read_file(path, catalog)
+    _, outcome = read_file(path, catalog)
     assert outcome.status == "refused" and not native_reader_spy.opened
-    assert "工作表“基本信息”" in outcome.message and "65536 行 × 65536 列" in outcome.message
+    assert "工作表“基本信息”" in _refusal(outcome) and "65536 行 × 65536 列" in _refusal(outcome)
 
 
 def test_an_xls_area_beyond_the_cell_cap_is_refused_though_rows_and_columns_alone_are_allowed(tmp_path: Path) -> None:
@@ -223,9 +229,9 @@ def test_xls_grids_of_all_sheets_count_together(catalog, tmp_path: Path, native_
     for sheet in ("填报说明", "基本信息", "指标", "药品价格"):
         edit.move(edit.records(sheet, 0x00FD)[-1][0], 60000, 51)
     path = edit.save(tmp_path / "four-large-sheets.xls")
-    _, outcome, _ = read_file(path, catalog)
+    _, outcome = read_file(path, catalog)
     assert outcome.status == "refused" and not native_reader_spy.opened
-    assert "所有工作表合计" in outcome.message and "7 个工作表合计" in outcome.message
+    assert "所有工作表合计" in _refusal(outcome) and "7 个工作表合计" in _refusal(outcome)
 
 
 def test_xls_formulas_far_apart_are_refused_before_parsing(catalog, tmp_path: Path, native_reader_spy) -> None:
@@ -241,9 +247,9 @@ def test_xls_formulas_far_apart_are_refused_before_parsing(catalog, tmp_path: Pa
     records = formula(0, 0) + formula(0xFFFF, 0xFFFF)
     edit.patch(offset, records + struct.pack("<HH", 0x00EF, length - len(records)))
     path = edit.save(tmp_path / "far-formulas.xls")
-    _, outcome, _ = read_file(path, catalog)
+    _, outcome = read_file(path, catalog)
     assert outcome.status == "refused" and not native_reader_spy.opened
-    assert "公式单元格分布在第 1–65536 行、第 1–65536 列" in outcome.message
+    assert "公式单元格分布在第 1–65536 行、第 1–65536 列" in _refusal(outcome)
 
 
 def test_an_xls_dimensions_record_reserving_billions_of_cells_is_refused_before_parsing(
@@ -255,9 +261,9 @@ def test_an_xls_dimensions_record_reserving_billions_of_cells_is_refused_before_
     assert length == 14
     edit.patch(offset + 4, struct.pack("<IIHH", 100, 50, 0, 5))
     path = edit.save(tmp_path / "inverted-dimensions.xls")
-    _, outcome, _ = read_file(path, catalog)
+    _, outcome = read_file(path, catalog)
     assert outcome.status == "refused" and not native_reader_spy.opened
-    assert "DIMENSIONS" in outcome.message and "4294967246 行 × 5 列" in outcome.message
+    assert "DIMENSIONS" in _refusal(outcome) and "4294967246 行 × 5 列" in _refusal(outcome)
 
 
 def _garbled_xls(edit: _XlsEdit, how: str) -> None:
@@ -311,9 +317,11 @@ def test_a_garbled_xls_is_refused_with_a_message_before_parsing(catalog, tmp_pat
     edit = _XlsEdit()
     _garbled_xls(edit, how)
     path = edit.save(tmp_path / f"{how}.xls")
-    _, outcome, [problem] = read_file(path, catalog)
-    assert outcome.status == "refused" and not native_reader_spy.opened, outcome.message
-    assert _names_the_file_in_chinese(outcome.message, path.name) and "另存为" in outcome.message
+    _, outcome = read_file(path, catalog)
+    problem = outcome.refusal
+    assert not outcome.problems  # the refusal is the file's one problem
+    assert outcome.status == "refused" and not native_reader_spy.opened, outcome
+    assert _names_the_file_in_chinese(_refusal(outcome), path.name) and "另存为" in _refusal(outcome)
     assert "结构完整的 .xls 工作簿" in problem.expected, problem
 
 
@@ -322,9 +330,9 @@ def test_an_encrypted_xls_is_refused_before_parsing(catalog, tmp_path: Path, nat
     [offset] = [o for o, t, n in edit._records(0) if t == 0x0042 and n == 2]  # CODEPAGE becomes FILEPASS
     edit.patch(offset, struct.pack("<HHH", 0x002F, 2, 1))
     path = edit.save(tmp_path / "encrypted.xls")
-    _, outcome, _ = read_file(path, catalog)
+    _, outcome = read_file(path, catalog)
     assert outcome.status == "refused" and not native_reader_spy.opened
-    assert "打开密码" in outcome.message and "取消" in outcome.message
+    assert "打开密码" in _refusal(outcome) and "取消" in _refusal(outcome)
 
 
 def test_xls_sheets_walking_over_each_other_are_refused_quickly() -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from compliance.evaluation.evaluate import check_submissions
 from compliance.ingest.reader import read_file
-from compliance.pipeline.check import get_profile, run_check
+from compliance.pipeline.check import evaluate_submissions, get_profile, run_check
+from compliance.wording import findings as worded
 
 from .conftest import EXAMPLES, make_submission
 
@@ -19,23 +19,28 @@ SHARE = "gansu-2020h2.incentive-share-of-performance-pay"
 
 def _findings(catalog, *submissions):
     profile = get_profile(catalog, "headline")
-    return [f for result in check_submissions(catalog, profile, list(submissions)) for f in result.findings]
+    return evaluate_submissions(catalog, profile, list(submissions)).findings
+
+
+def message(finding) -> str:
+    return worded.message(finding, "zh")
 
 
 def test_part_larger_than_total_is_an_error_and_not_used(catalog) -> None:
     findings = _findings(catalog, make_submission(current={"incentive_performance_pay": 1600, "total_performance_pay": 1500}))
     quality = [f for f in findings if f.rule_id == "quality.part-exceeds-total"]
-    assert quality and quality[0].status.value == "error" and "激励性绩效工资" in quality[0].message
+    assert quality and quality[0].status.value == "error" and "激励性绩效工资" in message(quality[0])
+    assert quality[0].reason.value == "part_exceeds_total"
     share = next(f for f in findings if f.rule_id == SHARE)
-    assert share.status.value == "missing_data" and "分项不得大于合计" in share.message
+    assert share.status.value == "missing_data" and "分项不得大于合计" in message(share)
 
 
 def test_suspect_jump_is_flagged_but_used(catalog) -> None:
     findings = _findings(catalog, make_submission(current={"total_medical_revenue": 300}, prior={"total_medical_revenue": 100}))
     jump = next(f for f in findings if f.rule_id == "quality.suspect-jump")
-    assert jump.status.value == "warn" and "+200%" in jump.message
+    assert jump.status.value == "warn" and "+200%" in message(jump) and "+200%" in worded.message(jump, "en")
     growth = next(f for f in findings if f.rule_id == "harbin-2017.hospital-medical-cost-growth-cap")
-    assert growth.status.value == "fail" and growth.observed == pytest.approx(2.0)
+    assert growth.status.value == "fail" and growth.observed.value == pytest.approx(2.0)
 
 
 def test_prior_year_value_that_changed_against_the_earlier_submission(catalog) -> None:
@@ -44,7 +49,7 @@ def test_prior_year_value_that_changed_against_the_earlier_submission(catalog) -
                             prior={"total_medical_revenue": 47000}, name="2024.xlsx")
     findings = _findings(catalog, earlier, later)
     changed = [f for f in findings if f.rule_id == "quality.prior-year-changed"]
-    assert len(changed) == 1 and changed[0].period == "2024" and "48,000" in changed[0].message
+    assert len(changed) == 1 and changed[0].period == "2024" and "48,000" in message(changed[0])
     same = make_submission({"period": "2024"}, current={"total_medical_revenue": 55000},
                            prior={"total_medical_revenue": 48000}, name="2024.xlsx")
     assert not [f for f in _findings(catalog, earlier, same) if f.rule_id == "quality.prior-year-changed"]
@@ -64,14 +69,14 @@ def _edited(tmp_path: Path, column: int, code: str, value: object) -> Path:
 @pytest.mark.parametrize(("unit", "expected"), [("万元", 780.0), ("元", 0.078), ("亿元", 7_800_000.0)])
 def test_money_typed_in_another_unit_is_converted(catalog, tmp_path: Path, unit: str, expected: float) -> None:
     path = _edited(tmp_path, 3, "incentive_performance_pay", unit)
-    [submission], _, _ = read_file(path, catalog)
+    [submission], _ = read_file(path, catalog)
     assert submission.current["incentive_performance_pay"].value == pytest.approx(expected)
     if unit != "万元":
         assert any("换算" in p.found and p.severity == "warning" for p in submission.problems)
 
 
 def test_unknown_unit_is_an_error(catalog, tmp_path: Path) -> None:
-    [submission], _, _ = read_file(_edited(tmp_path, 3, "incentive_performance_pay", "美元"), catalog)
+    [submission], _ = read_file(_edited(tmp_path, 3, "incentive_performance_pay", "美元"), catalog)
     assert submission.current["incentive_performance_pay"].value is None
     assert any("美元" in p.found for p in submission.problems)
 
@@ -85,14 +90,13 @@ def test_refused_and_quality_results_reach_the_check_result(catalog, tmp_path: P
 def test_a_quality_finding_in_the_pdf_has_no_empty_measure_table(catalog) -> None:
     import re
 
-    from compliance.evaluation.evaluate import CheckResult
     from compliance.report import pdf
+    from compliance.report.inputs import SubjectReport
 
     profile = get_profile(catalog, "headline")
     submission = make_submission(current={"incentive_performance_pay": 1600, "total_performance_pay": 1500})
-    subjects = check_submissions(catalog, profile, [submission])
-    result = CheckResult(profile, None, subjects, [], [])
-    html = pdf.render_inspection_html(result, subjects[0], catalog)
+    result = evaluate_submissions(catalog, profile, [submission])
+    html = pdf.render_inspection_html(SubjectReport.of(result, result.subjects[0]), catalog)
     article = re.search(r'<article class="finding[^"]*" id="finding-\d+">(?:(?!</article>).)*quality\.part-exceeds-total'
                         r'(?:(?!</article>).)*</article>', html, flags=re.DOTALL)
     assert article, "the quality finding is in the report"

@@ -11,6 +11,8 @@ from openpyxl import load_workbook
 from compliance.ingest.reader import read_file
 from compliance.ingest.template import build_template
 from compliance.pipeline.check import get_profile, run_check
+from compliance.results.problems import FileOutcome
+from compliance.wording.findings import problem_message
 
 from .conftest import EXAMPLES
 
@@ -20,6 +22,12 @@ def _row_of(sheet, code: str) -> int:
         if sheet.cell(row=row, column=1).value == code:
             return row
     raise KeyError(code)
+
+
+def _refusal(outcome: FileOutcome) -> str:
+    """Why a refused file was refused, as the user reads it (the outcome's message)."""
+    assert outcome.refusal is not None, outcome
+    return problem_message(outcome.refusal, "zh")
 
 
 def _edited_example(tmp_path: Path, sheet_name: str, code: str, column: int, value: object) -> Path:
@@ -33,7 +41,7 @@ def _edited_example(tmp_path: Path, sheet_name: str, code: str, column: int, val
 
 
 def test_template_example_reads_with_cells(catalog) -> None:
-    [submission], outcome, _ = read_file(EXAMPLES / "hospital-noncompliant.xlsx", catalog)
+    [submission], outcome = read_file(EXAMPLES / "hospital-noncompliant.xlsx", catalog)
     assert outcome.status == "read"
     subject = submission.subject
     assert (subject.code, subject.ownership, subject.grade, subject.period.label) == ("12230100MB0000001X", "public", "level3", "2024")
@@ -74,7 +82,7 @@ def test_a_formula_cell_written_without_its_reference_is_named_where_it_sits(cat
                 data = data.replace(f'<c r="D{row}"'.encode(), b"<c", 1)
                 assert f'r="D{row}"'.encode() not in data
             target.writestr(info, data)
-    [submission], _, _ = read_file(path, catalog)
+    [submission], _ = read_file(path, catalog)
     problem = next(p for p in submission.problems if "公式" in p.found)
     assert problem.where.endswith(f"D{row}"), problem.where
     assert submission.current["incentive_performance_pay"].value is None
@@ -82,7 +90,7 @@ def test_a_formula_cell_written_without_its_reference_is_named_where_it_sits(cat
 
 def test_text_that_is_not_a_number_names_the_cell(catalog, tmp_path: Path) -> None:
     path = _edited_example(tmp_path, "指标", "total_performance_pay", 4, "一千五百")
-    [submission], outcome, _ = read_file(path, catalog)
+    [submission], outcome = read_file(path, catalog)
     assert outcome.status == "read_with_warnings"
     [problem] = submission.problems
     assert "指标" in problem.where and "“一千五百”" in problem.found and problem.fix
@@ -99,7 +107,7 @@ def test_unknown_and_duplicate_field_codes_are_errors(catalog, tmp_path: Path) -
     sheet.cell(row=last + 2, column=1, value="total_performance_pay")
     sheet.cell(row=last + 2, column=4, value=99999)
     workbook.save(path)
-    [submission], _, _ = read_file(path, catalog)
+    [submission], _ = read_file(path, catalog)
     found = " ".join(p.found for p in submission.problems)
     assert "未知字段代码“made_up_field”" in found and "重复" in found
     assert submission.current["total_performance_pay"].value == 1500
@@ -110,8 +118,9 @@ def test_missing_period_refuses_the_file_but_not_the_batch(catalog, tmp_path: Pa
     good = EXAMPLES / "hospital-compliant.xlsx"
     result = run_check(catalog, get_profile(catalog, "headline"), [bad, good])
     [refused] = result.refused
-    assert "报告期" in refused.message and "“去年”" in refused.message and "C" in refused.message
-    assert {s.submission.subject.code for s in result.subjects} == {"12230100MB0000002X"}
+    message = _refusal(refused)
+    assert "报告期" in message and "“去年”" in message and "C" in message
+    assert {s.subject.code for s in result.subjects} == {"12230100MB0000002X"}
 
 
 def test_not_a_workbook_is_refused(catalog, tmp_path: Path) -> None:
@@ -119,25 +128,25 @@ def test_not_a_workbook_is_refused(catalog, tmp_path: Path) -> None:
     path.write_bytes(b"this is not a zip file")
     result = run_check(catalog, get_profile(catalog, "headline"), [path, EXAMPLES / "hospital-compliant.xlsx"])
     assert [o.status for o in result.outcomes] == ["refused", "read"]
-    assert "xlsx" in result.outcomes[0].message
+    assert "xlsx" in _refusal(result.outcomes[0])
 
 
 def test_zip_bomb_is_refused_before_parsing(catalog, tmp_path: Path) -> None:
     path = tmp_path / "bomb.xlsx"
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (60 * 1024 * 1024))
-    _, outcome, _ = read_file(path, catalog)
-    assert outcome.status == "refused" and "压缩" in outcome.message
+    _, outcome = read_file(path, catalog)
+    assert outcome.status == "refused" and "压缩" in _refusal(outcome)
 
 
 def test_flat_table_and_csv(catalog, tmp_path: Path) -> None:
-    [first, *_], outcome, _ = read_file(EXAMPLES / "hospitals-flat.xlsx", catalog)
-    assert outcome.status == "read" and len(outcome.subjects) == 3
+    [first, *_], outcome = read_file(EXAMPLES / "hospitals-flat.xlsx", catalog)
+    assert outcome.status == "read" and len(outcome.submissions) == 3
     assert first.prior["total_medical_revenue"].value == 30000
     csv_path = tmp_path / "flat.csv"
     csv_path.write_text("机构代码,机构名称,省份,所有制,报告期,绩效工资总量,激励性绩效工资\nG1,兰州示例医院,甘肃省,公立,2024年,1000,\"650\"\n",
                         encoding="utf-8")
-    [submission], _, _ = read_file(csv_path, catalog)
+    [submission], _ = read_file(csv_path, catalog)
     assert submission.current["incentive_performance_pay"].value == 650
     assert str(submission.current["incentive_performance_pay"].cell) == "flat!G2"
 
@@ -158,14 +167,22 @@ def test_committed_template_matches_the_rules(catalog) -> None:
 
 def test_results_pickle_back_unchanged(catalog) -> None:
     """Worker processes send results back pickled; cells and readings keep their types and values."""
+    import dataclasses
     import pickle
 
-    from compliance.ingest.submission import Cell, Reading
+    from compliance.ingest.submission import Reading, Submission
+    from compliance.results.identity import Cell
+
+    def fields(submission: Submission) -> dict:  # a Submission compares by identity: compare what it holds
+        return {field.name: getattr(submission, field.name) for field in dataclasses.fields(submission)}
 
     result = read_file(EXAMPLES / "hospital-noncompliant.xlsx", catalog)
+    assert len(result.submissions) == 1
     for protocol in range(2, pickle.HIGHEST_PROTOCOL + 1):
         again = pickle.loads(pickle.dumps(result, protocol))
-        assert again == result
+        assert type(again) is type(result) and again.outcome == result.outcome
+        assert [type(s) for s in again.submissions] == [Submission]
+        assert [fields(s) for s in again.submissions] == [fields(s) for s in result.submissions]
         reading = again[0][0].current["incentive_performance_pay"]
         assert type(reading) is Reading and type(reading.cell) is Cell and reading.cell.ref.startswith("D")
     assert pickle.loads(pickle.dumps(Reading(None))) == Reading(None)

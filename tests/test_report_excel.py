@@ -17,7 +17,6 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
-from compliance.evaluation.evaluate import CheckResult
 from compliance.pipeline.check import get_profile, run_check
 from compliance.report.escape import safe_text
 from compliance.report.excel import (
@@ -32,9 +31,11 @@ from compliance.report.excel import (
     wrap_rule_id,
     write_gap_workbook,
 )
-from compliance.report.i18n import messages
-from compliance.results.status import SATISFIED, Status
+from compliance.results.findings import Details
+from compliance.results.run import CheckResult
+from compliance.results.status import SATISFIED, Reason, Status
 from compliance.rules.spec import Catalog
+from compliance.wording.catalogue import messages
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -146,7 +147,8 @@ def test_refused_file_listed(workbook: openpyxl.Workbook) -> None:
     refused = [r for r in rows if r["读取结果"] == "refused"]
     assert len(refused) == 1 and refused[0]["文件"].endswith("broken.xlsx") and refused[0]["说明"]
     files = [c.value for c in ws["A"] if isinstance(c.value, str)]
-    assert "broken.xlsx" in files  # the data problem row for it
+    assert sum(1 for value in files if value.endswith("broken.xlsx")) == 1  # listed once, not again as a data problem
+    assert "broken.xlsx" in refused[0]["说明"] and "应为" in refused[0]["说明"]
 
 
 def test_rules_sheet_lists_profile_rules(workbook: openpyxl.Workbook, catalog: Catalog) -> None:
@@ -195,11 +197,11 @@ def test_matrix_sheet(sichuan_books: dict[str, openpyxl.Workbook], sichuan: Chec
     assert list(cells) == ["12510100MB0000101X", "12510100MB0000102X", "510000"]
     evaluated = {f.rule_id for f in sichuan.findings}
     assert len(ids) == len(set(ids)) and set(ids) == evaluated
-    profile_ids = [rule.id for rule in catalog.rules_for(sichuan.profile)]
+    profile_ids = [rule.id for rule in catalog.rules_for(catalog.profiles[sichuan.run.profile])]
     hospital_ids = [f.rule_id for f in sichuan.subjects[0].findings]
     assert ids[:len(hospital_ids)] == [i for i in profile_ids if i in hospital_ids]
     for subject in sichuan.subjects:
-        code = subject.submission.subject.code
+        code = subject.subject.code
         own = {f.rule_id: f.status.value for f in subject.findings}
         assert {rule_id: value for rule_id, value in cells[code].items() if value is not None} == own
         assert counts[code] == sum(1 for f in subject.findings if f.status not in SATISFIED)
@@ -208,7 +210,7 @@ def test_matrix_sheet(sichuan_books: dict[str, openpyxl.Workbook], sichuan: Chec
     assert cells["12510100MB0000101X"]["sichuan-14fyp.bmi-enrollment-rate"] is None  # a region rule
     assert counts["12510100MB0000101X"] == 0 and counts["12510100MB0000102X"] == 10
     region = sichuan.subjects[2]
-    assert region.submission.members and len(region.submission.members) == 2
+    assert region.members == tuple(s.submission for s in sichuan.subjects[:2])
     # header row of rule titles above the ids
     titles = {rule.id: rule.title for rule in catalog.rules}
     assert [cell.value for cell in ws[1][5:]] == [titles[i] for i in ids]
@@ -264,11 +266,13 @@ def test_english_workbook(sichuan_books: dict[str, openpyxl.Workbook]) -> None:
 
 def test_quality_findings_link_to_an_explanation(catalog: Catalog, tmp_path: Path) -> None:
     result = check(catalog, [EXAMPLES / "hospital-noncompliant.xlsx"])
-    findings = result.subjects[0].findings
-    base = findings[0]
-    for rule_id, title in (("quality.part-exceeds-total", "分项不得大于合计"), ("quality.made-up-check", "新校验")):
-        findings.append(dataclasses.replace(base, rule_id=rule_id, title=title, kind="quality", domain="数据质量",
-                                            status=Status.FAIL))
+    subject = result.subjects[0]
+    base = subject.findings[0]
+    added = tuple(dataclasses.replace(base, rule_id=rule_id, title=title, kind="quality", domain="数据质量",
+                                      status=Status.FAIL, reason=Reason.PART_EXCEEDS_TOTAL,
+                                      details=Details.of(part="incentive_performance_pay", total="total_performance_pay"))
+                  for rule_id, title in (("quality.part-exceeds-total", ""), ("quality.made-up-check", "新校验")))
+    result = dataclasses.replace(result, subjects=(dataclasses.replace(subject, findings=subject.findings + added),))
     book = openpyxl.load_workbook(write_gap_workbook(result, catalog, tmp_path / "gap.xlsx"))
     ws = book[SHEET_FINDINGS]
     column = header_index(ws)["规则编号"]
@@ -285,7 +289,9 @@ def test_quality_findings_link_to_an_explanation(catalog: Catalog, tmp_path: Pat
     assert {"quality.part-exceeds-total", "quality.made-up-check"} <= linked
     assert checked == ws.max_row - 1  # every finding links to a row that exists
     # the rule table itself still lists only the profile's rules
-    assert [r["规则编号"] for r in records(rules)] == [r.id for r in catalog.rules_for(result.profile)]
+    assert [r["规则编号"] for r in records(rules)] == [r.id for r in catalog.rules_for(catalog.profiles[result.run.profile])]
+    titles = {r["校验编号"]: r["校验内容"] for r in records(rules, header_row=len(records(rules)) + 5)}
+    assert titles["quality.part-exceeds-total"] == "分项不得大于合计" and titles["quality.made-up-check"] == "新校验"
     assert "quality.made-up-check" in book[SHEET_MATRIX][2][-1].value.replace("\n", "")
 
 
@@ -321,7 +327,7 @@ def test_formula_injection_is_neutralised(catalog: Catalog, tmp_path: Path) -> N
     book.save(source)
 
     result = check(catalog, [source])
-    assert result.subjects and result.subjects[0].submission.subject.name.startswith("=")
+    assert result.subjects and result.subjects[0].subject.name.startswith("=")
     out = write_gap_workbook(result, catalog, tmp_path / "gap.xlsx")
 
     written = openpyxl.load_workbook(out)
@@ -348,7 +354,9 @@ def test_formula_injection_is_neutralised(catalog: Catalog, tmp_path: Path) -> N
 
 
 def dump_sheet(ws: Worksheet) -> list[list[Any]]:
-    return [[cell for cell in row] for row in ws.iter_rows(values_only=True)]
+    """The sheet's values, paths relative to the checkout."""
+    return [[cell.replace(f"{ROOT}/", "") if isinstance(cell, str) else cell for cell in row]
+            for row in ws.iter_rows(values_only=True)]
 
 
 def test_golden_findings_sheet(catalog: Catalog, tmp_path: Path) -> None:

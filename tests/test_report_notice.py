@@ -13,11 +13,13 @@ import pytest
 from click.testing import CliRunner
 
 from compliance.cli.main import main
-from compliance.evaluation.evaluate import CheckResult
 from compliance.pipeline.check import get_profile, run_check
 from compliance.report import notice
+from compliance.report.inputs import SubjectReport
+from compliance.results.run import CheckResult
 from compliance.results.status import SEVERITY_ORDER, Status
 from compliance.rules.spec import Catalog
+from compliance.wording import findings as worded
 
 from .conftest import renamed
 
@@ -44,7 +46,7 @@ def _pages(path: Path) -> int:
 
 def test_context_lists_only_findings_that_need_action_worst_first(checked: CheckResult, catalog: Catalog) -> None:
     subject = checked.subjects[0]
-    context = notice.build_notice_context(checked, subject, catalog, TODAY)
+    context = notice.build_notice_context(SubjectReport.of(checked, subject), TODAY)
     listed = [a["f"] for a in context["actions"]]
     expected = [f for f in subject.findings if f.status in notice.ACTION_STATUSES]
     assert sorted(f.rule_id for f in listed) == sorted(f.rule_id for f in expected) and listed
@@ -52,14 +54,14 @@ def test_context_lists_only_findings_that_need_action_worst_first(checked: Check
     assert ranks == sorted(ranks)
     assert [a["number"] for a in context["actions"]] == list(range(1, len(listed) + 1))
     # remediation is offered for fails and warnings; missing data and errors explain instead
-    assert all(a["fix"] == (a["f"].status in (Status.FAIL, Status.WARN) and bool(a["f"].remediation))
+    assert all(a["fix"] == (a["f"].status in (Status.FAIL, Status.WARN) and bool(worded.remediation(a["f"], "zh")))
                for a in context["actions"])
     assert context["check_date"] == "2026年11月23日"
 
 
 def test_compliant_hospital_gets_no_action_rows(catalog: Catalog) -> None:
     result = run_check(catalog, get_profile(catalog, "headline"), [COMPLIANT])
-    html = notice.render_notice_html(result, result.subjects[0], catalog, TODAY)
+    html = notice.render_notice_html(SubjectReport.of(result, result.subjects[0]), None, TODAY)
     assert "未发现不达标、预警、缺少数据或无法计算的检查项" in html
     assert 'class="actions"' not in html
 
@@ -67,7 +69,7 @@ def test_compliant_hospital_gets_no_action_rows(catalog: Catalog) -> None:
 @needs_poppler
 def test_notice_is_one_page_with_gaps_remediation_and_signatures(checked: CheckResult, catalog: Catalog,
                                                                   tmp_path: Path) -> None:
-    path = notice.write_notice(checked, checked.subjects[0], catalog, tmp_path / "notice.pdf", TODAY)
+    path = notice.write_notice(SubjectReport.of(checked, checked.subjects[0]), tmp_path / "notice.pdf", TODAY)
     assert _pages(path) == 1
     flat = re.sub(r"\s+", "", _pdf_text(path))
     for expected in ("医改政策符合性检查结果告知书", "哈尔滨市示例第一人民医院", "12230100MB0000001X",
@@ -79,7 +81,7 @@ def test_notice_is_one_page_with_gaps_remediation_and_signatures(checked: CheckR
 @needs_poppler
 def test_english_notice_has_english_wording_and_one_page(checked: CheckResult, catalog: Catalog,
                                                          tmp_path: Path) -> None:
-    path = notice.write_notice(checked, checked.subjects[0], catalog, tmp_path / "notice-en.pdf", TODAY, lang="en")
+    path = notice.write_notice(SubjectReport.of(checked, checked.subjects[0]), tmp_path / "notice-en.pdf", TODAY, lang="en")
     assert _pages(path) == 1
     text = _pdf_text(path)
     for expected in ("Notice of health-reform compliance inspection results", "Items requiring action (4)",
@@ -90,7 +92,7 @@ def test_english_notice_has_english_wording_and_one_page(checked: CheckResult, c
 
 
 def test_html_escapes_submitted_text(checked: CheckResult, catalog: Catalog) -> None:
-    html = notice.render_notice_html(checked, renamed(checked.subjects[0], EVIL_NAME), catalog, TODAY)
+    html = notice.render_notice_html(SubjectReport.of(checked, renamed(checked.subjects[0], EVIL_NAME)), None, TODAY)
     assert "&lt;img" in html
     assert "<img" not in html
 
@@ -98,17 +100,19 @@ def test_html_escapes_submitted_text(checked: CheckResult, catalog: Catalog) -> 
 def test_pdf_with_hostile_name_fetches_only_bundled_fonts(checked: CheckResult, catalog: Catalog, tmp_path: Path,
                                                           fetched_urls: list[str]) -> None:
     fetched = fetched_urls
-    path = notice.write_notice(checked, renamed(checked.subjects[0], EVIL_NAME), catalog, tmp_path / "evil.pdf")
+    path = notice.write_notice(SubjectReport.of(checked, renamed(checked.subjects[0], EVIL_NAME)), tmp_path / "evil.pdf")
     assert path.stat().st_size > 1000
     assert fetched and all(url.startswith("compliance-asset:fonts/") for url in fetched), fetched
 
 
 def _normalise(html: str) -> str:
-    return re.sub(r"<style[^>]*>.*?</style>", "<style>…</style>", html, flags=re.DOTALL)
+    """Content only: the stylesheet is left out, and paths are relative to the checkout."""
+    html = re.sub(r"<style[^>]*>.*?</style>", "<style>…</style>", html, flags=re.DOTALL)
+    return html.replace(f"{ROOT}/", "")
 
 
 def test_html_matches_golden(checked: CheckResult, catalog: Catalog) -> None:
-    html = _normalise(notice.render_notice_html(checked, checked.subjects[0], catalog, TODAY))
+    html = _normalise(notice.render_notice_html(SubjectReport.of(checked, checked.subjects[0]), None, TODAY))
     if os.environ.get("UPDATE_GOLDEN") == "1":
         GOLDEN.parent.mkdir(parents=True, exist_ok=True)
         GOLDEN.write_text(html, encoding="utf-8")

@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
-from compliance.evaluation.evaluate import CheckResult, SubjectResult
 from compliance.pipeline.check import get_profile, run_check
-from compliance.report import charts, pdf, render
+from compliance.report import charts, pdf, pdf_region, render
+from compliance.report.inputs import SubjectReport
+from compliance.results.run import CheckResult, SubjectResult
 from compliance.results.status import Status
 from compliance.rules.spec import Catalog
 
@@ -37,7 +38,7 @@ def _pdf_text(path: Path) -> str:
 @needs_pdftotext
 def test_pdf_shows_rules_gaps_and_hospital(checked: CheckResult, catalog: Catalog, tmp_path: Path) -> None:
     subject = checked.subjects[0]
-    path = pdf.write_inspection_report(checked, subject, catalog, tmp_path / "report.pdf")
+    path = pdf.write_inspection_report(SubjectReport.of(checked, subject), catalog, tmp_path / "report.pdf")
     assert path == tmp_path / "report.pdf"
     assert path.read_bytes().startswith(b"%PDF-")
     text = _pdf_text(path)
@@ -56,7 +57,7 @@ def test_pdf_shows_rules_gaps_and_hospital(checked: CheckResult, catalog: Catalo
 def test_pdf_uses_bundled_font(checked: CheckResult, catalog: Catalog, tmp_path: Path) -> None:
     if shutil.which("pdffonts") is None:
         pytest.skip("pdffonts not installed")
-    path = pdf.write_inspection_report(checked, checked.subjects[0], catalog, tmp_path / "report.pdf")
+    path = pdf.write_inspection_report(SubjectReport.of(checked, checked.subjects[0]), catalog, tmp_path / "report.pdf")
     fonts = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True).stdout
     assert "Compliance-Sans-SC" in fonts
     assert "Noto-Sans-CJK" not in fonts  # the slow system fallback was not needed
@@ -64,7 +65,7 @@ def test_pdf_uses_bundled_font(checked: CheckResult, catalog: Catalog, tmp_path:
 
 def test_html_escapes_submitted_text(checked: CheckResult, catalog: Catalog) -> None:
     subject = renamed(checked.subjects[0], EVIL_NAME)
-    html = pdf.render_inspection_html(checked, subject, catalog)
+    html = pdf.render_inspection_html(SubjectReport.of(checked, subject), catalog)
     assert "&lt;img" in html
     assert '<img src="file:///etc/passwd">' not in html
     assert all(src.startswith("data:image/") for src in re.findall(r"<img[^>]*\ssrc=\"([^\"]*)\"", html))
@@ -75,7 +76,7 @@ def test_pdf_with_hostile_name_fetches_only_bundled_assets(checked: CheckResult,
                                                            tmp_path: Path, fetched_urls: list[str]) -> None:
     fetched = fetched_urls
     subject = renamed(checked.subjects[0], EVIL_NAME)
-    path = pdf.write_inspection_report(checked, subject, catalog, tmp_path / "evil.pdf")
+    path = pdf.write_inspection_report(SubjectReport.of(checked, subject), catalog, tmp_path / "evil.pdf")
     assert path.stat().st_size > 1000
     assert fetched, "the bundled fonts should have been fetched through the safe fetcher"
     assert any(url.startswith("compliance-asset:fonts/") for url in fetched), fetched
@@ -93,16 +94,16 @@ def test_missing_glyph_is_logged_not_fatal(checked: CheckResult, catalog: Catalo
     rendered: list[str] = []
 
     class FakeDocument:  # layout of the fallback font is slow; only the warning matters here
-        def __init__(self, markup: str) -> None:
+        def __init__(self, markup: str, caches: object = None) -> None:
             rendered.append(markup)
 
-        def write_pdf(self, target: Path, **kwargs: object) -> None:
-            Path(target).write_bytes(b"%PDF-1.7 fake")
+        def write_pdf(self, **kwargs: object) -> bytes:
+            return b"%PDF-1.7 fake"
 
     monkeypatch.setattr(render, "html_document", FakeDocument)
     subject = renamed(checked.subjects[0], "哈尔滨市第\U0002003e医院")
     with caplog.at_level("WARNING", logger=render.__name__):
-        path = pdf.write_inspection_report(checked, subject, catalog, tmp_path / "glyph.pdf")
+        path = pdf.write_inspection_report(SubjectReport.of(checked, subject), catalog, tmp_path / "glyph.pdf")
     assert path.exists() and rendered
     assert "U+2003E" in caplog.text and "哈尔滨市第\U0002003e医院" in caplog.text
 
@@ -111,13 +112,13 @@ def _normalise(html: str, today: dt.date) -> str:
     """Report content only: today's date, the stylesheet (fonts, layout) and the chart
     images (data: URLs, whose bytes depend on the matplotlib build) are left out."""
     html = re.sub(r"<style[^>]*>.*?</style>", "<style>…</style>", html, flags=re.DOTALL)
-    html = re.sub(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+", "data:image/…", html)
+    html = re.sub(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+", "data:image/…", html).replace(f"{ROOT}/", "")
     return html.replace(f"{today.year}年{today.month}月{today.day}日", "YYYY年M月D日")
 
 
 def test_html_matches_golden(checked: CheckResult, catalog: Catalog) -> None:
     today = dt.date.today()
-    html = _normalise(pdf.render_inspection_html(checked, checked.subjects[0], catalog), today)
+    html = _normalise(pdf.render_inspection_html(SubjectReport.of(checked, checked.subjects[0]), catalog), today)
     if os.environ.get("UPDATE_GOLDEN") == "1":
         GOLDEN.parent.mkdir(parents=True, exist_ok=True)
         GOLDEN.write_text(html, encoding="utf-8")
@@ -129,22 +130,22 @@ def test_html_matches_golden(checked: CheckResult, catalog: Catalog) -> None:
 
 
 def _region(result: CheckResult) -> SubjectResult:
-    return next(s for s in result.subjects if s.submission.subject.level == "region")
+    return next(s for s in result.subjects if s.subject.level == "region")
 
 
 def test_region_view_ranks_hospitals_and_lists_failures(sichuan: CheckResult, catalog: Catalog) -> None:
     region = _region(sichuan)
-    view = pdf.build_context(sichuan, region, catalog)["region"]
+    view = pdf.build_context(SubjectReport.of(sichuan, region), catalog, render.DocumentCaches())["region"]
     names = [h["name"] for h in view["hospitals"]]
     assert names == ["成都市示例第一医院", "成都市示例第二医院"]  # 100% before 0%
     assert [h["rank"] for h in view["hospitals"]] == [1, 2]
-    assert len(view["rules"]) == 10 and all(len(chunk) <= pdf.MATRIX_COLUMNS for chunk in view["matrix"])
+    assert len(view["rules"]) == 10 and all(len(chunk) <= pdf_region.MATRIX_COLUMNS for chunk in view["matrix"])
     failing = {rule["rule_id"]: [row["name"] for row in rule["rows"]] for rule in view["failing"]}
     assert failing["sichuan-2020h2.no-debt-financed-construction"] == ["成都市示例第二医院"]
     assert view["indicators"] and all(i["chart"].startswith("data:image/") for i in view["indicators"])
     # hospital reports have no region section
-    hospital = next(s for s in sichuan.subjects if s.submission.subject.level == "hospital")
-    assert pdf.build_context(sichuan, hospital, catalog)["region"] is None
+    hospital = next(s for s in sichuan.subjects if s.subject.level == "hospital")
+    assert pdf.build_context(SubjectReport.of(sichuan, hospital), catalog, render.DocumentCaches())["region"] is None
 
 
 @needs_pdftotext
@@ -156,13 +157,13 @@ def test_a_summary_of_many_policy_domains_keeps_to_one_page(sichuan: CheckResult
     region = _region(sichuan)
     domains = {f.domain for f in region.findings}
     assert len(domains) > pdf.SUMMARY_DOMAIN_ROWS
-    html = pdf.render_inspection_html(sichuan, region, catalog, lang=lang)
+    html = pdf.render_inspection_html(SubjectReport.of(sichuan, region), catalog, lang=lang)
     table = html.split('<table class="domains">')[1].split("</table>")[0]
     rows = re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1], flags=re.DOTALL)
     assert len(rows) <= pdf.SUMMARY_DOMAIN_ROWS + 2  # + the shared row and the row naming its domains
     other = "其余 10 个领域" if lang == "zh" else "Other 10 domains"
     assert other in rows[-2] and ("中医药" if lang == "zh" else "Traditional Chinese medicine") in rows[-1]
-    path = pdf.write_inspection_report(sichuan, region, catalog, tmp_path / "region.pdf", lang=lang)
+    path = pdf.write_inspection_report(SubjectReport.of(sichuan, region), catalog, tmp_path / "region.pdf", lang=lang)
     page2 = subprocess.run(["pdftotext", "-f", "2", "-l", "2", str(path), "-"], check=True, capture_output=True,
                            text=True).stdout
     assert ("（三）差距最大的三项" if lang == "zh" else "1.3 The three largest gaps") in page2
@@ -189,7 +190,7 @@ def test_domain_table_shares_a_row_only_among_settled_domains() -> None:
 
 def test_a_subject_without_items_says_so_instead_of_an_empty_domain_table(catalog: Catalog) -> None:
     harbin = run_check(catalog, get_profile(catalog, "headline"), sorted((ROOT / "examples" / "harbin").glob("*.xlsx")))
-    html = pdf.render_inspection_html(harbin, _region(harbin), catalog)
+    html = pdf.render_inspection_html(SubjectReport.of(harbin, _region(harbin)), catalog)
     summary = html.split('<section class="summary">')[1].split("</section>")[0]
     assert 'class="domains"' not in summary and "本次没有检查项。" in summary
 
@@ -199,26 +200,28 @@ def test_items_of_a_share_rule_show_each_units_own_value_not_a_percentage(catalo
     is in %, an area's count is not (it read 300.0%, gap 200 个百分点)."""
     harbin = run_check(catalog, get_profile(catalog, "auto"), sorted((ROOT / "examples" / "harbin").glob("*.xlsx")))
     finding = next(f for f in _region(harbin).findings if f.rule_id == "harbin-2017.smart-monitoring-majority-of-pools")
-    rows = pdf._item_rows(finding)["rows"]
+    rows = pdf._item_rows(finding, "zh")["rows"]
     assert {row["observed"] for row in rows} == {"3", "1"} and {row["gap"] for row in rows} == {"2", "—"}
 
 
 def test_chart_labels_are_cut_to_a_width_not_a_character_count() -> None:
     assert charts._short("医疗保障经办服务覆盖率达到百分百", 10) == "医疗保障经办服务覆…"
     assert charts._short("Insurance payment", 10) == "Insurance payment"  # 17 Latin letters fit 10 Chinese
-    assert charts._short("Traditional Chinese medicine", 10) == "Traditional Chines…"
+    assert charts._short("Traditional Chinese medicine", 10) == "Traditional…"  # never cut mid-word
+    assert charts._short("Insurance benefits and more", 10) == "Insurance benefits…"
+    assert charts._short("Internationalisation-wide", 10) == "Internationalisati…"  # one word too long: cut
     assert charts._short("中医药", 10) == "中医药"
 
 
 @needs_pdftotext
 def test_region_pdf_shows_ranking_matrix_and_rules(sichuan: CheckResult, catalog: Catalog, tmp_path: Path) -> None:
-    path = pdf.write_inspection_report(sichuan, _region(sichuan), catalog, tmp_path / "region.pdf")
+    path = pdf.write_inspection_report(SubjectReport.of(sichuan, _region(sichuan)), catalog, tmp_path / "region.pdf")
     flat = re.sub(r"\s+", "", _pdf_text(path))
     for expected in ("四川省", "辖区医院检查情况", "医院符合率排名", "成都市示例第一医院", "成都市示例第二医院",
                      "医院与检查项结果矩阵", "主要指标分布", "各检查项未达标医院", "严禁公立医院举债建设",
                      "1,200万元"):
         assert expected in flat, expected
-    html = pdf.render_inspection_html(sichuan, _region(sichuan), catalog)
+    html = pdf.render_inspection_html(SubjectReport.of(sichuan, _region(sichuan)), catalog)
     assert html.count('<img src="data:image/') >= 3  # domain chart + indicator charts
 
 
@@ -231,10 +234,11 @@ def test_summary_headings_sit_below_the_status_table_when_there_is_no_chart(cata
     harbin = run_check(catalog, get_profile(catalog, "headline"), sorted((ROOT / "examples" / "harbin").glob("*.xlsx")))
     region = _region(harbin)
     assert not region.findings
-    html = pdf.render_inspection_html(harbin, region, catalog)
+    html = pdf.render_inspection_html(SubjectReport.of(harbin, region), catalog)
     assert "domain-chart" not in html.split('<section class="summary">')[1].split("</section>")[0]
-    document = render.html_document(html).render(
-        stylesheets=render.parsed_stylesheets(render.font_config(), pdf.STYLESHEET), font_config=render.font_config())
+    caches = render.DocumentCaches()
+    document = render.html_document(html, caches).render(stylesheets=caches.stylesheets(pdf.STYLESHEET),
+                                                         font_config=caches.font_config)
 
     def boxes(box: Any) -> Iterator[Any]:  # WeasyPrint's box tree, depth first
         yield box
@@ -253,10 +257,11 @@ def test_summary_headings_sit_below_the_status_table_when_there_is_no_chart(cata
 
 
 def test_chart_is_embedded_as_data_url_and_deterministic(checked: CheckResult, catalog: Catalog) -> None:
-    charts._domain_status_chart.cache_clear()
-    first = pdf.render_inspection_html(checked, checked.subjects[0], catalog)
-    charts._domain_status_chart.cache_clear()  # drawn again, not taken from the per-process memo
-    second = pdf.render_inspection_html(checked, checked.subjects[0], catalog)
+    first = pdf.render_inspection_html(SubjectReport.of(checked, checked.subjects[0]), catalog,
+                                       render.DocumentCaches())
+    # drawn again by another worker's caches, not taken from the first one's memo
+    second = pdf.render_inspection_html(SubjectReport.of(checked, checked.subjects[0]), catalog,
+                                        render.DocumentCaches())
     assert re.search(r'<img src="data:image/(png|svg\+xml);base64,[A-Za-z0-9+/=]{200,}"', first)
     assert first == second
 
@@ -264,10 +269,13 @@ def test_chart_is_embedded_as_data_url_and_deterministic(checked: CheckResult, c
 @pytest.mark.skipif(shutil.which("pdfimages") is None, reason="poppler-utils (pdfimages) not installed")
 def test_a_chart_image_taken_from_the_shared_image_cache_is_in_the_pdf(checked: CheckResult, catalog: Catalog,
                                                                       tmp_path: Path) -> None:
-    render.image_cache().clear()
-    first = pdf.write_inspection_report(checked, checked.subjects[0], catalog, tmp_path / "first.pdf")
-    assert render.image_cache(), "the chart was not cached"
-    second = pdf.write_inspection_report(checked, checked.subjects[0], catalog, tmp_path / "second.pdf")
+    caches = render.DocumentCaches()
+    report = SubjectReport.of(checked, checked.subjects[0])
+    first = tmp_path / "first.pdf"
+    first.write_bytes(pdf.inspection_report_pdf(report, catalog, caches))
+    assert caches.images, "the chart was not cached"
+    second = tmp_path / "second.pdf"
+    second.write_bytes(pdf.inspection_report_pdf(report, catalog, caches))
 
     def images(path: Path) -> list[list[str]]:
         listing = subprocess.run(["pdfimages", "-list", str(path)], check=True, capture_output=True, text=True).stdout
@@ -277,31 +285,45 @@ def test_a_chart_image_taken_from_the_shared_image_cache_is_in_the_pdf(checked: 
 
 
 def test_the_image_cache_is_emptied_between_documents_once_it_is_full() -> None:
-    cache = render.image_cache()
-    cache.clear()
+    caches = render.DocumentCaches()
+    cache = caches.image_cache()
     cache.update((n, b"") for n in range(render.IMAGE_CACHE_ENTRIES))
-    assert len(render.image_cache()) == render.IMAGE_CACHE_ENTRIES  # full, kept
+    assert len(caches.image_cache()) == render.IMAGE_CACHE_ENTRIES  # full, kept
     cache["one more"] = b""
-    assert render.image_cache() == {}
+    assert caches.image_cache() == {}
 
 
 def test_summary_chart_is_drawn_once_per_distinct_data() -> None:
     labels = {status: status.value for status in Status}
-    charts._domain_status_chart.cache_clear()
-    rows = [("药品价格", {Status.FAIL: 1, Status.PASS: 2}), ("薪酬制度", {Status.WARN: 1})]
-    first = charts.domain_status_chart(rows, labels)
-    # equal counts (zero counts and dict order do not matter): the same chart, not drawn again
-    same = charts.domain_status_chart([("药品价格", {Status.PASS: 2, Status.FAIL: 1, Status.ERROR: 0}),
-                                       ("薪酬制度", {Status.WARN: 1})], labels)
-    assert same == first and charts._domain_status_chart.cache_info().hits == 1
-    # one count more, another domain name or another legend wording: another chart
-    assert charts.domain_status_chart([("药品价格", {Status.FAIL: 2, Status.PASS: 2}), ("薪酬制度", {Status.WARN: 1})],
-                                      labels) != first
-    assert charts.domain_status_chart([("药品价格", {Status.FAIL: 1, Status.PASS: 2}), ("医疗费用", {Status.WARN: 1})],
-                                      labels) != first
-    assert charts.domain_status_chart(rows, {**labels, Status.FAIL: "不达标"}) != first
-    assert charts._domain_status_chart.cache_info().misses == 4
-    assert charts.domain_status_chart([], labels) is None
+    caches = render.DocumentCaches()
+    drawn: list[int] = []
+    draw = charts._domain_status_chart
+
+    def counting(*args: Any) -> str:
+        drawn.append(1)
+        return draw(*args)
+
+    charts._domain_status_chart = counting  # type: ignore[assignment]
+    try:
+        rows = [("药品价格", {Status.FAIL: 1, Status.PASS: 2}), ("薪酬制度", {Status.WARN: 1})]
+        first = charts.domain_status_chart(rows, labels, "检查项数", caches)
+        # equal counts (zero counts and dict order do not matter): the same chart, not drawn again
+        same = charts.domain_status_chart([("药品价格", {Status.PASS: 2, Status.FAIL: 1, Status.ERROR: 0}),
+                                           ("薪酬制度", {Status.WARN: 1})], labels, "检查项数", caches)
+        assert same == first and len(drawn) == 1
+        # one count more, another domain name or another legend wording: another chart
+        assert charts.domain_status_chart([("药品价格", {Status.FAIL: 2, Status.PASS: 2}),
+                                           ("薪酬制度", {Status.WARN: 1})], labels, "检查项数", caches) != first
+        assert charts.domain_status_chart([("药品价格", {Status.FAIL: 1, Status.PASS: 2}),
+                                           ("医疗费用", {Status.WARN: 1})], labels, "检查项数", caches) != first
+        assert charts.domain_status_chart(rows, {**labels, Status.FAIL: "不达标"}, "检查项数", caches) != first
+        assert len(drawn) == 4
+        assert charts.domain_status_chart([], labels, "检查项数", caches) is None
+        # another worker (another context) draws its own
+        charts.domain_status_chart(rows, labels, "检查项数", render.DocumentCaches())
+        assert len(drawn) == 5
+    finally:
+        charts._domain_status_chart = draw  # type: ignore[assignment]
 
 
 def test_write_reports_in_parallel_chooses_layout_by_level(sichuan: CheckResult, catalog: Catalog,
@@ -319,8 +341,8 @@ def test_write_reports_in_parallel_chooses_layout_by_level(sichuan: CheckResult,
 
 
 def test_english_report_uses_the_message_catalogue(sichuan: CheckResult, catalog: Catalog) -> None:
-    html = pdf.render_inspection_html(sichuan, _region(sichuan), catalog, lang="en")
+    html = pdf.render_inspection_html(SubjectReport.of(sichuan, _region(sichuan)), catalog, lang="en")
     assert "Health-reform compliance inspection report" in html and 'lang="en"' in html
     assert "4. Data problems and refused files" in html  # renumbered after the hospitals' section
-    zh = pdf.render_inspection_html(sichuan, _region(sichuan), catalog)
+    zh = pdf.render_inspection_html(SubjectReport.of(sichuan, _region(sichuan)), catalog)
     assert "医改政策符合性检查报告" in zh and "四、数据问题与拒收文件" in zh

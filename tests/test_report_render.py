@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from compliance.evaluation.evaluate import CheckResult
 from compliance.report import notice, pdf, render
+from compliance.report.inputs import SubjectReport
+from compliance.results.run import CheckResult
 from compliance.rules.spec import Catalog
 
 from .conftest import renamed
@@ -38,19 +39,20 @@ def test_documents_render_exactly_as_with_weasyprints_own_parser_and_stylesheet(
 
     lang = kind.rsplit("-", 1)[1]
     if kind.startswith("notice"):
-        html = notice.render_notice_html(checked, checked.subjects[0], catalog, lang=lang, inline_css=False)
+        html = notice.render_notice_html(SubjectReport.of(checked, checked.subjects[0]), lang=lang, inline_css=False)
         sheet, extra = notice.STYLESHEET, notice._PAGE_CSS.get(lang, "")
     else:
         result = sichuan if kind.startswith("region") else checked
         level = "region" if kind.startswith("region") else "hospital"
-        subject = next(s for s in result.subjects if s.submission.subject.level == level)
-        html = pdf.render_inspection_html(result, subject, catalog, lang=lang, inline_css=False)
+        subject = next(s for s in result.subjects if s.subject.level == level)
+        html = pdf.render_inspection_html(SubjectReport.of(result, subject), catalog, lang=lang, inline_css=False)
         sheet, extra = pdf.STYLESHEET, pdf._PAGE_CSS.get(lang, "")
     fromstring(html)  # the templates write XHTML: the fast parser takes it, no fallback
-    config = render.font_config()
-    sheets = render.parsed_stylesheets(config, sheet, extra)
-    with render.collector_relaxed():
-        ours = render.html_document(html).write_pdf(stylesheets=sheets, font_config=config)
+    caches = render.DocumentCaches(owns_process=True)
+    config = caches.font_config
+    sheets = caches.stylesheets(sheet, extra)
+    with render.collector_relaxed(True):
+        ours = render.html_document(html, caches).write_pdf(stylesheets=sheets, font_config=config)
         theirs = HTML(string=html, url_fetcher=render.SafeURLFetcher()).write_pdf(stylesheets=sheets, font_config=config)
     assert ours == theirs
 
@@ -64,6 +66,6 @@ def test_markup_the_xml_parser_refuses_is_parsed_as_html5() -> None:
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 def test_a_name_with_a_control_character_still_prints(checked: CheckResult, catalog: Catalog, tmp_path: Path) -> None:
     subject = renamed(checked.subjects[0], "示例\x01医院")
-    path = pdf.write_inspection_report(checked, subject, catalog, tmp_path / "report.pdf")
+    path = pdf.write_inspection_report(SubjectReport.of(checked, subject), catalog, tmp_path / "report.pdf")
     text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
     assert "示例" in text and "医院" in text and "医改政策符合性检查报告" in text

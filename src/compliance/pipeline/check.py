@@ -45,10 +45,10 @@ def get_profile(catalog: Catalog, name: str) -> Profile:
 
 @dataclass(frozen=True)
 class EvaluationPayload:
-    """One subject to evaluate: the profile's name, the as-of date and the submission (a region
-    with its hospitals)."""
+    """One subject to evaluate: the profile, the as-of date and the submission (a region with its
+    hospitals)."""
 
-    profile: str
+    profile: Profile
     as_of: dt.date | None
     submission: Submission
 
@@ -56,7 +56,7 @@ class EvaluationPayload:
 def evaluate_task(context: WorkerContext, payload: EvaluationPayload) -> tuple[Finding, ...]:
     """Every finding of one subject (a task of the evaluate stage)."""
     catalog = context.catalog
-    profile = catalog.profiles[payload.profile]
+    profile = payload.profile
     rules = catalog.rules_for(profile)
     compiled = context.compiled(tuple(rule.id for rule in rules))
     chosen = rules_for_subject(rules, profile, payload.submission)
@@ -77,7 +77,7 @@ def check_submissions(catalog: Catalog, profile: Profile, batch: BatchRead, run:
     deduplicated = deduplicate(batch.submissions)
     checked = check_quality(catalog, deduplicated.submissions)
     grouped = group_regions([item.submission for item in checked])
-    payloads = [EvaluationPayload(profile.name, run.as_of, submission) for submission in grouped]
+    payloads = [EvaluationPayload(profile, run.as_of, submission) for submission in grouped]
     executor = executor or InProcessExecutor()
     evaluated = executor.run(evaluate_task, payloads, WorkerSetup(catalog, owns_process=executor.workers > 0))
     subjects = []
@@ -89,6 +89,13 @@ def check_submissions(catalog: Catalog, profile: Profile, batch: BatchRead, run:
             _identification(submission), tuple(member.ref for member in submission.members),
             deduplicated.superseded.get(submission.ref, ())))
     return CheckResult(run, tuple(subjects), _final_outcomes(batch.outcomes, subjects, deduplicated.superseded))
+
+
+def evaluate_submissions(catalog: Catalog, profile: Profile, submissions: Sequence[Submission],
+                         as_of: dt.date | None = None, executor: Executor | None = None) -> CheckResult:
+    """Group and evaluate submissions already in memory (read elsewhere, or built by a caller)."""
+    run = Run.new(catalog.digest, profile.name, profile.title, as_of)
+    return check_submissions(catalog, profile, BatchRead(tuple(submissions)), run, executor)
 
 
 def _final_outcomes(outcomes: Sequence[FileOutcome], subjects: Sequence[SubjectResult],

@@ -135,6 +135,12 @@ def _run_chunk(task: Task[Any, Any], payloads: list[Any], timeout: float | None)
 IN_FLIGHT_PER_WORKER = 4
 
 
+def chunk_size(count: int, workers: int, per_task: int) -> int:
+    """Payloads per chunk: several once there are many (fewer messages, and strings shared within a
+    reply are pickled once, up to `per_task`); one each for a few, so every worker stays busy."""
+    return max(1, min(per_task, count // (workers * IN_FLIGHT_PER_WORKER * 4)))
+
+
 class ProcessPool:
     """Runs tasks in worker processes (one per core by default).
 
@@ -174,9 +180,7 @@ class ProcessPool:
         results: dict[int, R | TaskFailed[P]] = {}
         pending = list(indices)
         while pending:
-            # Several payloads per chunk once there are many: fewer messages, and strings shared within
-            # a reply are pickled once; few payloads stay one per chunk so every worker stays busy.
-            size = max(1, min(per_task, len(pending) // (workers * IN_FLIGHT_PER_WORKER * 4)))
+            size = chunk_size(len(pending), workers, per_task)
             chunks = [pending[i:i + size] for i in range(0, len(pending), size)]
             suspects = self._round(task, chunks, payloads, setup, timeout, min(workers, len(chunks)), results)
             pending = [index for index in pending if index not in results and index not in suspects]

@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compliance.ingest.archives import FileToRead, unpack_archives
-from compliance.ingest.reader import FileRead, expand_paths, file_ref, read_file, refused
+from compliance.ingest.reader import (
+    FileRead,
+    expand_paths,
+    file_ref,
+    read_file,
+    refused,
+)
 from compliance.ingest.submission import Submission
 from compliance.pipeline.context import WorkerContext, WorkerSetup
 from compliance.pipeline.executors import Executor, TaskFailed, executor_for

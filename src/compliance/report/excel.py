@@ -36,7 +36,6 @@ from compliance.report.xlsxcells import (
     NOT_EVALUATED_FILL,
     NOTE_FONT,
     PERCENT_FORMAT,
-    POINTS_FORMAT,
     PROBLEM_COLOURS,
     RULE_ID_WIDTH,
     STATUS_COLOURS,
@@ -72,6 +71,7 @@ from compliance.wording.catalogue import (
     DEFAULT_LANGUAGE,
     domain_label,
     level_label,
+    messages,
     paren,
     status_label,
     text,
@@ -144,7 +144,7 @@ def build_gap_workbook(result: CheckResult, catalog: Catalog, lang: str = DEFAUL
     _findings_sheet(workbook.create_sheet(sheet_name("findings", lang)), result, links, lang)
     _items_sheet(workbook.create_sheet(sheet_name("items", lang)), result, catalog, links, lang)
     _rules_sheet(workbook.create_sheet(rules_sheet), rules, lang)
-    _quality_section(workbook[rules_sheet], quality_first, quality_ids, lang)
+    _quality_section(workbook[rules_sheet], quality_first, quality_ids, result, lang)
     _inputs_sheet(workbook.create_sheet(sheet_name("inputs", lang)), result, catalog, links, lang)
     _problems_sheet(workbook.create_sheet(sheet_name("problems", lang)), result, lang)
     for ws in workbook.worksheets:
@@ -348,16 +348,15 @@ def _matrix_sheet(ws: Worksheet, result: CheckResult, rules: Sequence[Rule], lan
 
 
 def _shown(quantity: Quantity | None, worded_text: str) -> Any:
-    """A value as a number with its display format when it is one (a ratio as a percentage,
-    percentage points as points), else as the worded text (是/否, a date, 2/3 个单位达标)."""
+    """A value as a number with its display format when it is one (a ratio, and a difference of
+    ratios, as a percentage: 0.08 shows 8.0%, as a spreadsheet shows the difference of two
+    percentage cells), else as the worded text (是/否, a date, 2/3 个单位达标)."""
     if quantity is None:
         return None
     number = quantity.number
     if number is None or quantity.of is not None:
         return worded_text
-    if quantity.unit == POINTS:
-        return Num(number * 100, POINTS_FORMAT)
-    return Num(number, number_format(quantity.unit))
+    return Num(number, PERCENT_FORMAT if quantity.unit == POINTS else number_format(quantity.unit))
 
 
 def _amount(finding: Finding, lang: str) -> Any:
@@ -477,14 +476,17 @@ def _rules_sheet(ws: Worksheet, rules: Sequence[Rule], lang: str) -> None:
     _colour_status(ws, 14, 2, last)
 
 
-def _quality_section(ws: Worksheet, first_row: int, quality_ids: Sequence[str], lang: str) -> None:
+def _quality_section(ws: Worksheet, first_row: int, quality_ids: Sequence[str], result: CheckResult,
+                     lang: str) -> None:
     """Below the rules: the data-quality checks, so their findings link to a row that explains them."""
     t = lambda key: text(key, lang)
+    titles = {f.rule_id: worded.title(f, lang) for f in result.findings if f.kind == "quality"}
     _section(ws, first_row - 2, t("xlsx.section.quality"))
     _put(ws, first_row - 1, 1, t("xlsx.quality_note")).font = NOTE_FONT
     columns = [Column(t("col.check_id"), RULE_ID_WIDTH), Column(t("col.check_title"), 28, wrap=True),
                Column(t("col.kind"), 14, wrap=True)]
-    _table(ws, columns, [[rule_id, text(f"title.{rule_id}", lang), t("kind.quality")] for rule_id in quality_ids],
+    _table(ws, columns, [[rule_id, titles.get(rule_id) or messages(lang).get(f"title.{rule_id}", rule_id),
+                          t("kind.quality")] for rule_id in quality_ids],
            first_row, filter_and_freeze=False)
 
 

@@ -230,7 +230,7 @@ def build_context(report: SubjectReport, catalog: Catalog, caches: render.Docume
         "identification": [(catalogue.field_name(i.code, i.name, lang),
                             worded.input_value(InputUsed(i.code, i.name, i.value, "", "current"), lang),
                             str(i.cell) if i.cell else "") for i in subject.identification],
-        "scalar_inputs": [{"i": i, "name": i.name, "which": catalogue.text(f"which.{i.which}", lang),
+        "scalar_inputs": [{"i": i, "name": worded.input_name(i, lang), "which": catalogue.text(f"which.{i.which}", lang),
                            "value": worded.input_value(i, lang), "unit": "" if i.unit == q.PERCENT else i.unit,
                            "source": worded.input_source(i, lang)} for i in _scalar_inputs(findings)],
         "appendix_tables": _appendix_tables(findings, catalog, lang),

@@ -22,7 +22,6 @@ from compliance.results.quantities import PERCENT
 from compliance.results.status import Status
 
 PERCENT_FORMAT = "0.0%"
-POINTS_FORMAT = "0.0"  # percentage points, written as points (8.0), not as a fraction
 NUMBER_FORMAT = "#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
 MAX_CELL_TEXT = 32_000  # Excel refuses more than 32,767 characters in a cell.

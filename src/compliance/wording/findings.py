@@ -18,7 +18,14 @@ from compliance.results.problems import DataProblem
 from compliance.results.quantities import Basis, Quantity
 from compliance.results.status import Reason, Status
 from compliance.wording import quantities as q
-from compliance.wording.catalogue import join, level_label, plural, text, vocab_label
+from compliance.wording.catalogue import (
+    join,
+    level_label,
+    messages,
+    plural,
+    text,
+    vocab_label,
+)
 
 MAX_LISTED = 10  # items listed in a per-item message
 MAX_LISTED_UNITS = 15  # units or hospitals listed in a region's message
@@ -31,7 +38,7 @@ RULE_TEXT_LANGUAGE = "zh"  # the language rule packs are written in
 
 def title(finding: Finding, lang: str) -> str:
     """The rule's title as the pack words it; a data-quality check's from the catalogue."""
-    return finding.title or text(f"title.{finding.rule_id}", lang)
+    return finding.title or messages(lang).get(f"title.{finding.rule_id}", finding.rule_id)
 
 
 def observed(finding: Finding, lang: str) -> str:

@@ -18,7 +18,14 @@ from compliance.results.findings import Details, Finding, InputUsed, ItemResult
 from compliance.results.quantities import Basis, Quantity, Requirement, difference_unit
 from compliance.results.status import Reason, Status
 from compliance.rules.node import Node
-from compliance.rules.spec import COMPARATORS, Comparison, FieldSpec, GapAmount, Rule, TableSpec
+from compliance.rules.spec import (
+    COMPARATORS,
+    Comparison,
+    FieldSpec,
+    GapAmount,
+    Rule,
+    TableSpec,
+)
 
 ROUND_DIGITS = 12  # measures are rounded before comparison so 1100/1000-1 is exactly 0.1
 AMOUNT_DIGITS = 4

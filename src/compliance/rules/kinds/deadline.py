@@ -81,8 +81,10 @@ def conclude(rule: Rule, submission: Submission, prepared: common.Prepared, verd
                               details=common.missing_details(context["missing"], submission), **base)
     status = common.status_for(rule, verdicts[0])
     done, date = context["done"], context["date"]
-    late = max(0.0, prepared.facts[0].value or 0.0)
+    days_late = prepared.facts[0].value or 0.0  # negative: done that many days early
+    late = max(0.0, days_late)
     observed = Quantity(date) if done and isinstance(date, dt.date) else Quantity(False)
-    details = Details.of(done=bool(done), verdict=verdicts[0].value if status is Status.ERROR else None)
+    details = Details.of(done=bool(done), days_late=days_late,
+                         verdict=verdicts[0].value if status is Status.ERROR else None)
     return common.finding(rule, submission, status, common.reason_for(status), observed=observed,
                           gap=Quantity(late, DAYS) if late else None, details=details, **base)
