@@ -150,10 +150,10 @@ def rules_show(ctx: click.Context, rule_id: str) -> None:
         f"domain:       {rule.domain}",
         f"document:     {rule.citation.document_number}《{rule.citation.document_title}》",
         f"clause:       {rule.citation.clause}",
-        f"quote:        {rule.citation.quote}",
+        f"quote:        {rule.citation.quote_text}",
         f"jurisdiction: {rule.jurisdiction.label}",
-        f"applies to:   level={rule.applies.level} ownership={','.join(rule.applies.ownership) or 'any'} "
-        f"grade={','.join(rule.applies.grade) or 'any'} type={','.join(rule.applies.type) or 'any'}",
+        (f"applies to:   level={rule.applies.level} ownership={','.join(rule.applies.ownership) or 'any'} "
+         f"grade={','.join(rule.applies.grade) or 'any'} type={','.join(rule.applies.type) or 'any'}"),
         f"              {rule.applies.description}",
         f"effective:    {rule.effective_from or '-'}   deadline: {rule.deadline or '-'}",
         f"binding:      {rule.binding} (a miss is {rule.severity.value})",

@@ -467,7 +467,7 @@ def _rules_sheet(ws: Worksheet, rules: Sequence[Rule], lang: str) -> None:
     ]
     rows = [[
         rule.id, rule.title, paren(_label("kind", rule.kind, lang), rule.kind, lang), domain_label(rule.domain, lang),
-        rule.citation.document_number, rule.citation.document_title, rule.citation.clause, rule.citation.quote,
+        rule.citation.document_number, rule.citation.document_title, rule.citation.clause, rule.citation.quote_text,
         rule.jurisdiction.label, _applies_text(rule, lang), rule.effective_from, rule.deadline,
         paren(_label("binding", rule.binding, lang), rule.binding, lang), rule.severity.value,
         status_label(rule.severity, lang),

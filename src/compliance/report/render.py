@@ -37,14 +37,17 @@ log = logging.getLogger(__name__)
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 # Bundled families first; system Noto only for a character neither bundled font has.
 FONT_STACK = f'"{fonts.FONT_FAMILY}", "{fonts.FONT_FAMILY_EXT}", "Noto Sans CJK SC", sans-serif'
-# A half-width space left between full-width punctuation and Chinese text by folded YAML text.
-_SPACE_AFTER_PUNCT = re.compile(r"(?<=[，。；：、！？）」』”])[ \t\n]+(?=[\u3000-\u9fff\uff00-\uffef“‘「『（])")
+# A half-width space after full-width punctuation (left by folded YAML text, or between a name
+# ending in ） and a number): dropped in Chinese; in English only before Chinese text.
+_SPACE_AFTER_PUNCT = re.compile(r"(?<=[，。；：、！？）」』”])[ \t\n]+")
+_SPACE_BEFORE_CJK = re.compile(r"(?<=[，。；：、！？）」』”])[ \t\n]+(?=[\u3000-\u9fff\uff00-\uffef“‘「『（])")
 IMAGE_CACHE_ENTRIES = 256
 CHART_CACHE_ENTRIES = 128
 
 
-def zh_text(text: object) -> str:
-    return _SPACE_AFTER_PUNCT.sub("", str(text or "")).strip()
+def zh_text(text: object, lang: str = "zh") -> str:
+    pattern = _SPACE_AFTER_PUNCT if lang == "zh" else _SPACE_BEFORE_CJK
+    return pattern.sub("", str(text or "")).strip()
 
 
 def _lang(context: Any) -> str:
@@ -64,7 +67,7 @@ def build_environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update({
-        "zh": zh_text,
+        "zh": pass_context(lambda context, value: zh_text(value, _lang(context))),
         "status_zh": pass_context(lambda context, status: catalogue.status_label(Status(status), _lang(context))),
         "title": _worded(worded.title),
         "observed": _worded(worded.observed),

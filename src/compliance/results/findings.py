@@ -21,11 +21,22 @@ InputValue = float | bool | dt.date | str | None
 
 @dataclass(frozen=True)
 class Citation:
+    """Where a rule comes from.  A quote that is a row of a table in the document keeps its cells
+    with the table's column headings (``quote_table``), so it is shown as a table, not with pipes."""
+
     document_title: str
     document_number: str
     clause: str
     quote: str
     seed_file: str
+    quote_table: tuple[tuple[str, str], ...] = ()  # (column heading, cell) of a table row
+
+    @property
+    def quote_text(self) -> str:
+        """The quote as one line: a table row as 'heading：cell；…'."""
+        if not self.quote_table:
+            return self.quote
+        return "；".join(f"{column}：{cell}" for column, cell in self.quote_table)
 
 
 @dataclass(frozen=True)

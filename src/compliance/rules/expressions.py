@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import operator
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from compliance.errors import ExpressionError
 
@@ -38,8 +38,8 @@ class Expression:
     """A parsed, validated arithmetic expression."""
 
     text: str
-    tree: ast.expr
-    fields: tuple[str, ...]
+    tree: ast.expr = field(compare=False)  # the text says it all: equal texts parse to equal trees
+    fields: tuple[str, ...] = ()
 
     def evaluate(self, values: Mapping[str, float]) -> float:
         """Evaluate with every field in ``values``; raises DivisionByZero."""

@@ -33,7 +33,8 @@ from compliance.rules.yamlfile import load_yaml
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 RESERVED_CODES = {"id", "sid"}
 BINDINGS = ("binding", "expected", "soft", "plain")
-RULE_KEYS = {"id", "title", "kind", "domain", "clause", "quote", "applies_to", "effective_from", "deadline",
+RULE_KEYS = {"id", "title", "kind", "domain", "clause", "quote", "quote_columns", "applies_to", "effective_from",
+             "deadline",
              "binding", "severity", "unit", "measure", "remediation", "notes"}
 
 
@@ -115,7 +116,7 @@ def _rule(node: Node, document: Document, fields: dict[str, FieldSpec], tables: 
         kind=kind_name,
         domain=node.text("domain"),
         citation=Citation(document.title, document.number, node.text("clause"), node.text("quote"),
-                          document.seed_file),
+                          document.seed_file, _quote_table(node)),
         jurisdiction=document.jurisdiction,
         applies=Applicability(
             level=applies.choice("level", SUBJECT_LEVELS),
@@ -136,6 +137,25 @@ def _rule(node: Node, document: Document, fields: dict[str, FieldSpec], tables: 
         notes=node.text("notes", ""),
         digest=_digest({"rule": node.data, "document": document}),
     )
+
+
+def _quote_table(node: Node) -> tuple[tuple[str, str], ...]:
+    """A quote that is a row of a table in the document ("a | b | c") with its column headings."""
+    quote = node.text("quote")
+    columns = node.text_list("quote_columns")
+    if "|" not in quote:
+        if columns:
+            raise node.fail("quote_columns", "the quote is not a table row (cells separated by |)",
+                            "remove quote_columns, or quote the row with its cells separated by |")
+        return ()
+    cells = tuple(cell.strip() for cell in quote.split("|"))
+    if not columns:
+        raise node.fail("quote", "a quote from a table row (cells separated by |) needs quote_columns",
+                        "add quote_columns: [the table's column headings] so the row is shown as a table")
+    if len(columns) != len(cells):
+        raise node.fail("quote_columns", f"{len(columns)} headings for {len(cells)} cells of the quoted row",
+                        "give one heading per cell")
+    return tuple(zip(columns, cells))
 
 
 def _digest(data: object) -> str:
