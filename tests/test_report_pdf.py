@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -346,3 +347,39 @@ def test_english_report_uses_the_message_catalogue(sichuan: CheckResult, catalog
     assert "4. Data problems and refused files" in html  # renumbered after the hospitals' section
     zh = pdf.render_inspection_html(SubjectReport.of(sichuan, _region(sichuan)), catalog)
     assert "医改政策符合性检查报告" in zh and "四、数据问题与拒收文件" in zh
+
+
+def test_ratios_in_the_appendix_and_the_data_used_print_as_percentages(catalog: Catalog) -> None:
+    """The Harbin hospital's outpatient cost growth of 9% printed as "0.09 %" in the appendix."""
+    harbin = run_check(catalog, get_profile(catalog, "auto"), [ROOT / "examples" / "harbin" / "hospital-2.xlsx"],
+                       workers=0)
+    for lang in ("zh", "en"):
+        html = pdf.render_inspection_html(SubjectReport.of(harbin, harbin.subjects[0]), catalog, lang=lang)
+        appendix = html.split('<section class="appendix">')[1]
+        row = re.search(r'<tr><td class="latin code-cell">outpatient_cost_per_visit_growth</td>.*?</tr>', appendix)
+        assert row and '<td class="num">9.0%</td>' in row.group(0), row
+        assert "0.09" not in row.group(0) and "<td>%</td>" not in row.group(0)
+        findings = html.split('<section class="findings">')[1].split("</section>")[0]
+        assert "门诊病人次均医药费用增长率 9.0%" in findings and "0.09" not in findings
+
+
+def test_the_largest_gaps_are_ranked_by_how_much_of_the_requirement_is_missed(catalog: Catalog) -> None:
+    """300 元 of a 500 元 cap (60 % over) outranks 20 万元 of a 200 万元 target (10 % short), whatever
+    the raw numbers; equal shares go to the larger money amount in 元, not to the larger number."""
+    from compliance.report.summary import largest_gaps, missed_share
+    from compliance.results.quantities import Quantity, Requirement
+
+    base = next(f for f in run_check(catalog, get_profile(catalog, "headline"), [NONCOMPLIANT], workers=0).findings
+                if f.kind == "threshold")
+
+    def missing(rule_id: str, gap: float, threshold: float, unit: str, amount: Quantity) -> Any:
+        return dataclasses.replace(base, rule_id=rule_id, kind="threshold", status=Status.FAIL,
+                                   required=Requirement(">=", Quantity(threshold, unit)), gap=Quantity(gap, unit),
+                                   gap_amounts=(amount,))
+
+    small = missing("yuan", 300.0, 500.0, "元", Quantity(300.0, "元"))
+    large = missing("wan", 20.0, 200.0, "万元", Quantity(20.0, "万元"))
+    assert missed_share(small) == pytest.approx(0.6) and missed_share(large) == pytest.approx(0.1)
+    assert [f.rule_id for f in largest_gaps([large, small])] == ["yuan", "wan"]
+    even = missing("wan-even", 300.0, 500.0, "万元", Quantity(300.0, "万元"))
+    assert [f.rule_id for f in largest_gaps([small, even])] == ["wan-even", "yuan"]  # 300 万元 > 300 元

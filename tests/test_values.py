@@ -101,3 +101,52 @@ def test_dates(raw: object, expected: dt.date) -> None:
     from compliance.ingest.values import to_date
 
     assert to_date(raw).value == expected
+
+
+@pytest.mark.parametrize(("now", "before", "expected", "warned"), [
+    (0.8, 1.5, (0.008, 0.015), {"A1", "B1"}),  # 1.5 can only be a percentage: the row is read as percentages
+    (0.8, 0.75, (0.8, 0.75), set()),  # fractions, as a spreadsheet stores a cell formatted as a percentage
+    ("80%", 1.5, (0.8, 0.015), {"B1"}),  # a value typed with % is never a choice
+    (60, 55, (0.6, 0.55), {"A1", "B1"}),
+])
+def test_the_cells_of_a_ratio_row_are_read_the_same_way(now: object, before: object, expected: tuple[float, float],
+                                                         warned: set[str]) -> None:
+    from pathlib import Path
+
+    from compliance.ingest.reader import _Context
+    from compliance.ingest.workbook import Grid
+
+    context = _Context(Path("ratio.xlsx"), Grid.from_cells("指标", {(1, 1): now, (1, 2): before}))
+    readings = context.read_ratios([(1, 1, "本期"), (1, 2, "上年同期")], "growth", None)
+    assert tuple(r.value for r in readings) == pytest.approx(expected)
+    warnings = {p.where.rsplit(" ", 1)[-1] for p in context.problems if p.severity == "warning"}
+    assert warnings == warned
+    for problem in context.problems:  # each warning says how the cell was read and how to say otherwise
+        assert "已按" in problem.found and "%" in problem.found and problem.fix
+
+
+def test_a_ratio_row_with_one_percentage_number_gives_no_false_rise(catalog, tmp_path) -> None:
+    """In a % row, 0.8 this period and 1.5 last period were read as 80% and 1.5%: a false rise of
+    78.5 percentage points.  Read alike they are 0.8% and 1.5%: a fall of 0.7 points."""
+    import shutil
+
+    import openpyxl
+
+    from compliance.pipeline.check import get_profile, run_check
+    from compliance.wording import findings as worded
+
+    from .conftest import EXAMPLES
+
+    path = tmp_path / "hospital.xlsx"
+    shutil.copy(EXAMPLES / "harbin" / "hospital-2.xlsx", path)
+    book = openpyxl.load_workbook(path)
+    sheet = book["指标"]
+    row = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 1).value == "outpatient_cost_per_visit_growth")
+    sheet.cell(row, 4).value, sheet.cell(row, 5).value = 0.8, 1.5
+    book.save(path)
+    result = run_check(catalog, get_profile(catalog, "auto"), [path], workers=0)
+    finding = next(f for f in result.findings if f.rule_id == "harbin-2017.outpatient-cost-per-visit-growth-decrease")
+    assert finding.status.value == "pass" and finding.observed.value == pytest.approx(-0.007)
+    assert "降低 0.7 个百分点" in worded.message(finding, "zh") and "78.5" not in worded.message(finding, "zh")
+    cells = {p.where.rsplit(" ", 1)[-1] for p in result.subjects[0].problems if p.field_code == "outpatient_cost_per_visit_growth"}
+    assert cells == {f"D{row}", f"E{row}"}
