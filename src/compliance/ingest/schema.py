@@ -7,6 +7,7 @@ template always reads back.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import MappingProxyType
 
 SHEET_GUIDE = "填报说明"
 SHEET_INFO = "基本信息"
@@ -46,5 +47,5 @@ REGION_IDENTIFICATION: tuple[IdentificationField, ...] = (
     IdentificationField("region_level", "地区层级", "省、市、统筹区或县", "region_level"),
     IdentificationField("period", "报告期", "如：2024年、2024年上半年、2024年第3季度、2024-09"),
 )
-IDENTIFICATION_BY_CODE = {f.code: f for f in IDENTIFICATION + REGION_IDENTIFICATION}
-SUBJECT_LEVEL_TITLE = {"hospital": "医院", "region": "地区"}
+IDENTIFICATION_BY_CODE = MappingProxyType({f.code: f for f in IDENTIFICATION + REGION_IDENTIFICATION})
+SUBJECT_LEVEL_TITLE = MappingProxyType({"hospital": "医院", "region": "地区"})

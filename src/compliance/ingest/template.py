@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import MappingProxyType
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -32,7 +33,7 @@ LOCKED_FILL = PatternFill("solid", fgColor="E7E6E6")
 TITLE_FONT = Font(bold=True, size=14)
 THIN = Side(style="thin", color="BFBFBF")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-NUMBER_FORMAT = {"money": "#,##0.00", "number": "#,##0.00", "count": "#,##0", "ratio": "0.00%"}
+NUMBER_FORMAT = MappingProxyType({"money": "#,##0.00", "number": "#,##0.00", "count": "#,##0", "ratio": "0.00%"})
 
 
 def _header(sheet: Worksheet, row: int, titles: tuple[str, ...] | list[str]) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
-_FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋％", "0123456789.,-+%")
+_FULLWIDTH = MappingProxyType(str.maketrans("０１２３４５６７８９．，－＋％", "0123456789.,-+%"))
 _NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?$")
-TRUE_WORDS = {"是", "y", "yes", "true", "√", "✓", "1", "有"}
-FALSE_WORDS = {"否", "n", "no", "false", "×", "✗", "0", "无"}
-BLANK_WORDS = {"", "-", "—", "/", "无数据", "n/a", "na"}
+TRUE_WORDS = frozenset({"是", "y", "yes", "true", "√", "✓", "1", "有"})
+FALSE_WORDS = frozenset({"否", "n", "no", "false", "×", "✗", "0", "无"})
+BLANK_WORDS = frozenset({"", "-", "—", "/", "无数据", "n/a", "na"})
 
 
 class Converted(NamedTuple):
@@ -20,7 +21,7 @@ class Converted(NamedTuple):
     percent_sign: bool = False
 
 
-MONEY_FACTORS = {"元": 1.0, "千元": 1e3, "万元": 1e4, "百万元": 1e6, "亿元": 1e8}
+MONEY_FACTORS = MappingProxyType({"元": 1.0, "千元": 1e3, "万元": 1e4, "百万元": 1e6, "亿元": 1e8})
 
 
 def rescale_money(value: float, from_unit: str, to_unit: str) -> float | None:

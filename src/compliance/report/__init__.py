@@ -8,7 +8,9 @@ this process writes every file.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 
 from compliance.errors import ConfigError, StageError
 from compliance.pipeline.context import WorkerContext, WorkerSetup
@@ -21,12 +23,12 @@ from compliance.rules.spec import Catalog
 
 GAP_WORKBOOK = "gap-report.xlsx"
 #: Which PDF documents ``write_reports`` writes per subject.
-PDF_CHOICES: dict[str, tuple[str, ...]] = {
+PDF_CHOICES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "report": ("report",),
     "notice": ("notice",),
     "both": ("report", "notice"),
     "none": (),
-}
+})
 
 
 def render_task(context: WorkerContext, request: DocumentRequest) -> bytes:

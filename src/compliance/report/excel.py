@@ -12,6 +12,7 @@ import io
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from openpyxl import Workbook
@@ -80,10 +81,10 @@ from compliance.wording.catalogue import (
 )
 from compliance.wording.outcomes import outcome_message
 
-SHEET_KEYS = {
+SHEET_KEYS = MappingProxyType({
     "summary": "sheet.summary", "matrix": "sheet.matrix", "findings": "sheet.findings", "items": "sheet.items",
     "rules": "sheet.rules", "inputs": "sheet.inputs", "problems": "sheet.problems",
-}
+})
 SHEET_ORDER = ("summary", "matrix", "findings", "items", "rules", "inputs", "problems")
 
 
@@ -392,8 +393,6 @@ def finding_columns(lang: str = DEFAULT_LANGUAGE) -> list[Column]:
         Column(t("col.clause"), 10, wrap=True), Column(t("col.source_file"), 22, wrap=True),
     ]
 
-
-FINDING_COLUMNS = finding_columns()
 
 
 def _findings_sheet(ws: Worksheet, result: CheckResult, links: dict[str, str], lang: str) -> None:

@@ -32,6 +32,7 @@ import mimetypes
 import re
 import ssl
 from pathlib import Path, PurePosixPath
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import unquote
 
@@ -54,7 +55,7 @@ ASSET_ROOT: Path = Path(__file__).resolve().parent
 ASSET_SUBDIRS: tuple[str, ...] = ("fonts", "css", "static")
 
 _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9.+-]*):")
-_CONTENT_TYPES = {
+_CONTENT_TYPES = MappingProxyType({
     ".css": "text/css; charset=utf-8",
     ".ttf": "font/ttf",
     ".otf": "font/otf",
@@ -66,7 +67,7 @@ _CONTENT_TYPES = {
     ".jpeg": "image/jpeg",
     ".gif": "image/gif",
     ".webp": "image/webp",
-}
+})
 
 
 class FetchRefused(ValueError):
@@ -155,14 +156,9 @@ class SafeURLFetcher(URLFetcher):
         raise FetchRefused(url, f"only {ASSET_SCHEME}: and data: URLs are allowed")
 
 
-_DEFAULT_FETCHER = SafeURLFetcher()
-
-
 def safe_url_fetcher(url: str, timeout: float = 10,
                      ssl_context: ssl.SSLContext | None = None) -> URLFetcherResponse:
     """Fetch `url` like :class:`SafeURLFetcher`; raise :class:`FetchRefused` otherwise."""
-    if timeout == 10 and ssl_context is None:
-        return _DEFAULT_FETCHER.fetch(url)
     return SafeURLFetcher(timeout=timeout, ssl_context=ssl_context).fetch(url)
 
 

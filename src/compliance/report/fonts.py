@@ -16,8 +16,10 @@ The ``@font-face`` rules use ``compliance-asset:`` URLs, served by
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 
 from fontTools.ttLib import TTFont
 
@@ -37,11 +39,10 @@ FONT_FAMILY = "Compliance Sans SC"
 FONT_FAMILY_EXT = "Compliance Sans SC Ext"
 #: family -> CSS weight -> file name in FONT_DIR.  The Ext family is optional
 #: (absent when the fonts were built with ``--charset gb2312``).
-FONT_FILES: dict[str, dict[int, str]] = {
-    FONT_FAMILY: {400: "ComplianceSansSC-Regular.ttf", 700: "ComplianceSansSC-Bold.ttf"},
-    FONT_FAMILY_EXT: {400: "ComplianceSansSCExt-Regular.ttf",
-                      700: "ComplianceSansSCExt-Bold.ttf"},
-}
+FONT_FILES: Mapping[str, Mapping[int, str]] = MappingProxyType({
+    FONT_FAMILY: MappingProxyType({400: "ComplianceSansSC-Regular.ttf", 700: "ComplianceSansSC-Bold.ttf"}),
+    FONT_FAMILY_EXT: MappingProxyType({400: "ComplianceSansSCExt-Regular.ttf", 700: "ComplianceSansSCExt-Bold.ttf"}),
+})
 #: ``font-family`` value to use: core family, then the GBK extension family.
 FONT_STACK = f'"{FONT_FAMILY}", "{FONT_FAMILY_EXT}", sans-serif'
 

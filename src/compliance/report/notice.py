@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from markupsafe import Markup
@@ -30,11 +31,11 @@ TEMPLATE = "notice.html.j2"
 STYLESHEET = "notice.css"
 #: Statuses that put a finding on the notice, in the order of SEVERITY_ORDER.
 ACTION_STATUSES = (Status.ERROR, Status.FAIL, Status.MISSING_DATA, Status.WARN)
-_PAGE_CSS = {
+_PAGE_CSS = MappingProxyType({
     "en": '@page { @bottom-center { content: "Page " counter(page) " of " counter(pages); } }\n'
           'h1 { font-size: 15pt; letter-spacing: 0; }\n'
           'table.ident th { width: 38mm; }\n',
-}
+})
 
 
 def build_notice_context(report: SubjectReport, today: dt.date | None = None,

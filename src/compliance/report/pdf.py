@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from markupsafe import Markup
@@ -241,14 +242,14 @@ def build_context(report: SubjectReport, catalog: Catalog, caches: render.Docume
 # ---------------------------------------------------------------- rendering
 
 #: Page-box wording (running header, page numbers) for languages other than Chinese.
-_PAGE_CSS = {
+_PAGE_CSS = MappingProxyType({
     "en": '@page { @top-right { content: string(period) "  Health-reform compliance inspection report"; }\n'
           '  @bottom-center { content: "Page " counter(page) " of " counter(pages); } }\n'
           '@page cover { @top-right { content: none; } @bottom-center { content: none; } }\n'
           '.cover-title { font-size: 22pt; margin-bottom: 6mm; }\n'
           'table.cover-info { font-size: 10pt; }\n'
           'table.cover-info th { width: 40mm; }\n',
-}
+})
 
 
 def render_inspection_html(report: SubjectReport, catalog: Catalog, caches: render.DocumentCaches | None = None,

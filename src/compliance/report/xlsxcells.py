@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from openpyxl.cell.cell import Cell
@@ -44,7 +45,7 @@ TOP_WRAP = Alignment(vertical="top", wrap_text=True)
 HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 # (fill, font colour) per status code; conditional formatting keys off the code, not the label.
-STATUS_COLOURS: dict[str, tuple[str, str]] = {
+STATUS_COLOURS: Mapping[str, tuple[str, str]] = MappingProxyType({
     Status.PASS.value: ("C6EFCE", "006100"),
     Status.WARN.value: ("FFE699", "7F6000"),
     Status.FAIL.value: ("FFC7CE", "9C0006"),
@@ -53,10 +54,10 @@ STATUS_COLOURS: dict[str, tuple[str, str]] = {
     Status.NOT_DUE.value: ("DDEBF7", "1F4E78"),
     Status.ERROR.value: ("C00000", "FFFFFF"),
     Status.WAIVED.value: ("E4DFEC", "5B2C6F"),
-}
-FILE_STATUS_COLOURS = {"read": STATUS_COLOURS["pass"], "read_with_warnings": STATUS_COLOURS["warn"],
-                       "refused": STATUS_COLOURS["fail"]}
-PROBLEM_COLOURS = {"error": STATUS_COLOURS["fail"], "warning": STATUS_COLOURS["warn"]}
+})
+FILE_STATUS_COLOURS = MappingProxyType({"read": STATUS_COLOURS["pass"], "read_with_warnings": STATUS_COLOURS["warn"],
+                       "refused": STATUS_COLOURS["fail"]})
+PROBLEM_COLOURS = MappingProxyType({"error": STATUS_COLOURS["fail"], "warning": STATUS_COLOURS["warn"]})
 WHICH_CODES = ("current", "prior")
 NOT_EVALUATED_FILL = PatternFill("solid", start_color="F2F2F2", end_color="F2F2F2")
 SUBHEADER_FILL = PatternFill("solid", start_color="D9E1F2", end_color="D9E1F2")

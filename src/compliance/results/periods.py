@@ -6,9 +6,10 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
+from types import MappingProxyType
 
-_FULLWIDTH = str.maketrans("０１２３４５６７８９－", "0123456789-")
-_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_FULLWIDTH = MappingProxyType(str.maketrans("０１２３４５６７８９－", "0123456789-"))
+_CN_DIGITS = MappingProxyType({"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4})
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(\d{4})\s*年?(度)?$"), "year"),

@@ -12,11 +12,12 @@ import datetime as dt
 import enum
 import math
 from dataclasses import dataclass
+from types import MappingProxyType
 
 PERCENT = "%"
 POINTS = "pp"
 UNITS = "units"  # a count of a region's units (hospitals, counties, pooling areas ...)
-YUAN_FACTORS = {"元": 1.0, "千元": 1e3, "万元": 1e4, "百万元": 1e6, "亿元": 1e8}
+YUAN_FACTORS = MappingProxyType({"元": 1.0, "千元": 1e3, "万元": 1e4, "百万元": 1e6, "亿元": 1e8})
 
 Scalar = float | bool | dt.date
 

@@ -4,6 +4,8 @@ data problem.  Reports, exit codes and the history store key off these codes, ne
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
+from types import MappingProxyType
 
 
 class Status(enum.StrEnum):
@@ -33,9 +35,9 @@ SEVERITY_ORDER: tuple[Status, ...] = (
     Status.PASS,
     Status.NOT_APPLICABLE,
 )
-SEVERITY_RANK: dict[Status, int] = {status: rank for rank, status in enumerate(SEVERITY_ORDER)}
+SEVERITY_RANK: Mapping[Status, int] = MappingProxyType({status: rank for rank, status in enumerate(SEVERITY_ORDER)})
 
-STATUS_MEANING: dict[Status, str] = {
+STATUS_MEANING: Mapping[Status, str] = MappingProxyType({
     Status.PASS: "the measured value meets the requirement",
     Status.WARN: "a soft (原则上/力争) or expected (预期性) target is missed",
     Status.FAIL: "a binding or plain requirement is missed",
@@ -45,7 +47,7 @@ STATUS_MEANING: dict[Status, str] = {
     Status.NOT_DUE: "the rule's deadline is after the as-of date; the gap is still shown",
     Status.WAIVED: "a recorded waiver covers this finding",
     Status.ERROR: "the rule could not be evaluated (e.g. division by zero); the message says why",
-}
+})
 
 
 class Reason(enum.StrEnum):
@@ -83,7 +85,7 @@ class Reason(enum.StrEnum):
     SUSPECT_JUMP = "suspect_jump"
 
 
-REASON_MEANING: dict[Reason, str] = {
+REASON_MEANING: Mapping[Reason, str] = MappingProxyType({
     Reason.MET: "the measured value meets the requirement",
     Reason.NOT_MET: "the measured value misses the requirement; the gap says by how much",
     Reason.MISSING_INPUT: "an input the rule needs is blank, unreadable or withdrawn by a data-quality check",
@@ -108,7 +110,7 @@ REASON_MEANING: dict[Reason, str] = {
     Reason.SHARE_OUT_OF_RANGE: "a share is outside 0–100 %; the value is withdrawn",
     Reason.PRIOR_YEAR_CHANGED: "last year's value differs from the same institution's earlier submission",
     Reason.SUSPECT_JUMP: "a value moved more than the field allows against last year; it is still used",
-}
+})
 
 
 class FileStatus(enum.StrEnum):

@@ -12,16 +12,17 @@ import ast
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from compliance.errors import ExpressionError
 
-_BINARY: dict[type[ast.operator], Callable[[float, float], float]] = {
+_BINARY: Mapping[type[ast.operator], Callable[[float, float], float]] = MappingProxyType({
     ast.Add: operator.add,
     ast.Sub: operator.sub,
     ast.Mult: operator.mul,
     ast.Div: operator.truediv,
-}
-_BINARY_SYMBOL = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
+})
+_BINARY_SYMBOL = MappingProxyType({ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"})
 MAX_EXPRESSION_LENGTH = 500
 
 

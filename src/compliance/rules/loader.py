@@ -31,11 +31,11 @@ from compliance.rules.vocab import GRADE, HOSPITAL_TYPE, OWNERSHIP
 from compliance.rules.yamlfile import load_yaml
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-RESERVED_CODES = {"id", "sid"}
+RESERVED_CODES = frozenset({"id", "sid"})
 BINDINGS = ("binding", "expected", "soft", "plain")
-RULE_KEYS = {"id", "title", "kind", "domain", "clause", "quote", "quote_columns", "applies_to", "effective_from",
+RULE_KEYS = frozenset({"id", "title", "kind", "domain", "clause", "quote", "quote_columns", "applies_to", "effective_from",
              "deadline",
-             "binding", "severity", "unit", "measure", "remediation", "notes"}
+             "binding", "severity", "unit", "measure", "remediation", "notes"})
 
 
 def _code(node: Node, key: str) -> str:

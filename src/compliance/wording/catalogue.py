@@ -28,7 +28,7 @@ from compliance.results.status import Status
 LANGUAGES: tuple[str, ...] = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
 #: Babel's locale of each language (number formats, plural rules).
-LOCALES: dict[str, str] = {"zh": "zh_Hans_CN", "en": "en"}
+LOCALES: Mapping[str, str] = MappingProxyType({"zh": "zh_Hans_CN", "en": "en"})
 DOMAIN = "compliance"
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from jinja2 import TemplateError
@@ -265,14 +266,14 @@ def _all_exempt(f: Finding, lang: str) -> str:
     return text("msg.items.all_exempt", lang, n=len(f.items), reason=reason)
 
 
-_SIMPLE = {
+_SIMPLE = MappingProxyType({
     Reason.MISSING_INPUT: _missing_input, Reason.MISSING_ATTRIBUTE: _missing_attribute,
     Reason.OTHER_LEVEL: _other_level, Reason.OUTSIDE_JURISDICTION: _outside_jurisdiction,
     Reason.OUTSIDE_SCOPE: _outside_scope, Reason.BEFORE_EFFECTIVE: _before_effective,
     Reason.DIVISION_BY_ZERO: _division_by_zero, Reason.INVALID_BASE: _invalid_base,
     Reason.OUT_OF_RANGE: _out_of_range, Reason.ENGINE_ERROR: _engine_error, Reason.NO_UNITS: _no_units,
     Reason.NO_ROWS: _no_rows, Reason.ALL_EXEMPT: _all_exempt,
-}
+})
 
 
 def _amount_clause(f: Finding, lang: str) -> str:

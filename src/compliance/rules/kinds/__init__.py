@@ -7,8 +7,9 @@ zero denominator); ``conclude`` turns the engine's verdicts into the finding.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from compliance.evaluation.engine import Criterion
@@ -37,7 +38,7 @@ class RuleKind:
     criteria: Callable[[Rule], list[Criterion]] = common.criteria
 
 
-KINDS: dict[str, RuleKind] = {
+KINDS: Mapping[str, RuleKind] = MappingProxyType({
     kind.name: kind
     for kind in (
         RuleKind(threshold.NAME, threshold.DESCRIPTION, threshold.parse, threshold.prepare, scalar.conclude),
@@ -52,4 +53,4 @@ KINDS: dict[str, RuleKind] = {
         RuleKind(units.SHARE, units.DESCRIPTION_SHARE, units.parse_share, units.prepare, units.conclude,
                  criteria=units.criteria),
     )
-}
+})
