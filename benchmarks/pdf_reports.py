@@ -48,8 +48,11 @@ except ImportError:  # running from a checkout without `pip install -e .`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     from compliance.pipeline.check import get_profile, load_default_catalog, run_check
 
-from compliance.evaluation.evaluate import CheckResult, SubjectResult
-from compliance.report import charts, notice, pdf, render
+from compliance.pipeline.executors import ProcessPool
+from compliance.report import notice, pdf, render, render_documents
+from compliance.report.inputs import DocumentRequest, SubjectReport
+from compliance.report.output import write_bytes
+from compliance.results.run import CheckResult, SubjectResult
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_SMALL = 0.5
@@ -105,10 +108,12 @@ def latin_floor(out: Path) -> Callable[[], object]:
 
 
 def renamed(subject: SubjectResult, index: int) -> SubjectResult:
-    who = subject.submission.subject
+    who = subject.subject
     name, code = f"{who.name}{index:04d}", f"{who.code}-{index:04d}"
-    submission = dataclasses.replace(subject.submission, subject=dataclasses.replace(who, name=name, code=code))
-    return SubjectResult(submission, [dataclasses.replace(f, subject_name=name) for f in subject.findings])
+    ref = dataclasses.replace(subject.submission, institution=code)
+    return dataclasses.replace(subject, submission=ref, subject=dataclasses.replace(who, name=name, code=code),
+                               findings=tuple(dataclasses.replace(f, subject_name=name, submission=ref)
+                                              for f in subject.findings))
 
 
 def thirty_findings(subject: SubjectResult) -> SubjectResult:
@@ -119,25 +124,31 @@ def thirty_findings(subject: SubjectResult) -> SubjectResult:
         copy += 1
         findings += [dataclasses.replace(f, rule_id=f"{f.rule_id}.copy{copy}")
                      for f in subject.findings][:30 - len(findings)]
-    return SubjectResult(subject.submission, findings)
+    return dataclasses.replace(subject, findings=tuple(findings))
 
 
 def _batch(result: CheckResult, sources: list[SubjectResult], n: int,
            extra: CheckResult | None = None) -> CheckResult:
     """n renamed copies of `sources`, in turn, as one check result."""
-    subjects = [renamed(sources[i % len(sources)], i) for i in range(n)]
-    outcomes = result.outcomes + (extra.outcomes if extra else [])
-    problems = result.problems + (extra.problems if extra else [])
-    return CheckResult(result.profile, result.as_of, subjects, outcomes, problems)
+    subjects = tuple(renamed(sources[i % len(sources)], i) for i in range(n))
+    outcomes = result.outcomes + (extra.outcomes if extra else ())
+    return CheckResult(result.run, subjects, outcomes)
 
 
-def _time_batch(label: str, batch: CheckResult, catalog: object, write: Callable[..., list[Path]],
-                folder: Path, workers: int) -> None:
+def write_documents(batch: CheckResult, catalog: object, paths: list[Path], document: str, workers: int) -> list[Path]:
+    """What ``write_reports`` does for the PDFs: one render task per subject on a pool of `workers`
+    processes, each PDF's bytes written by this process."""
+    requests = [DocumentRequest(document, SubjectReport.of(batch, subject), "zh") for subject in batch.subjects]
+    documents = render_documents(requests, catalog, ProcessPool(workers))  # type: ignore[arg-type]
+    return [write_bytes(path, data) for path, data in zip(paths, documents)]
+
+
+def _time_batch(label: str, batch: CheckResult, catalog: object, document: str, folder: Path, workers: int) -> None:
     n = len(batch.subjects)
     paths = [folder / f"{i:04d}.pdf" for i in range(n)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    written = write(batch, catalog, paths, workers=workers)
+    written = write_documents(batch, catalog, paths, document, workers)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     child_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -154,16 +165,17 @@ def _time_batch(label: str, batch: CheckResult, catalog: object, write: Callable
 @contextlib.contextmanager
 def charts_drawn_anew() -> Iterator[None]:
     """The batches above print copies of one hospital, so each worker draws its summary chart once
-    (charts are memoized per process for equal data) and WeasyPrint decodes it once (shared image
-    cache).  Hospitals with other results draw their own: this turns both caches off, the worst
-    case of a batch in which no two hospitals share a distribution of results."""
-    memo, cache = charts._domain_status_chart, render.image_cache
-    charts._domain_status_chart = memo.__wrapped__
-    render.image_cache = dict
+    (charts are memoized per worker for equal data) and WeasyPrint decodes it once (the worker's
+    image cache).  Hospitals with other results draw their own: this turns both caches off (in the
+    forked workers too), the worst case of a batch in which no two hospitals share a distribution
+    of results."""
+    memo, cache = render.DocumentCaches.chart, render.DocumentCaches.image_cache
+    render.DocumentCaches.chart = lambda self, key, draw: draw()  # type: ignore[method-assign]
+    render.DocumentCaches.image_cache = lambda self: {}  # type: ignore[method-assign]
     try:
         yield
     finally:
-        charts._domain_status_chart, render.image_cache = memo, cache
+        render.DocumentCaches.chart, render.DocumentCaches.image_cache = memo, cache  # type: ignore[method-assign]
 
 
 def _pages(path: Path) -> int:
@@ -187,8 +199,10 @@ def main() -> int:
     catalog = load_default_catalog(ROOT)
     small = run_check(catalog, get_profile(catalog, "headline"), [ROOT / "examples" / "hospital-noncompliant.xlsx"])
     harbin = run_check(catalog, get_profile(catalog, "auto"), sorted((ROOT / "examples" / "harbin").glob("*.xlsx")))
-    big_hospital = thirty_findings(next(s for s in harbin.subjects if s.submission.subject.level == "hospital"))
-    big = CheckResult(harbin.profile, harbin.as_of, [big_hospital], harbin.outcomes, harbin.problems)
+    big_hospital = thirty_findings(next(s for s in harbin.subjects if s.subject.level == "hospital"))
+    big = CheckResult(harbin.run, (big_hospital,), harbin.outcomes)
+    # one worker's caches, as in a batch: fonts, stylesheets, charts and images are reused
+    caches = render.DocumentCaches(owns_process=True)
 
     cores = os.cpu_count() or 1
     print(f"cores: {cores}; load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -201,7 +215,8 @@ def main() -> int:
 
         subject = small.subjects[0]
         one_med, one_min = median_time(
-            lambda: notice.write_notice(small, subject, catalog, out / "notice.pdf"), args.repeats)
+            lambda: write_bytes(out / "notice.pdf", notice.notice_pdf(SubjectReport.of(small, subject), catalog,
+                                                                      caches)), args.repeats)
         one_cpu = CPU_MEDIANS[-1]
         one_pages = _pages(out / "notice.pdf")
         ok = one_med <= TARGET_SMALL and one_med <= TARGET_RATIO * floor
@@ -211,14 +226,16 @@ def main() -> int:
               f"[target <= {TARGET_SMALL} s and <= {TARGET_RATIO:.0f}x: {'ok' if ok else 'MISSED'}]")
 
         small_med, small_min = median_time(
-            lambda: pdf.write_inspection_report(small, subject, catalog, out / "small.pdf"), args.repeats)
+            lambda: write_bytes(out / "small.pdf", pdf.inspection_report_pdf(SubjectReport.of(small, subject),
+                                                                             catalog, caches)), args.repeats)
         small_pages = _pages(out / "small.pdf")
         print(f"full inspection report, same hospital ({len(subject.findings)} findings, {small_pages} pages): "
               f"median {small_med:.3f} s  (min {small_min:.3f}; CPU {CPU_MEDIANS[-1]:.3f} s), "
               f"{small_med / floor:.1f}x floor")
 
         big_med, big_min = median_time(
-            lambda: pdf.write_inspection_report(big, big_hospital, catalog, out / "thirty.pdf"), args.repeats)
+            lambda: write_bytes(out / "thirty.pdf", pdf.inspection_report_pdf(SubjectReport.of(big, big_hospital),
+                                                                              catalog, caches)), args.repeats)
         big_pages = _pages(out / "thirty.pdf")
         print(f"30-finding hospital report ({big_pages} pages):   median {big_med:.3f} s  (min {big_min:.3f}; "
               f"CPU {CPU_MEDIANS[-1]:.3f} s), "
@@ -231,14 +248,14 @@ def main() -> int:
         workers = args.workers if args.workers is not None else cores
         full_batch = _batch(small, [small.subjects[0]], n)
         mixed_batch = _batch(small, [small.subjects[0], big_hospital], n, extra=harbin)
-        for label, batch, write in (
-                ("full reports, default profile", full_batch, pdf.write_inspection_reports),
-                ("full reports, alternating with the 30-finding one", mixed_batch, pdf.write_inspection_reports),
-                ("inspection notices", full_batch, notice.write_notices)):
-            _time_batch(label, batch, catalog, write, out / "batch", workers)
+        for label, batch, document in (
+                ("full reports, default profile", full_batch, "report"),
+                ("full reports, alternating with the 30-finding one", mixed_batch, "report"),
+                ("inspection notices", full_batch, "notice")):
+            _time_batch(label, batch, catalog, document, out / "batch", workers)
         with charts_drawn_anew():
             _time_batch("full reports, default profile, every summary chart drawn and embedded anew", full_batch,
-                        catalog, pdf.write_inspection_reports, out / "batch", workers)
+                        catalog, "report", out / "batch", workers)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 

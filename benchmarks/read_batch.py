@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""How fast does ``compliance.ingest.batch.read_batch`` read a large batch of hospital workbooks?
+"""How fast does ``compliance.pipeline.read.read_batch`` read a large batch of hospital workbooks?
 
 Target (from the issue): read 2,000 single-hospital workbooks on a 2-core
 machine in <= 10 s in total and <= 2x the floor, the floor being bare
@@ -75,8 +75,8 @@ except ImportError:  # running from a checkout without `pip install -e .`
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from compliance.ingest.batch import read_batch
 from compliance.pipeline.check import get_profile, load_default_catalog, run_check
+from compliance.pipeline.read import read_batch
 from compliance.rules.spec import Catalog
 
 TEMPLATE = ROOT / "inputs" / "templates" / "hospital-self-assessment.xlsx"
@@ -321,19 +321,19 @@ def _timed_cpu(function: Callable[[], Any]) -> tuple[float, float, float]:
 
 
 def _sanity(paths: list[Path], catalog: Catalog) -> None:
-    batch = read_batch(paths, catalog)
+    batch = read_batch(paths, catalog, owns_process=True)
     statuses = Counter(outcome.status for outcome in batch.outcomes)
     tables = Counter(code for s in batch.submissions for code, rows in s.tables.items() if rows)
-    problems = sum(len(s.problems) for s in batch.submissions) + len(batch.problems)
+    problems = sum(len(s.problems) for s in batch.submissions) + sum(len(o.problems) for o in batch.outcomes)
     print(f"sanity: {len(batch.submissions)} submissions from {len(paths)} files, outcomes {dict(statuses)}, "
           f"{problems} data problems; files with rows: {dict(tables)}")
     if batch.submissions:
-        sample = pickle.dumps(([batch.submissions[0]], batch.outcomes[0], []))
+        sample = pickle.dumps(((batch.submissions[0],), batch.outcomes[0]))
         print(f"sanity: one file's result pickles to {len(sample) / 1024:.1f} KiB "
               f"(what each worker sends back to the parent)")
     refused = [o for o in batch.outcomes if o.status == "refused"]
     for outcome in refused[:3]:
-        print(f"sanity: REFUSED {outcome.message}")
+        print(f"sanity: REFUSED {outcome.path}: {outcome.refusal}")
 
 
 def _verdict(ok: bool) -> str:
@@ -347,13 +347,14 @@ def measure(paths: list[Path], catalog: Catalog, repeat: int, workers: int, chec
         ("calamine serial", lambda: calamine_serial(paths), ""),
         (f"calamine pool({workers})", lambda: calamine_pool(paths, workers), ""),
         (f"read_batch (workers={workers})" if workers != os.cpu_count() else "read_batch (default workers)",
-         lambda: read_batch(paths, catalog, workers=None if workers == os.cpu_count() else workers),
+         lambda: read_batch(paths, catalog, workers=None if workers == os.cpu_count() else workers, owns_process=True),
          f"calamine pool({workers})"),
-        ("read_batch workers=0", lambda: read_batch(paths, catalog, workers=0), "calamine serial"),
+        ("read_batch workers=0", lambda: read_batch(paths, catalog, workers=0, owns_process=True), "calamine serial"),
     ]
     if profile is not None:
         variants.append(("run_check headline", lambda: run_check(catalog, profile, paths,
-                                                                  workers=None if workers == os.cpu_count() else workers),
+                                                                  workers=None if workers == os.cpu_count() else workers,
+                                                                  owns_process=True),
                          f"calamine pool({workers})"))
     load_before = os.getloadavg()
     print("warm-up: one untimed pass of the bare reader (page cache, imports) ...")
@@ -407,13 +408,15 @@ def measure(paths: list[Path], catalog: Catalog, repeat: int, workers: int, chec
 
 def breakdown(paths: list[Path], catalog: Catalog) -> None:
     """Time each stage of the in-process reader over every file (single process, best of 3)."""
-    from compliance.ingest.reader import read_file, sheets_to_read
+    from compliance.ingest.reader import ReaderLayout, read_file, sheets_to_read
     from compliance.ingest.workbook import MAX_ROWS, check_zip, load_grids
     from compliance.ingest.xlsxscan import PackageScanner
     from compliance.ingest.xlsxscan import scan_xlsx as xml_scan
 
+    layout = ReaderLayout.of(catalog)
+
     def select(names: list[str]) -> list[str]:
-        return sheets_to_read(names, catalog)
+        return sheets_to_read(names, layout)
 
     wanted = set(select(list(_sheet_names(paths[0]))))  # every corpus file has the template's sheets
 
@@ -445,7 +448,7 @@ def breakdown(paths: list[Path], catalog: Catalog) -> None:
         (f"xlsxscan.{xml_scan.__name__} (sheets read)", lambda: [xml_scan(p, wanted) for p in paths]),
         ("calamine, verified package (sheets read)", calamine_package),
         ("load_grids (check, scan, calamine, grids)", lambda: [load_grids(p, select) for p in paths]),
-        ("read_file (load_grids + parsing)", lambda: results.extend(read_file(p, catalog) for p in paths)),
+        ("read_file (load_grids + parsing)", lambda: results.extend(read_file(p, layout) for p in paths)),
         ("pickle dumps+loads of results", pickled),
     ]
     best: dict[str, float] = {}
