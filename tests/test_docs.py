@@ -22,6 +22,13 @@ def test_every_status_code_is_documented() -> None:
         assert f"`{status.value}`" in README, status
 
 
+def test_every_reason_code_is_documented() -> None:
+    from compliance.results.status import Reason
+
+    for reason in Reason:
+        assert f"| `{reason.value}` |" in RULES_DOC, reason
+
+
 def test_every_exit_code_is_in_the_readme() -> None:
     for code in ExitCode:
         assert f"| {code.value} |" in README, code
