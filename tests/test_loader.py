@@ -112,3 +112,33 @@ def test_expression_parser_never_crashes(text: str) -> None:
     except ExpressionError:
         return
     assert all(name.isidentifier() for name in expression.fields)
+
+
+SICHUAN = (ROOT / "rules" / "sichuan-14fyp.yaml").read_text(encoding="utf-8")
+ROW_QUOTE = 'quote: "基本医疗保险参保率 | 95%以上 | 稳定在95%以上 | 覆盖范围 | 约束性"'
+ROW_COLUMNS = "quote_columns: [主要指标, 2020年, 2025年, 考察维度, 指标属性]"
+
+
+def test_a_quote_from_a_table_row_keeps_its_cells_and_headings() -> None:
+    pack = load_pack(ROOT / "rules" / "sichuan-14fyp.yaml")
+    rule = next(r for r in pack.rules if r.id == "sichuan-14fyp.bmi-enrollment-rate")
+    assert rule.citation.quote_table == (("主要指标", "基本医疗保险参保率"), ("2020年", "95%以上"),
+                                         ("2025年", "稳定在95%以上"), ("考察维度", "覆盖范围"), ("指标属性", "约束性"))
+    assert "|" not in rule.citation.quote_text and rule.citation.quote_text.startswith("主要指标：基本医疗保险参保率；")
+    assert all(r.citation.quote_table or "|" not in r.citation.quote for r in pack.rules)
+
+
+@pytest.mark.parametrize(("new", "message", "key"), [
+    (ROW_QUOTE, "needs quote_columns", "quote:"),  # the headings left out
+    (ROW_QUOTE + "\n    quote_columns: [主要指标, 2020年]", "2 headings for 5 cells", "quote_columns:"),
+    ('quote: "一句不是表格行的原文"\n    ' + ROW_COLUMNS, "not a table row", "quote_columns:"),
+])
+def test_a_table_row_quote_is_validated_with_file_and_line(tmp_path: Path, new: str, message: str, key: str) -> None:
+    text = SICHUAN.replace(ROW_QUOTE + "\n    " + ROW_COLUMNS, new, 1)
+    assert text != SICHUAN
+    path = tmp_path / "sichuan-14fyp.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RuleFileError, match=message) as raised:
+        load_pack(path)
+    start = text.index(new)
+    assert raised.value.path == str(path) and raised.value.line == text[:start + new.index(key)].count("\n") + 1
