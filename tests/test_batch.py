@@ -13,6 +13,7 @@ import pytest
 from compliance.pipeline import read as batch
 from compliance.pipeline.read import read_batch
 from compliance.wording.outcomes import outcome_message
+from compliance.wording.problems import found, message
 
 from .conftest import EXAMPLES
 
@@ -65,7 +66,9 @@ def test_a_hanging_file_is_stopped_and_the_rest_are_read(catalog, tmp_path: Path
     read = batch.read_batch([slow, *GOOD], catalog, workers=2, timeout=1)
     assert time.monotonic() - started < 20
     assert [o.status for o in read.outcomes] == ["refused", "read", "read"]
-    assert "秒" in read.outcomes[0].refusal.found
+    refusal = read.outcomes[0].refusal
+    assert refusal.code == "read_timeout" and refusal.values["seconds"] == 1
+    assert "秒" in found(refusal, "zh") and "1 second" in found(refusal, "en")
 
 
 def test_a_crashing_reader_costs_only_its_file(catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -82,11 +85,14 @@ def test_a_crashing_reader_costs_only_its_file(catalog, tmp_path: Path, monkeypa
     read = batch.read_batch([*GOOD, crash], catalog, workers=2, timeout=10)
     assert [o.status for o in read.outcomes] == ["read", "read", "refused"]
     assert len(read.submissions) == 2
+    assert read.outcomes[2].refusal.code == "read_crashed"
 
 
 def test_missing_path_is_an_outcome(catalog, tmp_path: Path) -> None:
     read = read_batch([tmp_path / "nope.xlsx", GOOD[1]], catalog)
     assert [o.status for o in read.outcomes] == ["refused", "read"]
+    assert read.outcomes[0].refusal.code == "file_missing"
+    assert message(read.outcomes[0].refusal, "zh") == "nope.xlsx：应为存在的文件，实际为文件不存在。请检查路径后重新提交。"
 
 
 def test_worker_processes_return_what_an_in_process_read_returns(catalog, tmp_path: Path, monkeypatch) -> None:

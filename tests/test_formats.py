@@ -24,6 +24,7 @@ from openpyxl import load_workbook
 from compliance.cli.main import main
 from compliance.ingest.reader import read_file
 from compliance.wording.outcomes import outcome_message
+from compliance.wording.problems import expected, found, where
 
 from .conftest import EXAMPLES, ROOT
 
@@ -76,7 +77,7 @@ def snapshot(path: Path, catalog) -> dict[str, Any]:
         "current": {k: reading(r) for k, r in submission.current.items()},
         "prior": {k: reading(r) for k, r in submission.prior.items()},
         "tables": {t: [{k: reading(r) for k, r in row.items()} for row in rows] for t, rows in submission.tables.items()},
-        "problems": [(p.where.replace(path.name, "<file>"), p.expected, p.found)
+        "problems": [(p.code, where(p, "zh").replace(path.name, "<file>"), expected(p, "zh"), found(p, "zh"))
                      for p in problems],
     }
 
@@ -235,7 +236,8 @@ def test_formula_recalculated_by_libreoffice_uses_its_cached_value(soffice, cata
     source.parent.mkdir()
     workbook.save(source)
     before = snapshot(source, catalog)
-    assert {where.split()[-1] for where, _, found in before["problems"] if "公式" in found} == {"D3", "E10", "F3"}
+    assert {place.split()[-1] for code, place, _, seen in before["problems"] if "公式" in seen} == {"D3", "E10", "F3"}
+    assert {code for code, *_ in before["problems"]} == {"formula_without_value"}
 
     [recalculated] = soffice([source], "xlsx:Calc MS Excel 2007 XML", tmp_path / "out")
     with zipfile.ZipFile(recalculated) as archive:

@@ -42,8 +42,9 @@ from compliance.ingest.reader import read_file, require_defusedxml
 from compliance.pipeline.read import read_batch
 from compliance.results.identity import FileRef
 from compliance.results.problems import DataProblem, FileOutcome
-from compliance.wording.findings import problem_message
 from compliance.wording.outcomes import outcome_message
+from compliance.wording.problems import expected, fix, found, where
+from compliance.wording.problems import message as problem_message
 
 from .conftest import EXAMPLES, ROOT
 
@@ -813,7 +814,7 @@ def test_every_file_gets_exactly_one_outcome_explained_in_chinese(corpus: Corpus
         for problem in own:
             assert problem.file == outcome.file and problem.file.path == str(case.path), (problem.file, outcome.file)
             assert _names_the_file_in_chinese(problem_message(problem, "zh"), name), problem_message(problem, "zh")
-            assert problem.expected and problem.found and problem.fix, problem
+            assert expected(problem, "zh") and found(problem, "zh") and fix(problem, "zh"), problem
 
 
 def test_values_that_survive_a_mutation_are_the_true_ones(corpus: CorpusResult) -> None:
@@ -863,7 +864,7 @@ def test_any_number_in_the_indicator_cell_reads_back_exactly(catalog, tmp_path: 
     [submission], _ = read_file(path, catalog)
     reading = submission.current["incentive_performance_pay"]
     if reading.value is None:  # only text the reader does not take as a number, and then it says so
-        assert as_text and any("D3" in p.where and "指标" in p.where for p in submission.problems), literal
+        assert as_text and any("D3" in where(p, "zh") and "指标" in where(p, "zh") for p in submission.problems), literal
     else:
         assert reading.value == float(literal), (literal, reading)
 
@@ -1013,7 +1014,8 @@ def test_many_entries_are_refused_before_parsing(catalog, tmp_path: Path, native
     problem = outcome.refusal
     assert outcome.status == "refused" and not native_reader_spy.opened
     assert _names_the_file_in_chinese(_refusal(outcome), path.name)
-    assert "2115" in _refusal(outcome) and "2000" in _refusal(outcome)  # the entry count found and the limit
+    assert "2,115" in _refusal(outcome) and "2,000" in _refusal(outcome)  # the entry count found and the limit
+    assert problem.code == "too_many_parts" and dict(problem.values) == {"max_parts": 2000, "parts": 2115}
     assert isinstance(problem, DataProblem) and not outcome.problems
     assert problem.file == outcome.file == FileRef.of_bytes(str(path), path.read_bytes())
 
@@ -1026,6 +1028,7 @@ def test_many_highly_compressed_entries_are_refused_before_parsing(catalog, tmp_
     assert time.monotonic() - started < 2
     assert outcome.status == "refused" and not native_reader_spy.opened
     assert "压缩" in _refusal(outcome) and "MB" in _refusal(outcome) and path.name in _refusal(outcome)
+    assert outcome.refusal.code == "zip_bomb" and outcome.refusal.values["ratio"] > 200
 
 
 def test_an_entry_declaring_a_huge_size_is_refused_before_parsing(catalog, tmp_path: Path, native_reader_spy) -> None:
@@ -1074,6 +1077,7 @@ def test_an_entry_whose_declared_size_lies_is_refused_before_parsing(catalog, tm
     assert outcome.status == "refused" and not native_reader_spy.opened
     assert "压缩" in _refusal(outcome) or "大小" in _refusal(outcome)
     assert _names_the_file_in_chinese(_refusal(outcome), path.name) and "xl/worksheets/" in _refusal(outcome)
+    assert outcome.refusal.code.startswith("part_") and outcome.refusal.place.part.startswith("xl/worksheets/")
 
 
 @pytest.mark.parametrize("part", ["_rels/.rels", "xl/styles.xml", "xl/sharedStrings.xml", "xl/workbook.xml"])
@@ -1105,6 +1109,8 @@ def test_an_entry_compressed_in_a_way_the_native_reader_cannot_read_is_refused_b
     _, outcome = read_file(path, catalog)
     assert outcome.status == "refused" and not native_reader_spy.opened
     assert _names_the_file_in_chinese(_refusal(outcome), path.name) and "压缩方式" in _refusal(outcome)
+    assert outcome.refusal.code == "part_compression_unsupported"
+    assert outcome.refusal.values["method"] == zipfile.ZIP_BZIP2
 
 
 def test_bombs_inside_a_batch_archive_are_refused_and_the_rest_is_read(catalog, tmp_path: Path) -> None:
@@ -1263,7 +1269,7 @@ def test_a_malformed_shared_string_index_is_never_read_as_another_string(catalog
     path = tmp_path / "bad-index.xlsx"
     path.write_bytes(_edited(parts, {info: raw.replace(c3, re.sub(rb"<v>\d+</v>", b"<v>" + index.encode() + b"</v>", c3))}))
     submissions, outcome = read_file(path, catalog)
-    named = [p for s in submissions for p in s.problems if "C3" in p.where]
+    named = [p for s in submissions for p in s.problems if "C3" in where(p, "zh")]
     assert outcome.status == "refused" or named, [s.subject.code for s in submissions]
 
 
@@ -1289,8 +1295,8 @@ def test_csv_rows_beyond_the_row_cap_are_reported_not_dropped(catalog, tmp_path:
                     + "G2,天水示例医院,甘肃省,公立,2024年,1000,700\n", encoding="utf-8")
     submissions, outcome = read_file(path, catalog)
     reported = [*outcome.problems, *(p for s in submissions for p in s.problems)]
-    assert "G2" in {ref.institution for ref in outcome.submissions} or any("5000" in p.expected for p in reported), (
-        outcome, reported)
+    assert "G2" in {ref.institution for ref in outcome.submissions} or any("5,000" in expected(p, "zh")
+                                                                            for p in reported), (outcome, reported)
 
 
 def test_csv_columns_beyond_the_column_cap_are_reported_not_dropped(catalog, tmp_path: Path) -> None:
@@ -1300,7 +1306,8 @@ def test_csv_columns_beyond_the_column_cap_are_reported_not_dropped(catalog, tmp
                     f"G1,兰州示例医院,甘肃省,公立,2024年,{',' * 59},650\n", encoding="utf-8")
     [submission], outcome = read_file(path, catalog)
     reading = submission.current.get("incentive_performance_pay")
-    assert (reading is not None and reading.value == 650) or any("60" in p.expected for p in submission.problems), outcome
+    assert (reading is not None and reading.value == 650) or any("60" in expected(p, "zh")
+                                                                  for p in submission.problems), outcome
 
 
 def test_the_same_caps_hold_for_xlsx(catalog, tmp_path: Path) -> None:
@@ -1314,8 +1321,9 @@ def test_the_same_caps_hold_for_xlsx(catalog, tmp_path: Path) -> None:
     book.save(path)
     [submission], outcome = read_file(path, catalog)
     assert outcome.status == "read_with_warnings"
-    expected = " ".join(p.expected for p in submission.problems)
-    assert "5000" in expected and "60" in expected
+    wanted = " ".join(expected(p, "zh") for p in submission.problems)
+    assert "5,000" in wanted and "60" in wanted
+    assert {p.code for p in submission.problems} == {"rows_truncated", "columns_truncated"}
 
 
 def test_an_ods_row_repeated_many_times_costs_no_more_than_the_row_cap(tmp_path: Path) -> None:
@@ -1351,7 +1359,7 @@ def test_an_ods_row_repeated_a_million_times_reads_within_the_row_cap_and_report
     plain, repeated = result.records[ODS_EXAMPLE.name], result.records[path.name]
     assert plain["status"] == "read" and repeated["status"] == "read_with_warnings"
     assert repeated["peak_mb"] - plain["peak_mb"] < 64 and repeated["seconds"] < 5
-    assert any("1000062" in problem for problem in repeated["problems"])  # 62 other rows + the repeated one
+    assert any("1,000,062" in problem for problem in repeated["problems"])  # 62 other rows + the repeated one
     read, true = repeated["values"][0]["current"], plain["values"][0]["current"]
     assert read and all(true.get(code) == value for code, value in read.items())  # rows past the cap are not read
 
@@ -1387,7 +1395,8 @@ def test_an_ods_cell_repeated_across_every_column_is_refused_before_parsing(cata
     _, outcome = read_file(path, catalog)
     assert outcome.status == "refused" and not native_reader_spy.opened
     assert _names_the_file_in_chinese(_refusal(outcome), path.name)
-    assert "指标" in _refusal(outcome) and "2000" in _refusal(outcome) and "16384" in _refusal(outcome)
+    assert "指标" in _refusal(outcome) and "2,000" in _refusal(outcome) and "16,384" in _refusal(outcome)
+    assert outcome.refusal.code == "ods_sheet_too_large" and outcome.refusal.values["columns"] == 16384
 
 
 def test_an_ods_row_hidden_inside_a_cell_is_refused_before_parsing(catalog, tmp_path: Path, native_reader_spy) -> None:

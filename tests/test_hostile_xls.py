@@ -18,6 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compliance.ingest.reader import read_file
+from compliance.ingest.xlsscan import XlsStructureError
+from compliance.results.identity import FileRef
+from compliance.results.problems import PROBLEM_MEANING, DataProblem, Place
+from compliance.wording import problems as problem_wording
 from compliance.wording.outcomes import outcome_message
 
 from .test_hostile import (
@@ -33,6 +37,12 @@ from .test_hostile import (
 )
 
 __all__ = ["native_reader_spy"]  # a fixture: imported so that pytest finds it here
+
+
+def _found(exc: XlsStructureError) -> str:
+    """What the scan found, as a refused file's data problem says it in Chinese."""
+    problem = DataProblem(FileRef("scanned.xls", ""), exc.code, Place(exc.sheet or ""), exc.values)
+    return problem_wording.found(problem, "zh")
 
 
 def _xls_with_far_cell(tmp_path: Path) -> Path:
@@ -53,7 +63,7 @@ def test_read_file_refuses_an_xls_cell_far_outside_instead_of_aborting(tmp_path:
     assert result.returncode == 0, result.stderr
     record = result.records[path.name]
     assert record["status"] == "refused" and _names_the_file_in_chinese(record["message"], path.name), record
-    assert "第 1–65536 行" in record["message"] and "万个单元格" in record["message"]
+    assert "第 1–65,536 行" in record["message"] and "万个单元格" in record["message"]
 
 
 class _XlsEdit:
@@ -190,8 +200,11 @@ def test_an_xls_column_beyond_the_width_cap_is_refused_before_parsing(catalog, t
     assert not outcome.problems  # the refusal is the file's one problem
     assert outcome.status == "refused" and not native_reader_spy.opened
     assert _names_the_file_in_chinese(_refusal(outcome), path.name) and "工作表“指标”" in _refusal(outcome)
-    assert "第 1–2001 列" in _refusal(outcome) and "2000 列" in _refusal(outcome)
-    assert problem.where == f"{path.name} 工作表“指标”"
+    assert "第 1–2,001 列" in _refusal(outcome) and "2,000 列" in _refusal(outcome)
+    assert problem_wording.where(problem, "zh") == f"{path.name} 工作表“指标”"
+    assert problem.code == "xls_cells_too_spread" and problem.place.sheet == "指标"
+    values = problem.values
+    assert (values["first_column"], values["last_column"], values["max_columns"]) == (1, 2001, 2000)
 
 
 def test_a_far_cell_in_an_excel_5_book_stream_is_refused_before_parsing(catalog, tmp_path: Path,
@@ -205,7 +218,7 @@ def test_a_far_cell_in_an_excel_5_book_stream_is_refused_before_parsing(catalog,
     path = edit.save(tmp_path / "book-stream.xls")
     _, outcome = read_file(path, catalog)
     assert outcome.status == "refused" and not native_reader_spy.opened
-    assert "工作表“基本信息”" in _refusal(outcome) and "65536 行 × 65536 列" in _refusal(outcome)
+    assert "工作表“基本信息”" in _refusal(outcome) and "65,536 行 × 65,536 列" in _refusal(outcome)
 
 
 def test_an_xls_area_beyond_the_cell_cap_is_refused_though_rows_and_columns_alone_are_allowed(tmp_path: Path) -> None:
@@ -218,7 +231,7 @@ def test_an_xls_area_beyond_the_cell_cap_is_refused_though_rows_and_columns_alon
     assert result.returncode == 0, result.stderr
     record = result.records[path.name]
     assert record["status"] == "refused" and "万个单元格" in record["message"], record
-    assert "60001 行 × 301 列" in record["message"] and record["peak_mb"] < 300, record
+    assert "60,001 行 × 301 列" in record["message"] and record["peak_mb"] < 300, record
     assert result.records[XLS_EXAMPLE.name]["status"] != "refused"
 
 
@@ -232,6 +245,7 @@ def test_xls_grids_of_all_sheets_count_together(catalog, tmp_path: Path, native_
     _, outcome = read_file(path, catalog)
     assert outcome.status == "refused" and not native_reader_spy.opened
     assert "所有工作表合计" in _refusal(outcome) and "7 个工作表合计" in _refusal(outcome)
+    assert outcome.refusal.code == "xls_workbook_too_large" and outcome.refusal.values["sheets"] == 7
 
 
 def test_xls_formulas_far_apart_are_refused_before_parsing(catalog, tmp_path: Path, native_reader_spy) -> None:
@@ -249,7 +263,8 @@ def test_xls_formulas_far_apart_are_refused_before_parsing(catalog, tmp_path: Pa
     path = edit.save(tmp_path / "far-formulas.xls")
     _, outcome = read_file(path, catalog)
     assert outcome.status == "refused" and not native_reader_spy.opened
-    assert "公式单元格分布在第 1–65536 行、第 1–65536 列" in _refusal(outcome)
+    assert "公式单元格分布在第 1–65,536 行、第 1–65,536 列" in _refusal(outcome)
+    assert outcome.refusal.code == "xls_formulas_too_spread"
 
 
 def test_an_xls_dimensions_record_reserving_billions_of_cells_is_refused_before_parsing(
@@ -263,7 +278,8 @@ def test_an_xls_dimensions_record_reserving_billions_of_cells_is_refused_before_
     path = edit.save(tmp_path / "inverted-dimensions.xls")
     _, outcome = read_file(path, catalog)
     assert outcome.status == "refused" and not native_reader_spy.opened
-    assert "DIMENSIONS" in _refusal(outcome) and "4294967246 行 × 5 列" in _refusal(outcome)
+    assert "DIMENSIONS" in _refusal(outcome) and "4,294,967,246 行 × 5 列" in _refusal(outcome)
+    assert outcome.refusal.code == "xls_dimensions_too_large" and outcome.refusal.values["rows"] == 4294967246
 
 
 def _garbled_xls(edit: _XlsEdit, how: str) -> None:
@@ -322,7 +338,8 @@ def test_a_garbled_xls_is_refused_with_a_message_before_parsing(catalog, tmp_pat
     assert not outcome.problems  # the refusal is the file's one problem
     assert outcome.status == "refused" and not native_reader_spy.opened, outcome
     assert _names_the_file_in_chinese(_refusal(outcome), path.name) and "另存为" in _refusal(outcome)
-    assert "结构完整的 .xls 工作簿" in problem.expected, problem
+    assert "结构完整的 .xls 工作簿" in problem_wording.expected(problem, "zh"), problem
+    assert problem.code.startswith("xls_") and problem.code in PROBLEM_MEANING
 
 
 def test_an_encrypted_xls_is_refused_before_parsing(catalog, tmp_path: Path, native_reader_spy) -> None:
@@ -333,6 +350,7 @@ def test_an_encrypted_xls_is_refused_before_parsing(catalog, tmp_path: Path, nat
     _, outcome = read_file(path, catalog)
     assert outcome.status == "refused" and not native_reader_spy.opened
     assert "打开密码" in _refusal(outcome) and "取消" in _refusal(outcome)
+    assert outcome.refusal.code == "xls_encrypted"
 
 
 def test_xls_sheets_walking_over_each_other_are_refused_quickly() -> None:
@@ -347,9 +365,10 @@ def test_xls_sheets_walking_over_each_other_are_refused_quickly() -> None:
               + struct.pack("<HH", 0x000A, 0)
               + struct.pack("<HH", 0x00EF, 0) * 200_000)
     started = time.monotonic()
-    with pytest.raises(XlsStructureError, match="相互重叠"):
+    with pytest.raises(XlsStructureError) as raised:
         scan_stream(stream)
     assert time.monotonic() - started < 2
+    assert raised.value.code == "xls_sheets_overlap" and "相互重叠" in _found(raised.value)
 
 
 def test_an_xls_listing_more_sheets_than_any_workbook_is_refused() -> None:
@@ -357,8 +376,9 @@ def test_an_xls_listing_more_sheets_than_any_workbook_is_refused() -> None:
 
     stream = (struct.pack("<HHHH", 0x0809, 4, 0x0600, 0x0005)
               + struct.pack("<HHIBBBB", 0x0085, 8, 0, 0, 0, 1, 0) * (MAX_SHEETS + 1) + struct.pack("<HH", 0x000A, 0))
-    with pytest.raises(XlsStructureError, match=f"超过 {MAX_SHEETS} 个"):
+    with pytest.raises(XlsStructureError) as raised:
         scan_stream(stream)
+    assert raised.value.code == "xls_too_many_sheets" and f"超过 {MAX_SHEETS:,} 个" in _found(raised.value)
 
 
 def _xls_stream_region() -> tuple[int, int]:
@@ -383,7 +403,7 @@ def test_random_byte_flips_never_crash_or_hang_the_xls_scan(flips: list[tuple[fl
     try:
         result = scan_xls(bytes(data))
     except XlsStructureError as exc:
-        assert HAN.search(exc.found), exc.found
+        assert exc.code in PROBLEM_MEANING and HAN.search(_found(exc)), _found(exc)
     else:
         assert isinstance(result, XlsScan)
     assert time.monotonic() - started < 1

@@ -29,6 +29,7 @@ from compliance.report.inputs import DocumentRequest, SubjectReport
 from compliance.results.run import CheckResult
 from compliance.results.status import FileStatus, Severity
 from compliance.wording import findings as worded
+from compliance.wording.problems import found
 
 from .conftest import EXAMPLES, ROOT
 
@@ -71,6 +72,8 @@ def test_same_named_files_keep_their_own_data_problems(same_named: tuple[Path, P
     assert codes == {str(a): "12230100MB0000101X", str(b): "12230100MB0000102X"}
     [problem] = data["data_problems"]
     assert problem["file"]["path"] == str(b) and "五万五" in problem["found"]
+    assert problem["code"] == "not_a_number" and problem["values"]["value"] == "五万五"
+    assert problem["place"]["sheet"] == "指标" and problem["place"]["cell"].startswith("D")
     assert {f["path"]: f["status"] for f in data["files"]} == {str(a): "read", str(b): "read_with_warnings"}
     # the gap workbook: the problem belongs to B's file, by its full path
     sheet = openpyxl.load_workbook(out / "gap-report.xlsx")["数据问题"]
@@ -110,7 +113,11 @@ def test_the_same_hospital_and_period_twice_is_a_data_problem_naming_both_files(
         assert len(subject.findings) == len({f.rule_id for f in subject.findings})
         [problem] = [p for p in subject.problems if p.field_code == "institution_code"]
         assert problem.severity is severity
-        assert str(files[0]) in problem.found and str(used) in problem.found and "使用" in problem.found
+        seen = found(problem, "zh")
+        assert str(files[0]) in seen and str(used) in seen and "使用" in seen
+        assert problem.code == ("duplicate_submission_identical" if severity is Severity.WARNING
+                                else "duplicate_submission")
+        assert problem.values["others"] == (f"{files[0]} 基本信息!C3",) and problem.values["submissions"] == 2
         assert subject.superseded == tuple(ref for ref in result.outcomes[0].submissions)
         assert result.outcomes[0].not_checked and result.outcomes[0].status is FileStatus.READ_WITH_WARNINGS
         html = __import__("compliance.report.pdf", fromlist=["pdf"]).render_inspection_html(

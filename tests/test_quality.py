@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from compliance.ingest.reader import read_file
 from compliance.pipeline.check import evaluate_submissions, get_profile, run_check
 from compliance.wording import findings as worded
+from compliance.wording.problems import found
 
 from .conftest import EXAMPLES, make_submission
 
@@ -72,13 +73,17 @@ def test_money_typed_in_another_unit_is_converted(catalog, tmp_path: Path, unit:
     [submission], _ = read_file(path, catalog)
     assert submission.current["incentive_performance_pay"].value == pytest.approx(expected)
     if unit != "万元":
-        assert any("换算" in p.found and p.severity == "warning" for p in submission.problems)
+        assert any("换算" in found(p, "zh") and p.severity == "warning" for p in submission.problems)
+        [problem] = [p for p in submission.problems if p.code == "unit_changed"]
+        assert problem.values["value"] == unit and problem.values["unit"] == "万元"
+        assert found(problem, "zh") == f"“{unit}”，已按“{unit}”换算为“万元”"
 
 
 def test_unknown_unit_is_an_error(catalog, tmp_path: Path) -> None:
     [submission], _ = read_file(_edited(tmp_path, 3, "incentive_performance_pay", "美元"), catalog)
     assert submission.current["incentive_performance_pay"].value is None
-    assert any("美元" in p.found for p in submission.problems)
+    assert any("美元" in found(p, "zh") for p in submission.problems)
+    assert [p.code for p in submission.problems if p.field_code == "incentive_performance_pay"] == ["unit_unknown"]
 
 
 def test_refused_and_quality_results_reach_the_check_result(catalog, tmp_path: Path) -> None:

@@ -12,7 +12,8 @@ from compliance.ingest.reader import read_file
 from compliance.ingest.template import build_template
 from compliance.pipeline.check import get_profile, run_check
 from compliance.results.problems import FileOutcome
-from compliance.wording.findings import problem_message
+from compliance.wording.problems import expected, fix, found, where
+from compliance.wording.problems import message as problem_message
 
 from .conftest import EXAMPLES
 
@@ -63,8 +64,9 @@ def test_generated_template_has_every_sheet_and_field(catalog) -> None:
 def test_formula_without_cached_value_is_an_error_naming_the_cell(catalog, tmp_path: Path) -> None:
     path = _edited_example(tmp_path, "指标", "incentive_performance_pay", 4, "=D5*0.5")
     result = run_check(catalog, get_profile(catalog, "headline"), [path])
-    problems = [p for p in result.problems if "公式" in p.found]
-    assert problems and "指标" in problems[0].where and "D" in problems[0].where
+    problems = [p for p in result.problems if "公式" in found(p, "zh")]
+    assert problems and "指标" in where(problems[0], "zh") and "D" in where(problems[0], "zh")
+    assert problems[0].code == "formula_without_value" and problems[0].place.sheet == "指标"
     share = next(f for f in result.findings if f.rule_id == "gansu-2020h2.incentive-share-of-performance-pay")
     assert share.status.value == "missing_data"
 
@@ -83,8 +85,9 @@ def test_a_formula_cell_written_without_its_reference_is_named_where_it_sits(cat
                 assert f'r="D{row}"'.encode() not in data
             target.writestr(info, data)
     [submission], _ = read_file(path, catalog)
-    problem = next(p for p in submission.problems if "公式" in p.found)
-    assert problem.where.endswith(f"D{row}"), problem.where
+    problem = next(p for p in submission.problems if "公式" in found(p, "zh"))
+    assert where(problem, "zh").endswith(f"D{row}"), where(problem, "zh")
+    assert problem.place.cell == f"D{row}"
     assert submission.current["incentive_performance_pay"].value is None
 
 
@@ -93,7 +96,9 @@ def test_text_that_is_not_a_number_names_the_cell(catalog, tmp_path: Path) -> No
     [submission], outcome = read_file(path, catalog)
     assert outcome.status == "read_with_warnings"
     [problem] = submission.problems
-    assert "指标" in problem.where and "“一千五百”" in problem.found and problem.fix
+    assert "指标" in where(problem, "zh") and "“一千五百”" in found(problem, "zh") and fix(problem, "zh")
+    assert problem.code == "not_a_number" and problem.values["value"] == "一千五百"
+    assert expected(problem, "zh") == "绩效工资总量（本期数）：数值（可使用千分位逗号，如 1,234.5）"
 
 
 def test_unknown_and_duplicate_field_codes_are_errors(catalog, tmp_path: Path) -> None:
@@ -108,8 +113,9 @@ def test_unknown_and_duplicate_field_codes_are_errors(catalog, tmp_path: Path) -
     sheet.cell(row=last + 2, column=4, value=99999)
     workbook.save(path)
     [submission], _ = read_file(path, catalog)
-    found = " ".join(p.found for p in submission.problems)
-    assert "未知字段代码“made_up_field”" in found and "重复" in found
+    found_text = " ".join(found(p, "zh") for p in submission.problems)
+    assert "未知字段代码“made_up_field”" in found_text and "重复" in found_text
+    assert {p.code for p in submission.problems} == {"unknown_field_code", "duplicate_field_code"}
     assert submission.current["total_performance_pay"].value == 1500
 
 

@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from compliance.ingest.values import convert, to_bool, to_number
 from compliance.results.periods import parse_period
+from compliance.results.problems import PROBLEM_MEANING
+from compliance.wording.problems import expected, fix, found, where
 
 
 @pytest.mark.parametrize(
@@ -30,10 +32,18 @@ def test_numbers(raw: object, value_type: str, expected: float | None) -> None:
     assert to_number(raw, value_type).value == expected
 
 
-@pytest.mark.parametrize(("raw", "value_type"), [("abc", "money"), ("60%", "money"), ("1.2.3", "number"), (True, "money")])
-def test_numbers_refused_with_reason(raw: object, value_type: str) -> None:
+@pytest.mark.parametrize(("raw", "value_type", "code"), [
+    ("abc", "money", "not_a_number"), ("60%", "money", "percent_in_non_ratio"), ("1.2.3", "number", "not_a_number"),
+    (True, "money", "not_a_number"), (float("inf"), "money", "not_finite")])
+def test_numbers_refused_with_reason(raw: object, value_type: str, code: str) -> None:
     converted = to_number(raw, value_type)
-    assert converted.value is None and converted.problem
+    assert converted.value is None and converted.problem == code and code in PROBLEM_MEANING
+
+
+@pytest.mark.parametrize(("raw", "value_type", "code"), [("也许", "bool", "not_yes_no"), ("下周", "date", "not_a_date")])
+def test_yes_no_and_dates_refused_with_reason(raw: object, value_type: str, code: str) -> None:
+    converted = convert(raw, value_type)
+    assert converted.value is None and converted.problem == code
 
 
 @pytest.mark.parametrize(("raw", "expected"), [("是", True), ("否", False), ("Y", True), ("n", False), ("√", True),
@@ -59,6 +69,7 @@ def test_converters_never_crash(raw: object) -> None:
     for value_type in ("money", "ratio", "bool", "text", "count"):
         result = convert(raw, value_type)
         assert result.value is None or not result.problem
+        assert not result.problem or result.problem in PROBLEM_MEANING
     parse_period(raw)
 
 
@@ -80,7 +91,8 @@ def test_ratio_field_formats_and_the_bare_percentage_rule(raw: object, expected:
     warnings = [p for p in context.problems if p.severity == "warning"]
     assert bool(warnings) is warned
     if warned:
-        assert "指标" in warnings[0].where and "A1" in warnings[0].where
+        assert "指标" in where(warnings[0], "zh") and "A1" in where(warnings[0], "zh")
+        assert warnings[0].code == "ratio_read_as_percent" and warnings[0].place.cell == "A1"
 
 
 def test_share_above_100_percent_is_refused() -> None:
@@ -91,6 +103,9 @@ def test_share_above_100_percent_is_refused() -> None:
 
     context = _Context(Path("ratio.xlsx"), Grid.from_cells("指标", {(1, 1): 160}))
     assert context.read(1, 1, "ratio", "比例", "x", 0.0).value is None and context.problems
+    [problem] = context.problems
+    assert problem.code == "ratio_above_100_percent" and "0–100%" in expected(problem, "zh")
+    assert found(problem, "zh") == "“160”"
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -117,12 +132,13 @@ def test_the_cells_of_a_ratio_row_are_read_the_same_way(now: object, before: obj
     from compliance.ingest.workbook import Grid
 
     context = _Context(Path("ratio.xlsx"), Grid.from_cells("指标", {(1, 1): now, (1, 2): before}))
-    readings = context.read_ratios([(1, 1, "本期"), (1, 2, "上年同期")], "growth", None)
+    readings = context.read_ratios([(1, 1, "current"), (1, 2, "prior")], "增长率", "growth", None)
     assert tuple(r.value for r in readings) == pytest.approx(expected)
-    warnings = {p.where.rsplit(" ", 1)[-1] for p in context.problems if p.severity == "warning"}
+    warnings = {where(p, "zh").rsplit(" ", 1)[-1] for p in context.problems if p.severity == "warning"}
     assert warnings == warned
     for problem in context.problems:  # each warning says how the cell was read and how to say otherwise
-        assert "已按" in problem.found and "%" in problem.found and problem.fix
+        assert "已按" in found(problem, "zh") and "%" in found(problem, "zh") and fix(problem, "zh")
+        assert problem.code in ("ratio_read_as_percent", "ratio_read_as_percent_by_row")
 
 
 def test_a_ratio_row_with_one_percentage_number_gives_no_false_rise(catalog, tmp_path) -> None:
@@ -148,5 +164,6 @@ def test_a_ratio_row_with_one_percentage_number_gives_no_false_rise(catalog, tmp
     finding = next(f for f in result.findings if f.rule_id == "harbin-2017.outpatient-cost-per-visit-growth-decrease")
     assert finding.status.value == "pass" and finding.observed.value == pytest.approx(-0.007)
     assert "降低 0.7 个百分点" in worded.message(finding, "zh") and "78.5" not in worded.message(finding, "zh")
-    cells = {p.where.rsplit(" ", 1)[-1] for p in result.subjects[0].problems if p.field_code == "outpatient_cost_per_visit_growth"}
+    cells = {where(p, "zh").rsplit(" ", 1)[-1] for p in result.subjects[0].problems
+             if p.field_code == "outpatient_cost_per_visit_growth"}
     assert cells == {f"D{row}", f"E{row}"}

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from compliance.results.findings import Details
+from compliance.results.problems import Place
 from compliance.results.status import ExitCode
 
 
@@ -42,15 +44,16 @@ class ExpressionError(ComplianceError):
 
 
 class SubmissionError(ComplianceError):
-    """A submitted file cannot be read at all; carried into a refused-file outcome."""
+    """A submitted file (or a row of a flat table) cannot be read at all; carried into a refused-file
+    outcome as a data problem with the same code, place and values (see
+    :class:`compliance.results.problems.DataProblem`)."""
 
-    def __init__(self, path: str | Path, where: str, expected: str, found: str, fix: str) -> None:
+    def __init__(self, path: str | Path, code: str, place: Place | None = None, values: Details | None = None) -> None:
         self.path = str(path)
-        self.where = where
-        self.expected = expected
-        self.found = found
-        self.fix = fix
-        super().__init__(f"{self.path} {where}: 应为{expected}，实际为{found}。{fix}")
+        self.code = code
+        self.place = place or Place()
+        self.values = values or Details()
+        super().__init__(f"{self.path} {code} {self.place} {dict(self.values)}")
 
 
 class EngineError(ComplianceError):

@@ -26,8 +26,8 @@ from compliance.rules.dictionary import data_dictionary
 from compliance.rules.loader import load_catalog, load_pack
 from compliance.rules.spec import Catalog
 from compliance.wording.catalogue import text
-from compliance.wording.findings import problem_message
 from compliance.wording.outcomes import outcome_message
+from compliance.wording.problems import message as problem_message
 
 EXIT_CODES_HELP = (
     "\b\nExit codes:\n"

@@ -24,13 +24,15 @@ from compliance.results.quantities import Quantity, Requirement
 from compliance.results.run import CheckResult
 from compliance.wording import catalogue
 from compliance.wording import findings as worded
+from compliance.wording import problems as problem_wording
 from compliance.wording.outcomes import outcome_message
 
 FORMAT_VERSION = 2
 
 
-def plain(value: Any) -> Any:
-    """A value as strict JSON: enums as codes, dates as ISO text, non-finite floats as null."""
+def plain(value: Any, lang: str = catalogue.DEFAULT_LANGUAGE) -> Any:
+    """A value as strict JSON: enums as codes, dates as ISO text, non-finite floats as null; a data
+    problem with its sentences in `lang`."""
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
@@ -44,13 +46,13 @@ def plain(value: Any) -> Any:
     if isinstance(value, Quantity):
         return quantity(value)
     if isinstance(value, DataProblem):
-        return problem(value)
+        return problem(value, lang)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {field.name: plain(getattr(value, field.name)) for field in dataclasses.fields(value)}
+        return {field.name: plain(getattr(value, field.name), lang) for field in dataclasses.fields(value)}
     if isinstance(value, (tuple, list)):
-        return [plain(item) for item in value]
+        return [plain(item, lang) for item in value]
     if isinstance(value, dict):
-        return {str(key): plain(item) for key, item in value.items()}
+        return {str(key): plain(item, lang) for key, item in value.items()}
     return str(value)
 
 
@@ -107,7 +109,7 @@ def finding(f: Finding, lang: str) -> dict[str, Any]:
         "gap_amount_unit": amount.unit if amount is not None else "",
         "gap_amounts": [quantity(q) for q in f.gap_amounts],
         "gap_amount_label": worded.gap_amount_label(f, lang),
-        "details": {key: plain(value) for key, value in f.details.items()},
+        "details": {key: plain(value, lang) for key, value in f.details.items()},
         "message": worded.message(f, lang),
         "remediation": worded.remediation(f, lang),
         "inputs": [{"field": i.field, "name": i.name, "value": plain(i.value), "unit": i.unit, "which": i.which,
@@ -123,8 +125,13 @@ def finding(f: Finding, lang: str) -> dict[str, Any]:
 
 
 def problem(p: DataProblem, lang: str = catalogue.DEFAULT_LANGUAGE) -> dict[str, Any]:
-    return {"file": file_ref(p.file), "where": p.where, "field": p.field_code, "severity": p.severity.value,
-            "expected": p.expected, "found": p.found, "fix": p.fix, "message": worded.problem_message(p, lang)}
+    """A data problem: its code, place and values, and its sentences in `lang`."""
+    return {"file": file_ref(p.file), "code": p.code, "field": p.field_code, "severity": p.severity.value,
+            "place": {"sheet": p.place.sheet, "cell": p.place.cell, "row": p.place.row, "part": p.place.part},
+            "values": {key: plain(value) for key, value in p.values.items()},
+            "where": problem_wording.where(p, lang), "expected": problem_wording.expected(p, lang),
+            "found": problem_wording.found(p, lang), "fix": problem_wording.fix(p, lang),
+            "message": problem_wording.message(p, lang)}
 
 
 def outcome(o: FileOutcome, result: CheckResult, lang: str) -> dict[str, Any]:

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from compliance.ingest.submission import Submission
-from compliance.results.identity import Subject, SubmissionRef
-from compliance.results.problems import DataProblem
+from compliance.results.findings import Details
+from compliance.results.identity import Cell, Subject, SubmissionRef
+from compliance.results.problems import DataProblem, Place
 from compliance.results.status import Severity
 
 
@@ -25,10 +26,16 @@ class Deduplicated:
     superseded: dict[SubmissionRef, tuple[SubmissionRef, ...]]
 
 
-def _where(submission: Submission) -> str:
+def _code_cell(submission: Submission) -> Cell | None:
+    """The cell of the submission's institution (or region) code."""
     reading = submission.identification.get("institution_code") or submission.identification.get("region_code")
-    cell = f" {reading.cell}" if reading and reading.cell else ""
-    return f"{submission.file.path}{cell}"
+    return reading.cell if reading else None
+
+
+def _where(submission: Submission) -> str:
+    """The file's path as given and the cell of its code (sheet!cell), e.g. for a list of files."""
+    cell = _code_cell(submission)
+    return f"{submission.file.path} {cell}" if cell else submission.file.path
 
 
 def deduplicate(submissions: Sequence[Submission]) -> Deduplicated:
@@ -50,16 +57,15 @@ def deduplicate(submissions: Sequence[Submission]) -> Deduplicated:
             continue
         others = group[:-1]
         identical = all(other.file.sha256 == submission.file.sha256 and other.file.sha256 for other in others)
-        places = "、".join(_where(other) for other in others)
         who = submission.subject
+        cell = _code_cell(submission)
         problem = DataProblem(
-            submission.file, _where(submission),
-            f"{who.name}（{who.code}）{who.period.label} 只提交一份填报",
-            f"共 {len(group)} 份：{places} 以及 {_where(submission)}"
-            + ("（内容相同）" if identical else "（内容不同）") + f"；本次检查使用 {_where(submission)}",
-            "请确认应以哪一份为准，删除其余文件后重新检查。" if not identical else "请删除重复提交的文件。",
-            Severity.WARNING if identical else Severity.ERROR, "institution_code" if who.level == "hospital"
-            else "region_code")
+            submission.file, "duplicate_submission_identical" if identical else "duplicate_submission",
+            Place(cell.sheet, cell.ref) if cell else Place(),
+            Details.of(institution=who.name, code=who.code, period=who.period.label, submissions=len(group),
+                       others=tuple(_where(other) for other in others), used=_where(submission)),
+            Severity.WARNING if identical else Severity.ERROR,
+            "institution_code" if who.level == "hospital" else "region_code")
         kept.append(replace(submission, problems=submission.problems + (problem,)))
         superseded[submission.ref] = tuple(other.ref for other in others)
     return Deduplicated(tuple(kept), superseded)

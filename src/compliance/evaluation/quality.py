@@ -17,11 +17,10 @@ from dataclasses import dataclass, replace
 
 from compliance.ingest.submission import Reading, Submission
 from compliance.results.findings import Citation, Details, Finding, InputUsed
-from compliance.results.problems import DataProblem
+from compliance.results.problems import DataProblem, Place
 from compliance.results.quantities import PERCENT, Quantity
 from compliance.results.status import Reason, Status
 from compliance.rules.spec import Catalog, FieldSpec
-from compliance.wording.quantities import percent, with_unit
 
 QUALITY_CITATION = Citation("", "", "", "", "")
 QUALITY_DOMAIN = "数据质量"
@@ -75,13 +74,14 @@ class _Withdrawals:
         self.prior = dict(submission.prior)
         self.problems: list[DataProblem] = []
 
-    def withdraw(self, code: str, prior: bool, expected: str, found: str, fix: str) -> None:
+    def withdraw(self, code: str, prior: bool, problem: str, values: Details) -> None:
+        """Blank the value of field `code` (last year's when `prior`), with a data problem of code
+        `problem` on its cell."""
         target = self.prior if prior else self.current
         reading = target[code]
         target[code] = Reading(None, reading.cell)
-        name = self.submission.file.name
-        where = f"{name} {reading.cell}" if reading.cell else name
-        self.problems.append(DataProblem(self.submission.file, where, expected, found, fix, field_code=code))
+        place = Place(reading.cell.sheet, reading.cell.ref) if reading.cell else Place()
+        self.problems.append(DataProblem(self.submission.file, problem, place, values, field_code=code))
 
     def result(self) -> Submission:
         if not self.problems:
@@ -104,12 +104,10 @@ def _part_of_total(withdrawals: _Withdrawals, fields: dict[str, FieldSpec]) -> l
             inputs = [_used(spec, source[spec.code], prior), _used(total_spec, source[spec.part_of], prior)]
             found.append(_finding(PART_OF_TOTAL, submission, Status.ERROR,
                                   Details.of(part=spec.code, total=spec.part_of, prior=prior or None), inputs))
-            when = "上年同期" if prior else "本期"
-            expected = f"{when}{spec.name}不大于{total_spec.name}（分项不得大于合计）"
-            facts = f"{with_unit(part, spec.unit, 'zh')} 大于 {with_unit(total, total_spec.unit, 'zh')}，两项均未采用"
-            fix = f"请核对{spec.name}和{total_spec.name}：分项不应大于合计。"
-            withdrawals.withdraw(spec.code, prior, expected, facts, fix)
-            withdrawals.withdraw(spec.part_of, prior, expected, facts, fix)
+            values = Details.of(part_name=spec.name, total_name=total_spec.name, part_value=part, part_unit=spec.unit,
+                                total_value=total, total_unit=total_spec.unit, prior=prior)
+            withdrawals.withdraw(spec.code, prior, "value_withdrawn_part_exceeds_total", values)
+            withdrawals.withdraw(spec.part_of, prior, "value_withdrawn_part_exceeds_total", values)
     return found
 
 
@@ -126,8 +124,8 @@ def _share_range(withdrawals: _Withdrawals, fields: dict[str, FieldSpec]) -> lis
             found.append(_finding(SHARE_RANGE, submission, Status.ERROR,
                                   Details.of(field=spec.code, prior=prior or None),
                                   [_used(spec, source[spec.code], prior)]))
-            withdrawals.withdraw(spec.code, prior, f"{spec.name}在 0–100% 之间（比例应在 0–100% 之间）",
-                                 f"{percent(value, 'zh')}，未采用", "比例请填 0–100% 之间的数值（如 60% 或 0.6）。")
+            withdrawals.withdraw(spec.code, prior, "value_withdrawn_share_out_of_range",
+                                 Details.of(name=spec.name, share=value, prior=prior))
     return found
 
 

@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 from compliance.errors import SubmissionError
 from compliance.ingest.reader import FileRead, file_ref, refused
 from compliance.ingest.workbook import SUPPORTED_SUFFIXES, check_zip
+from compliance.results.findings import Details
 from compliance.results.problems import FileOutcome
 from compliance.results.status import FileStatus
 
@@ -39,8 +40,8 @@ def unpack_archives(paths: Sequence[Path], folder: Path) -> tuple[list[FileToRea
             with zipfile.ZipFile(path) as archive:
                 members = [m for m in archive.infolist() if not m.is_dir()]
                 if len(members) > MAX_ARCHIVE_MEMBERS:
-                    raise SubmissionError(path, "压缩包", f"不超过 {MAX_ARCHIVE_MEMBERS} 个文件", f"{len(members)} 个",
-                                          "请拆分成多个压缩包提交。")
+                    raise SubmissionError(path, "archive_too_many_members",
+                                          values=Details.of(max_files=MAX_ARCHIVE_MEMBERS, files=len(members)))
                 target = folder / f"{index:04d}"
                 skipped: list[str] = []
                 unpacked: list[FileToRead] = []
@@ -56,14 +57,12 @@ def unpack_archives(paths: Sequence[Path], folder: Path) -> tuple[list[FileToRea
                     destination.write_bytes(archive.read(member))
                     unpacked.append((destination, f"{path}/{member.filename}"))
             if not unpacked:
-                raise SubmissionError(path, "压缩包", "至少一个 .xlsx/.xlsm/.xls/.ods/.csv 工作簿",
-                                      f"{len(members)} 个文件，没有工作簿", "请把填报的工作簿放进压缩包后重新提交。")
+                raise SubmissionError(path, "archive_without_workbooks", values=Details.of(files=len(members)))
             files.extend(unpacked)
             status = FileStatus.READ_WITH_WARNINGS if skipped else FileStatus.READ
             archives.append(FileRead((), FileOutcome(ref, status, unpacked=len(unpacked), skipped=tuple(skipped))))
         except SubmissionError as exc:
-            archives.append(refused(ref, f"{path.name} {exc.where}", exc.expected, exc.found, exc.fix))
+            archives.append(refused(ref, exc.code, exc.place, exc.values))
         except (zipfile.BadZipFile, OSError) as exc:
-            archives.append(refused(ref, path.name, "可以解开的 zip 压缩包", f"压缩包无法解开（{type(exc).__name__}）",
-                                    "压缩包可能已损坏，请重新打包后提交。"))
+            archives.append(refused(ref, "archive_unreadable", values=Details.of(detail=type(exc).__name__)))
     return files, archives

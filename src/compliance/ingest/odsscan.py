@@ -60,10 +60,13 @@ _COUNT = re.compile(r"\+?[0-9]+")
 
 class StructureError(ValueError):
     """Tables, rows and cells not nested as in a spreadsheet (a table in a table, a row in a cell):
-    the native reader would see other rows and cells than this scan."""
+    the native reader would see other rows and cells than this scan.  ``code`` is the data-problem
+    code; ``table`` names the table, if any."""
+
+    code = "ods_structure"
 
     def __init__(self, table: str | None) -> None:
-        super().__init__(f"unexpected table structure in {table or 'content.xml'}")
+        super().__init__(f"{self.code}: unexpected table structure in {table or 'content.xml'}")
         self.table = table
 
 

@@ -28,9 +28,10 @@ from compliance.ingest.schema import (
 )
 from compliance.ingest.submission import Reading, Submission, TableRow, TableSource
 from compliance.ingest.workbook import Grid, cell_ref, load_grids
+from compliance.results.findings import Details
 from compliance.results.identity import Cell, FileRef, Subject
 from compliance.results.periods import parse_period
-from compliance.results.problems import DataProblem, FileOutcome
+from compliance.results.problems import DataProblem, FileOutcome, Place
 from compliance.results.status import FileStatus, Severity
 from compliance.rules.spec import Catalog, FieldSpec, TableSpec
 from compliance.rules.vocab import normalize
@@ -65,7 +66,9 @@ class ReaderLayout:
                    frozenset({SHEET_INFO, SHEET_INDICATORS} | {table.name for table in tables}))
 
 
-#: A ratio cell to read: (row, column, label); the cells of one group are read the same way.
+#: A ratio cell to read: (row, column, which); the cells of one group are read the same way.
+#: ``which`` says which of the field's values the cell holds, for messages: "current" and "prior"
+#: (the template's 本期数 and 上年同期数 columns), "prior_column" (a flat table's 上年同期 column) or "".
 RatioCell = tuple[int, int, str]
 
 
@@ -83,15 +86,15 @@ class _Context:
     def cell(self, row: int, column: int) -> Cell:
         return Cell(self.file, self.sheet, cell_ref(row, column))
 
-    def problem(self, row: int, column: int, expected: str, found: str, fix: str, field_code: str = "",
+    def problem(self, row: int, column: int, code: str, values: Details, field_code: str = "",
                 severity: Severity = Severity.ERROR) -> None:
-        where = f"{self.path.name} 工作表“{self.grid.name}” {cell_ref(row, column)}"
-        self.problems.append(DataProblem(self.file_ref, where, expected, found, fix, severity, field_code))
+        place = Place(self.sheet, cell_ref(row, column))
+        self.problems.append(DataProblem(self.file_ref, code, place, values, severity, field_code))
 
-    def read(self, row: int, column: int, value_type: str, label: str, field_code: str,
-             minimum: float | None = None) -> Reading:
+    def read(self, row: int, column: int, value_type: str, name: str, field_code: str,
+             minimum: float | None = None, which: str = "") -> Reading:
         if value_type == "ratio":
-            return self.read_ratios([(row, column, label)], field_code, minimum)[0]
+            return self.read_ratios([(row, column, which)], name, field_code, minimum)[0]
         grid = self.grid
         if not grid.formula_without_value and not grid.merged:
             raw = grid.get(row, column)
@@ -103,41 +106,41 @@ class _Context:
                 text = raw.strip()
                 if text.lower() not in conv.BLANK_WORDS:
                     return Reading(text, Cell(self.file, self.sheet, cell_ref(row, column)))
-        converted = self._convert(row, column, value_type, label, field_code)
+        converted = self._convert(row, column, value_type, name, which, field_code)
         if converted is None:
             return Reading(None, self.cell(row, column))
-        return self._at_least(row, column, converted.value, label, field_code, minimum)
+        return self._at_least(row, column, converted.value, name, which, field_code, minimum)
 
-    def _convert(self, row: int, column: int, value_type: str, label: str, field_code: str) -> conv.Converted | None:
+    def _convert(self, row: int, column: int, value_type: str, name: str, which: str,
+                 field_code: str) -> conv.Converted | None:
         """The cell's value converted to `value_type`; None (with a data problem) when unusable."""
         grid = self.grid
         if grid.formula_without_value and (row, column) in grid.formula_without_value:
-            self.problem(row, column, f"{label}的数值", "公式但没有计算结果（文件未经电子表格软件保存）",
-                         "请用 Excel、WPS 或 LibreOffice 打开该文件、重新计算并保存，或直接填写数值。", field_code)
+            self.problem(row, column, "formula_without_value", Details.of(name=name, which=which or None), field_code)
             return None
         origin = grid.merged_origin(row, column) if grid.merged else None
         if origin is not None:
-            self.problem(row, column, f"{label}单独填写在本单元格",
-                         f"与 {cell_ref(*origin)} 合并的单元格（合并单元格只保存左上角的值）",
-                         "请取消合并，在每个指标自己的单元格中分别填写。", field_code)
+            self.problem(row, column, "merged_cell", Details.of(name=name, which=which or None,
+                                                                other_cell=cell_ref(*origin)), field_code)
             return None
         raw = grid.get(row, column)
         converted = conv.convert(raw, value_type)
         if converted.problem:
-            self.problem(row, column, f"{label}：{converted.problem}", conv.describe(raw),
-                         "请改为正确格式后重新提交。", field_code)
+            self.problem(row, column, converted.problem,
+                         Details.of(name=name, which=which or None, value=conv.raw_text(raw)), field_code)
             return None
         return converted
 
-    def _at_least(self, row: int, column: int, value: object, label: str, field_code: str,
+    def _at_least(self, row: int, column: int, value: object, name: str, which: str, field_code: str,
                   minimum: float | None) -> Reading:
         if minimum is not None and isinstance(value, float) and value < minimum:
-            self.problem(row, column, f"{label}不小于 {minimum:g}", conv.describe(self.grid.get(row, column)),
-                         "请核对该数值（金额和数量不应为负）。", field_code)
+            self.problem(row, column, "below_minimum", Details.of(
+                name=name, which=which or None, value=conv.raw_text(self.grid.get(row, column)), minimum=minimum),
+                field_code)
             return Reading(None, self.cell(row, column))
         return Reading(value, Cell(self.file, self.sheet, cell_ref(row, column)))
 
-    def read_ratios(self, cells: list[RatioCell], field_code: str, minimum: float | None) -> list[Reading]:
+    def read_ratios(self, cells: list[RatioCell], name: str, field_code: str, minimum: float | None) -> list[Reading]:
         """Read the ratio cells of one row (this period and last year's) the same way.
 
         A spreadsheet stores a ratio as a fraction (the template formats these cells as
@@ -146,33 +149,35 @@ class _Context:
         written that way, every bare number of the row is read as a percentage, so 0.8 beside
         1.5 is 0.8%, not 80%.  Each reading that was such a choice gets a warning naming the cell.
         """
-        converted = [(cell, self._convert(cell[0], cell[1], "ratio", cell[2], field_code)) for cell in cells]
+        converted = [(cell, self._convert(cell[0], cell[1], "ratio", name, cell[2], field_code)) for cell in cells]
         bare = [(cell, c) for cell, c in converted
                 if c is not None and isinstance(c.value, float) and not c.percent_sign]
         as_percent = [(cell, c) for cell, c in bare if abs(c.value) > 1]
         readings: list[Reading] = []
-        for (row, column, label), value in converted:
+        for (row, column, which), value in converted:
             if value is None:
                 readings.append(Reading(None, self.cell(row, column)))
                 continue
             number = value.value
-            if as_percent and (row, column, label) in dict(bare) and isinstance(number, float):
-                raw = self.grid.get(row, column)
+            if as_percent and (row, column, which) in dict(bare) and isinstance(number, float):
+                raw = conv.raw_text(self.grid.get(row, column))
                 if minimum is not None and minimum >= 0 and number > 100:
-                    self.problem(row, column, f"{label}：0–100% 之间的比例", conv.describe(raw),
-                                 "比例请填 60% 或 0.6 这样的数值；超过 100% 的比例请核对。", field_code)
+                    self.problem(row, column, "ratio_above_100_percent",
+                                 Details.of(name=name, which=which or None, value=raw), field_code)
                     readings.append(Reading(None, self.cell(row, column)))
                     continue
                 if abs(number) > 1:
-                    found = f"{conv.describe(raw)}，已按 {number:g}% 理解"
+                    self.problem(row, column, "ratio_read_as_percent", Details.of(
+                        name=name, which=which or None, value=raw, percent=number, fraction=number / 100),
+                        field_code, Severity.WARNING)
                 else:
                     (other_row, other_column, _), other = as_percent[0]
-                    found = (f"{conv.describe(raw)}，已按 {number:g}% 理解（同一行 {cell_ref(other_row, other_column)} "
-                             f"的 {other.value:g} 只能是百分数）")
-                self.problem(row, column, f"{label}：带百分号的比例（如 {number:g}%）或小数（如 {number / 100:g}）",
-                             found, "如理解有误，请改写为带百分号或小数形式。", field_code, severity=Severity.WARNING)
+                    self.problem(row, column, "ratio_read_as_percent_by_row", Details.of(
+                        name=name, which=which or None, value=raw, percent=number, fraction=number / 100,
+                        other_cell=cell_ref(other_row, other_column), other_value=other.value),
+                        field_code, Severity.WARNING)
                 number = number / 100
-            readings.append(self._at_least(row, column, number, label, field_code, minimum))
+            readings.append(self._at_least(row, column, number, name, which, field_code, minimum))
         return readings
 
 
@@ -182,13 +187,11 @@ def grid_problems(path: Path, grid: Grid, file: FileRef) -> list[DataProblem]:
 
     problems = []
     if grid.truncated_rows:
-        problems.append(DataProblem(file, f"{path.name} 工作表“{grid.name}”", f"不超过 {MAX_ROWS} 行",
-                                    f"{grid.truncated_rows} 行，超出部分未读取",
-                                    "请删除多余的空行或把数据拆分到多个文件后重新提交。"))
+        problems.append(DataProblem(file, "rows_truncated", Place(grid.name),
+                                    Details.of(max_rows=MAX_ROWS, rows=grid.truncated_rows)))
     if grid.truncated_columns:
-        problems.append(DataProblem(file, f"{path.name} 工作表“{grid.name}”", f"不超过 {MAX_COLUMNS} 列",
-                                    f"{grid.truncated_columns} 列，超出部分未读取",
-                                    "请删除表格右侧的无关内容后重新提交。"))
+        problems.append(DataProblem(file, "columns_truncated", Place(grid.name),
+                                    Details.of(max_columns=MAX_COLUMNS, columns=grid.truncated_columns)))
     return problems
 
 
@@ -208,37 +211,41 @@ def _find_header(grid: Grid, wanted: Iterable[str], minimum_hits: int = 1) -> tu
     return best
 
 
+def _place(reading: Reading) -> Place:
+    return Place(reading.cell.sheet, reading.cell.ref) if reading.cell else Place()
+
+
 def _subject(path: Path, file: FileRef, identification: dict[str, Reading],
              context_problems: list[DataProblem]) -> Subject:
     def text(code: str) -> str | None:
         reading = identification.get(code)
         return str(reading.value).strip() if reading and reading.value not in (None, "") else None
 
-    def where(code: str) -> str:
+    def refusal(code: str, problem: str, **values: object) -> SubmissionError:
         reading = identification.get(code)
-        return f"{path.name} {reading.cell}" if reading and reading.cell else f"{path.name}（未找到“{IDENTIFICATION_BY_CODE[code].name}”）"
+        if reading is None:
+            problem = "identification_not_found"
+        return SubmissionError(path, problem, _place(reading) if reading else Place(),
+                               Details.of(field=code, name=IDENTIFICATION_BY_CODE[code].name, **values))
 
     is_region = "region_code" in identification and "institution_code" not in identification
     code_field, name_field = ("region_code", "region_name") if is_region else ("institution_code", "institution_name")
     for code in (code_field, name_field):
         if not text(code):
-            raise SubmissionError(path, where(code), f"{IDENTIFICATION_BY_CODE[code].name}", "空白",
-                                  f"请填写{IDENTIFICATION_BY_CODE[code].name}后重新提交。")
+            raise refusal(code, "identification_missing")
     period = parse_period(identification["period"].value) if identification.get("period") else None
     if period is None:
-        found = conv.describe(identification["period"].value) if identification.get("period") else "空白"
-        raise SubmissionError(path, where("period"), "报告期，如 2024年、2024年上半年、2024年第3季度、2024-09", found,
-                              "请按示例填写报告期后重新提交。")
+        raise refusal("period", "period_invalid",
+                      value=conv.raw_text(identification["period"].value) if identification.get("period") else None)
     coded: dict[str, str | None] = {}
     for code in ("region_level",) if is_region else ("grade", "type", "ownership"):
         value = text(code)
         coded[code] = normalize(IDENTIFICATION_BY_CODE[code].vocabulary or code, value) if value else None
         if value and coded[code] is None:
-            reading = identification[code]
             context_problems.append(DataProblem(
-                file, f"{path.name} {reading.cell}",
-                f"{IDENTIFICATION_BY_CODE[code].name}（{IDENTIFICATION_BY_CODE[code].description}）",
-                conv.describe(value), "请从下拉列表中选择。", Severity.ERROR, code))
+                file, "unknown_choice", _place(identification[code]),
+                Details.of(field=code, name=IDENTIFICATION_BY_CODE[code].name, value=conv.raw_text(value)),
+                Severity.ERROR, code))
     return Subject(
         code=text(code_field) or "",
         name=text(name_field) or "",
@@ -276,8 +283,7 @@ def _read_identification(path: Path, file: FileRef, grid: Grid, problems: list[D
     context = _Context(path, grid, file)
     header = _find_header(grid, ["字段代码", "项目", "填报内容"], 2)
     if header is None:
-        raise SubmissionError(path, f"工作表“{grid.name}”", "表头“字段代码 / 项目 / 填报内容”", "未找到表头",
-                              "请使用 compliance template 生成的模板填报，不要删除表头行。")
+        raise SubmissionError(path, "header_missing", Place(grid.name), Details.of(headers="字段代码 / 项目 / 填报内容"))
     header_row, columns = header
     value_column = columns.get("填报内容", 3)
     by_name = {f.name: f.code for f in IDENTIFICATION + REGION_IDENTIFICATION}
@@ -300,8 +306,8 @@ def _read_indicators(path: Path, grid: Grid, layout: ReaderLayout, draft: _Draft
     context = _Context(path, grid, draft.file)
     header = _find_header(grid, ["字段代码", "指标名称", "单位", "本期数", "上年同期数"], 2)
     if header is None:
-        raise SubmissionError(path, f"工作表“{grid.name}”", "表头“字段代码 / 指标名称 / 本期数 / 上年同期数”", "未找到表头",
-                              "请使用 compliance template 生成的模板填报，不要删除表头行。")
+        raise SubmissionError(path, "header_missing", Place(grid.name),
+                              Details.of(headers="字段代码 / 指标名称 / 本期数 / 上年同期数"))
     header_row, columns = header
     code_column = columns.get("字段代码", 1)
     current_column = columns.get("本期数", 4)
@@ -319,30 +325,29 @@ def _read_indicators(path: Path, grid: Grid, layout: ReaderLayout, draft: _Draft
             if code is None:
                 continue
         if code not in fields:
-            context.problem(row, code_column, "模板中的字段代码", f"未知字段代码“{code}”",
-                            "请勿修改字段代码；多余的行请删除。", code)
+            context.problem(row, code_column, "unknown_field_code", Details.of(value=conv.raw_text(code)), code)
             continue
         if code in seen:
-            context.problem(row, code_column, f"字段代码 {code} 只出现一次", f"与第 {seen[code]} 行重复",
-                            "请删除重复的行，只保留一行。", code)
+            context.problem(row, code_column, "duplicate_field_code", Details.of(field=code, first_row=seen[code]),
+                            code)
             continue
         seen[code] = row
         spec = fields[code]
         code = spec.code  # the catalog's string, not the cell's: shared by all files, so pickled once per reply
         if spec.value_type == "ratio":
-            cells = [(row, current_column, spec.name + "（本期数）")]
+            cells = [(row, current_column, "current")]
             if spec.has_prior:
-                cells.append((row, prior_column, spec.name + "（上年同期数）"))
-            readings = context.read_ratios(cells, code, spec.minimum)
+                cells.append((row, prior_column, "prior"))
+            readings = context.read_ratios(cells, spec.name, code, spec.minimum)
             draft.current[code] = readings[0]
             if spec.has_prior:
                 draft.prior[code] = readings[1]
         else:
-            draft.current[code] = context.read(row, current_column, spec.value_type, spec.name + "（本期数）", code,
-                                               spec.minimum)
+            draft.current[code] = context.read(row, current_column, spec.value_type, spec.name, code, spec.minimum,
+                                               "current")
             if spec.has_prior:
-                draft.prior[code] = context.read(row, prior_column, spec.value_type, spec.name + "（上年同期数）", code,
-                                                 spec.minimum)
+                draft.prior[code] = context.read(row, prior_column, spec.value_type, spec.name, code, spec.minimum,
+                                                 "prior")
         if unit_column is not None:
             _apply_unit(context, draft, spec, row, unit_column)
     draft.problems.extend(context.problems)
@@ -356,17 +361,16 @@ def _apply_unit(context: _Context, draft: _Draft, spec: FieldSpec, row: int, col
         return
     targets = [target for target in (draft.current, draft.prior)
                if spec.code in target and isinstance(target[spec.code].value, float)]
+    values = Details.of(name=spec.name, unit=spec.unit, value=conv.raw_text(written))
     if conv.rescale_money(1.0, written, spec.unit) is None:
-        context.problem(row, column, f"{spec.name}的单位“{spec.unit}”", f"“{written}”",
-                        f"请把单位改回“{spec.unit}”并按该单位填写数值。", spec.code)
+        context.problem(row, column, "unit_unknown", values, spec.code)
         for target in targets:
             target[spec.code] = Reading(None, target[spec.code].cell)
         return
     for target in targets:
         reading = target[spec.code]
         target[spec.code] = Reading(conv.rescale_money(reading.value, written, spec.unit), reading.cell)
-    context.problem(row, column, f"{spec.name}的单位“{spec.unit}”", f"“{written}”，已按“{written}”换算为“{spec.unit}”",
-                    "如换算有误，请按模板单位填写。", spec.code, severity=Severity.WARNING)
+    context.problem(row, column, "unit_changed", values, spec.code, severity=Severity.WARNING)
 
 
 def _read_table(path: Path, grid: Grid, table: TableSpec, draft: _Draft) -> None:
@@ -375,8 +379,8 @@ def _read_table(path: Path, grid: Grid, table: TableSpec, draft: _Draft) -> None
     codes = {column.code for column in table.columns}
     header = _find_header(grid, list(codes) + list(names), 2)
     if header is None:
-        draft.problems.append(DataProblem(draft.file, f"{path.name} 工作表“{grid.name}”", f"“{table.name}”表头",
-                                          "未找到表头", "请使用模板中的表格，不要删除表头行。"))
+        draft.problems.append(DataProblem(draft.file, "table_header_missing", Place(grid.name),
+                                          Details.of(table=table.name)))
         return
     header_row, found = header
     column_of: dict[str, int] = {}
@@ -389,7 +393,7 @@ def _read_table(path: Path, grid: Grid, table: TableSpec, draft: _Draft) -> None
         data_start += 1
     for code in (c.code for c in table.columns if c.required):
         if code not in column_of:
-            context.problem(header_row, 1, f"“{table.column(code).name}”列", "缺少该列", "请使用模板中的表格，不要删除列。", code)
+            context.problem(header_row, 1, "column_missing", Details.of(name=table.column(code).name), code)
     rows: list[TableRow] = []
     for row in range(data_start, grid.max_row + 1):
         if all(conv.is_blank(grid.get(row, column)) for column in column_of.values()):
@@ -437,8 +441,8 @@ def _read_flat(path: Path, file: FileRef, grid: Grid, layout: ReaderLayout) -> l
     mapping = layout.flat_columns
     header = _find_header(grid, list(mapping), 2)
     if header is None or not any(mapping[h][0] == "institution_code" for h in header[1]):
-        raise SubmissionError(path, f"工作表“{grid.name}”", "模板工作表（基本信息、指标）或带表头的明细表（含“机构代码”列）",
-                              "两者都未找到", "请使用 compliance template 生成的模板，或在第一行写字段代码/中文名称。")
+        raise SubmissionError(path, "layout_unrecognised", Place(grid.name),
+                              Details.of(sheets=(SHEET_INFO, SHEET_INDICATORS)))
     header_row, found = header
     columns: dict[str, dict[str, int]] = {"id": {}, "current": {}, "prior": {}}
     for header_text, column in found.items():
@@ -463,9 +467,10 @@ def _read_flat(path: Path, file: FileRef, grid: Grid, layout: ReaderLayout) -> l
             spec = layout.fields[code]
             prior_column = columns["prior"].get(code)
             if spec.value_type == "ratio":  # this period and last year's, read the same way
-                cells = [(row, column, spec.name)] + ([(row, prior_column, spec.name + "（上年同期）")]
-                                                      if prior_column is not None else [])
-                readings = context.read_ratios(cells, code, spec.minimum)
+                cells = [(row, column, "")]
+                if prior_column is not None:
+                    cells.append((row, prior_column, "prior_column"))
+                readings = context.read_ratios(cells, spec.name, code, spec.minimum)
                 draft.current[code] = readings[0]
                 if prior_column is not None:
                     draft.prior[code] = readings[1]
@@ -474,8 +479,8 @@ def _read_flat(path: Path, file: FileRef, grid: Grid, layout: ReaderLayout) -> l
         for code, column in columns["prior"].items():
             spec = layout.fields[code]
             if spec.value_type != "ratio" or code not in columns["current"]:
-                draft.prior[code] = context.read(row, column, spec.value_type, spec.name + "（上年同期）", code,
-                                                 spec.minimum)
+                draft.prior[code] = context.read(row, column, spec.value_type, spec.name, code, spec.minimum,
+                                                 "prior_column")
         for table in layout.tables:
             draft.table_sources[table.code] = TableSource(flat=True)
         draft.problems.extend(context.problems)
@@ -512,9 +517,15 @@ def file_ref(path: Path, shown: str | None = None) -> FileRef:
         return FileRef(label, "")
 
 
-def refused(file: FileRef, where: str, expected: str, found: str, fix: str) -> FileRead:
-    """A file that yields no submission, and why."""
-    return FileRead((), FileOutcome(file, FileStatus.REFUSED, refusal=DataProblem(file, where, expected, found, fix)))
+def refused(file: FileRef, code: str, place: Place | None = None, values: Details | None = None) -> FileRead:
+    """A file that yields no submission, and why (a data-problem code, its place and values)."""
+    refusal = DataProblem(file, code, place or Place(), values or Details())
+    return FileRead((), FileOutcome(file, FileStatus.REFUSED, refusal=refusal))
+
+
+def refusal_of(file: FileRef, error: SubmissionError) -> DataProblem:
+    """The data problem a SubmissionError stands for, on the file as identified."""
+    return DataProblem(file, error.code, error.place, error.values)
 
 
 def read_file(path: Path, layout: ReaderLayout | Catalog, shown: str | None = None) -> FileRead:
@@ -527,7 +538,7 @@ def read_file(path: Path, layout: ReaderLayout | Catalog, shown: str | None = No
     try:
         sheets = load_grids(path, select=lambda names: sheets_to_read(names, layout))
         if not sheets:
-            raise SubmissionError(path, "文件", "至少一个工作表", "没有工作表", "请使用模板填报。")
+            raise SubmissionError(path, "no_sheets")
         grids = {grid.name: grid for grid in sheets}
         items: list[Submission | SubmissionError]
         if SHEET_INFO in grids and SHEET_INDICATORS in grids:
@@ -535,24 +546,22 @@ def read_file(path: Path, layout: ReaderLayout | Catalog, shown: str | None = No
         else:
             items = _read_flat(named, file, sheets[0], layout)
     except SubmissionError as exc:
-        return refused(file, f"{named.name} {exc.where}", exc.expected, exc.found, exc.fix)
+        return refused(file, exc.code, exc.place, exc.values)
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # noqa: BLE001 - one broken file must never stop a batch (incl. native panics)
-        return refused(file, named.name, "可读取的工作簿", f"读取时出错（{type(exc).__name__}: {str(exc)[:120]}）",
-                       "请另存为新的 .xlsx 后重新提交。")
+        return refused(file, "read_failed", values=Details.of(detail=f"{type(exc).__name__}: {str(exc)[:120]}"))
     submissions = tuple(item for item in items if isinstance(item, Submission))
     rows = [item for item in items if isinstance(item, SubmissionError)]
-    row_problems = tuple(DataProblem(file, f"{named.name} {e.where}", e.expected, e.found, e.fix) for e in rows)
+    row_problems = tuple(refusal_of(file, e) for e in rows)
     if not submissions:
         if len(rows) == 1:
-            return refused(file, f"{named.name} {rows[0].where}", rows[0].expected, rows[0].found, rows[0].fix)
+            return FileRead((), FileOutcome(file, FileStatus.REFUSED, refusal=row_problems[0]))
         if rows:
-            refusal = DataProblem(file, named.name, "至少一行能识别出机构的数据", f"{len(rows)} 行均无法识别机构",
-                                  "请按各行的数据问题补填机构代码、名称和报告期后重新提交。")
+            refusal = DataProblem(file, "rows_without_institution", values=Details.of(rows=len(rows)))
             return FileRead((), FileOutcome(file, FileStatus.REFUSED, refusal=refusal, problems=row_problems,
                                             rows_refused=len(rows)))
-        return refused(file, named.name, "至少一行机构数据", "没有可检查的机构数据行", "请在表头下逐行填写各机构的数据。")
+        return refused(file, "no_data_rows")
     warned = row_problems or any(s.problems for s in submissions)
     outcome = FileOutcome(file, FileStatus.READ_WITH_WARNINGS if warned else FileStatus.READ,
                           tuple(s.ref for s in submissions), problems=row_problems, rows_refused=len(rows))

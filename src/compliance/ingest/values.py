@@ -1,4 +1,4 @@
-"""Conversion of raw cell values to typed values, with a reason when it fails."""
+"""Conversion of raw cell values to typed values, with a data-problem code when it fails."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ BLANK_WORDS = frozenset({"", "-", "—", "/", "无数据", "n/a", "na"})
 
 class Converted(NamedTuple):
     value: Any
-    problem: str = ""  # what was expected, when conversion failed
+    problem: str = ""  # the data-problem code when conversion failed (not_a_number, not_a_date ...)
     percent_sign: bool = False
 
 
@@ -45,27 +45,27 @@ def is_blank(raw: Any) -> bool:
 def to_number(raw: Any, value_type: str) -> Converted:
     """Numbers, numbers typed as text (1,234.5; full-width digits), and percentages for ratios."""
     if type(raw) is float:  # what a spreadsheet reader returns for most number cells: decided at once
-        return Converted(raw) if math.isfinite(raw) else Converted(None, "有限的数值")
+        return Converted(raw) if math.isfinite(raw) else Converted(None, "not_finite")
     if is_blank(raw):
         return Converted(None)
     if isinstance(raw, bool):
-        return Converted(None, "数值")
+        return Converted(None, "not_a_number")
     if isinstance(raw, (int, float)):
         if not math.isfinite(raw):
-            return Converted(None, "有限的数值")
+            return Converted(None, "not_finite")
         return Converted(float(raw))
     if not isinstance(raw, str):
-        return Converted(None, "数值")
+        return Converted(None, "not_a_number")
     text = raw.strip().translate(_FULLWIDTH).replace(" ", "")
     percent = text.endswith("%")
     if percent:
         text = text[:-1]
     if not text or not _NUMBER.match(text) or text in {"+", "-", "."}:
-        return Converted(None, "数值（可使用千分位逗号，如 1,234.5）")
+        return Converted(None, "not_a_number")
     number = float(text.replace(",", ""))
     if percent:
         if value_type != "ratio":
-            return Converted(None, "不带百分号的数值（该字段不是比例）")
+            return Converted(None, "percent_in_non_ratio")
         number /= 100
     return Converted(number, percent_sign=percent)
 
@@ -82,7 +82,7 @@ def to_bool(raw: Any) -> Converted:
         return Converted(True)
     if text in FALSE_WORDS:
         return Converted(False)
-    return Converted(None, "“是”或“否”")
+    return Converted(None, "not_yes_no")
 
 
 def to_text(raw: Any) -> Converted:
@@ -116,7 +116,7 @@ def to_date(raw: Any) -> Converted:
                 return Converted(dt.date(int(match[1]), int(match[2]), int(match[3])))
             except ValueError:
                 pass
-    return Converted(None, "日期，如 2024-09-30 或 2024年9月30日")
+    return Converted(None, "not_a_date")
 
 
 _NUMBER_TYPES = frozenset({"money", "ratio", "number", "count"})
@@ -132,11 +132,9 @@ def convert(raw: Any, value_type: str) -> Converted:
     return to_text(raw)
 
 
-def describe(raw: Any) -> str:
-    """How a raw value is shown in an error message."""
+def raw_text(raw: Any) -> str | None:
+    """A raw value as a data problem keeps it: its text, cut to 40 characters; None when blank."""
     if raw is None:
-        return "空白"
+        return None
     text = str(raw)
-    if len(text) > 40:
-        text = text[:37] + "..."
-    return f"“{text}”"
+    return text if len(text) <= 40 else text[:37] + "..."

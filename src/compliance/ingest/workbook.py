@@ -29,6 +29,8 @@ from compliance.ingest.odsscan import (
 )
 from compliance.ingest.xlsscan import XlsStructureError, scan_xls
 from compliance.ingest.xlsxscan import PackageScanner, PartError, SheetScan
+from compliance.results.findings import Details
+from compliance.results.problems import Place
 
 MAX_ROWS = 5000
 MAX_COLUMNS = 60
@@ -42,6 +44,7 @@ MAX_SHEET_WIDTH = 2000
 MAX_SCANNED_ROWS = 200_000  # beyond this a sheet's dense grid would cost too much memory
 MAX_MERGED_RANGES = 10_000
 MAX_SCANNED_CELLS = 10_000_000  # rows x columns of calamine's dense grid (about 32 bytes a cell)
+_SHEET_CAPS = Details.of(max_rows=MAX_SCANNED_ROWS, max_columns=MAX_SHEET_WIDTH, max_cells=MAX_SCANNED_CELLS)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -112,9 +115,7 @@ def open_checked_zip(path: Path) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(path.read_bytes()))  # parts are then read without a system call each
     except (zipfile.BadZipFile, OSError):
-        raise SubmissionError(path, "文件", f"{path.suffix or ''} 格式的电子表格（zip 压缩包）",
-                              "无法识别的文件内容（不是有效的压缩包，可能已损坏或扩展名不符）",
-                              "请用 Excel、WPS 或 LibreOffice 另存为 .xlsx 后重新提交。") from None
+        raise SubmissionError(path, "not_a_zip", values=Details.of(format=path.suffix)) from None
     try:
         _check_entries(path, archive.infolist())
     except BaseException:
@@ -127,18 +128,15 @@ def _check_entries(path: Path, entries: list[zipfile.ZipInfo]) -> None:
     seen: set[str] = set()
     for entry in entries:
         if entry.filename in seen:
-            raise SubmissionError(path, "文件", "每个内部部件只出现一次的工作簿", f"部件 {entry.filename} 出现两次",
-                                  "文件已损坏或被改动，请另存为新的 .xlsx 后重新提交。")
+            raise SubmissionError(path, "duplicate_part", Place(part=entry.filename))
         seen.add(entry.filename)
     if len(entries) > MAX_ZIP_ENTRIES:
-        raise SubmissionError(path, "文件", f"不超过 {MAX_ZIP_ENTRIES} 个内部部件", f"{len(entries)} 个",
-                              "文件结构异常，请另存为新的 .xlsx 后重新提交。")
+        raise SubmissionError(path, "too_many_parts", values=Details.of(max_parts=MAX_ZIP_ENTRIES, parts=len(entries)))
     total = sum(entry.file_size for entry in entries)
     compressed = sum(entry.compress_size for entry in entries) or 1
     if total > MAX_UNCOMPRESSED_BYTES or total / compressed > MAX_COMPRESSION_RATIO:
-        raise SubmissionError(path, "文件", "正常压缩比例的工作簿",
-                              f"解压后 {total / 1024 / 1024:.0f} MB、压缩比 {total / compressed:.0f}:1",
-                              "文件疑似压缩炸弹，已拒绝读取；请提交正常填写的工作簿。")
+        raise SubmissionError(path, "zip_bomb", values=Details.of(megabytes=round(total / 1024 / 1024),
+                                                                   ratio=round(total / compressed)))
 
 
 def _load_calamine(path: Path, zipped: bool, select: SheetSelector | None) -> list[Grid]:
@@ -171,8 +169,8 @@ def _load_calamine(path: Path, zipped: bool, select: SheetSelector | None) -> li
             book = (CalamineWorkbook.from_filelike(io.BytesIO(copy)) if copy is not None
                     else CalamineWorkbook.from_path(str(path)))  # opening reads the directory, not the sheets
         except Exception as exc:  # noqa: BLE001 - calamine raises several types for broken files
-            raise SubmissionError(path, "文件", "可读取的电子表格", f"读取失败（{type(exc).__name__}: {_short(exc)}）",
-                                  "请用 Excel、WPS 或 LibreOffice 打开并另存为 .xlsx 后重新提交。") from None
+            raise SubmissionError(path, "spreadsheet_unreadable",
+                                  values=Details.of(detail=f"{type(exc).__name__}: {_short(exc)}")) from None
         grids: list[Grid] = []
         try:
             names = [meta.name for meta in book.sheets_metadata if meta.typ == SheetTypeEnum.WorkSheet]
@@ -184,9 +182,7 @@ def _load_calamine(path: Path, zipped: bool, select: SheetSelector | None) -> li
                 scans.update(_scan_package(path, scanner, lambda _: missing))
                 unscanned = [name for name in missing if name not in scans]
                 if unscanned:  # never hand calamine a sheet whose XML was not checked
-                    raise SubmissionError(path, f"工作表“{unscanned[0]}”", "工作簿目录（xl/workbook.xml）中列出的工作表",
-                                          "该工作表在目录中找不到对应的部件（目录与工作表名称不一致）",
-                                          "请用 Excel、WPS 或 LibreOffice 打开并另存为新的 .xlsx 后重新提交。")
+                    raise SubmissionError(path, "sheet_not_in_package", Place(unscanned[0]))
                 book.close()
                 book = CalamineWorkbook.from_filelike(io.BytesIO(scanner.verified_package()))
             for name in names:
@@ -208,8 +204,8 @@ def _sheet_grid(path: Path, sheet: Any, name: str) -> Grid:
     grid = Grid(name)
     width = (sheet.end[1] + 1) if sheet.end else 0
     if width > MAX_SHEET_WIDTH:
-        raise SubmissionError(path, f"工作表“{name}”", f"不超过 {MAX_SHEET_WIDTH} 列的表格",
-                              f"内容延伸到第 {width} 列", "请删除表格右侧远处的无关内容后重新提交。")
+        raise SubmissionError(path, "sheet_too_wide", Place(name),
+                              Details.of(max_columns=MAX_SHEET_WIDTH, last_column=width))
     rows = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS + 1)
     if len(rows) > MAX_ROWS:
         grid.truncated_rows = sheet.height
@@ -222,8 +218,8 @@ def _sheet_grid(path: Path, sheet: Any, name: str) -> Grid:
     grid.rows = rows
     merged = sheet.merged_cell_ranges or []
     if len(merged) > MAX_MERGED_RANGES:  # every cell read is checked against each range
-        raise SubmissionError(path, f"工作表“{name}”", f"不超过 {MAX_MERGED_RANGES} 个合并单元格区域",
-                              f"{len(merged)} 个合并区域", "请取消不必要的合并单元格后重新提交。")
+        raise SubmissionError(path, "too_many_merged_ranges", Place(name),
+                              Details.of(max_ranges=MAX_MERGED_RANGES, ranges=len(merged)))
     for (top, left), (bottom, right) in merged:
         grid.merged.append(((top + 1, left + 1), (bottom + 1, right + 1)))
     return grid
@@ -239,20 +235,15 @@ def _scan_package(path: Path, scanner: PackageScanner, select: SheetSelector | N
     except PartError as exc:
         raise _altered_part(path, exc) from None
     except Exception as exc:  # noqa: BLE001 - malformed package parts
-        raise SubmissionError(path, "文件", "结构完整的 xlsx 工作簿", f"内部 XML 无法解析（{_short(exc)}）",
-                              "请用电子表格软件另存为新的 .xlsx 后重新提交。") from None
+        raise SubmissionError(path, "xml_malformed", values=Details.of(detail=_short(exc))) from None
     for name, scan in scans.items():
         if (scan.max_row > MAX_SCANNED_ROWS or scan.max_column > MAX_SHEET_WIDTH
                 or scan.max_row * scan.max_column > MAX_SCANNED_CELLS):
-            raise SubmissionError(path, f"工作表“{name}”",
-                                  f"不超过 {MAX_SCANNED_ROWS} 行、{MAX_SHEET_WIDTH} 列、"
-                                  f"{MAX_SCANNED_CELLS // 10_000} 万个单元格范围的表格",
-                                  f"内容延伸到第 {scan.max_row} 行、第 {scan.max_column} 列",
-                                  "请删除远离表格的无关单元格后重新提交。")
+            raise SubmissionError(path, "sheet_too_large", Place(name),
+                                  _SHEET_CAPS.with_values(last_row=scan.max_row, last_column=scan.max_column))
         if scan.bad_shared_strings:
-            raise SubmissionError(path, f"工作表“{name}” {'、'.join(scan.bad_shared_strings[:5])}",
-                                  "有效的共享字符串引用", "无效的字符串索引（文件已损坏或被改动）",
-                                  "请用电子表格软件打开并另存为新的 .xlsx 后重新提交。")
+            raise SubmissionError(path, "bad_shared_strings", Place(name),
+                                  Details.of(cells=tuple(scan.bad_shared_strings[:5])))
     return scans
 
 
@@ -271,18 +262,12 @@ def _check_ods(path: Path, archive: zipfile.ZipFile) -> tuple[bytes | None, dict
     try:
         tables = scan_content(content, limit)
     except StructureError as exc:
-        where = f"工作表“{exc.table}”（content.xml）" if exc.table else "content.xml"
-        raise SubmissionError(path, where, "表格、行、单元格按电子表格的层次排列的 .ods 文件",
-                              "结构异常（如单元格中嵌套了行或表格）",
-                              "请用 LibreOffice 或 Excel 另存为新的 .xlsx 后重新提交。") from None
+        raise SubmissionError(path, exc.code, Place(exc.table or "", part="content.xml")) from None
     for table in tables:
         rows = table.clamped_height if table.height > limit else table.height
         if rows > MAX_SCANNED_ROWS or table.width > MAX_SHEET_WIDTH or rows * table.width > MAX_SCANNED_CELLS:
-            raise SubmissionError(path, f"工作表“{table.name}”",
-                                  f"不超过 {MAX_SCANNED_ROWS} 行、{MAX_SHEET_WIDTH} 列、"
-                                  f"{MAX_SCANNED_CELLS // 10_000} 万个单元格范围的表格",
-                                  f"按 content.xml 中重复的行和单元格展开后有 {rows} 行、{table.width} 列",
-                                  "请删除远离表格的无关单元格（或整行、整列的重复填充）后重新提交。")
+            raise SubmissionError(path, "ods_sheet_too_large", Place(table.name, part="content.xml"),
+                                  _SHEET_CAPS.with_values(rows=rows, columns=table.width))
     cut = [table for table in tables if table.height > limit and table.edits]
     if not cut:
         return None, {}
@@ -297,37 +282,31 @@ def _check_xls(path: Path) -> None:
     try:
         scan = scan_xls(path.read_bytes())
     except OSError as exc:
-        raise SubmissionError(path, "文件", "可读取的文件", f"无法打开（{exc.strerror}）", "请确认文件存在且有读取权限。") from None
+        raise _unreadable(path, exc) from None
     except XlsStructureError as exc:
-        if exc.encrypted:
-            raise SubmissionError(path, "文件", "未加密的工作簿", exc.found,
-                                  "请在 Excel 或 WPS 中取消打开密码，另存为 .xlsx 后重新提交。") from None
-        raise SubmissionError(path, f"工作表“{exc.sheet}”" if exc.sheet else "文件",
-                              "结构完整的 .xls 工作簿（Excel 97-2003 格式）", exc.found,
-                              "请用 Excel、WPS 或 LibreOffice 打开并另存为 .xlsx 后重新提交。") from None
-    expected = (f"不超过 {MAX_SCANNED_ROWS} 行、{MAX_SHEET_WIDTH} 列、"
-                f"{MAX_SCANNED_CELLS // 10_000} 万个单元格范围的表格")
+        raise SubmissionError(path, exc.code, Place(exc.sheet or ""), exc.values) from None
     for sheet in scan.sheets:
-        for what, box in (("单元格", sheet.values), ("公式单元格", sheet.formulas)):
+        for code, box in (("xls_cells_too_spread", sheet.values), ("xls_formulas_too_spread", sheet.formulas)):
             if box.rows > MAX_SCANNED_ROWS or box.columns > MAX_SHEET_WIDTH or box.cells > MAX_SCANNED_CELLS:
-                raise SubmissionError(path, f"工作表“{sheet.name}”", expected,
-                                      f"{what}分布在第 {box.top + 1}–{box.bottom + 1} 行、第 {box.left + 1}–"
-                                      f"{box.right + 1} 列（{box.rows} 行 × {box.columns} 列）",
-                                      "请删除远离表格的无关单元格后重新提交。")
+                raise SubmissionError(path, code, Place(sheet.name), _SHEET_CAPS.with_values(
+                    first_row=box.top + 1, last_row=box.bottom + 1, first_column=box.left + 1,
+                    last_column=box.right + 1, rows=box.rows, columns=box.columns))
         if sheet.reserved > MAX_SCANNED_CELLS:
             rows, columns = sheet.declared
-            raise SubmissionError(path, f"工作表“{sheet.name}”", expected,
-                                  f"尺寸记录（DIMENSIONS）声明 {rows} 行 × {columns} 列",
-                                  "文件结构异常，请用电子表格软件另存为新的 .xlsx 后重新提交。")
+            raise SubmissionError(path, "xls_dimensions_too_large", Place(sheet.name),
+                                  _SHEET_CAPS.with_values(rows=rows, columns=columns))
     if scan.cells > MAX_SCANNED_CELLS:
-        raise SubmissionError(path, "文件", f"所有工作表合计不超过 {MAX_SCANNED_CELLS // 10_000} 万个单元格范围的工作簿",
-                              f"{len(scan.sheets)} 个工作表合计 {scan.cells} 个单元格范围",
-                              "请删除无关工作表或远离表格的单元格后重新提交。")
+        raise SubmissionError(path, "xls_workbook_too_large",
+                              values=Details.of(max_cells=MAX_SCANNED_CELLS, sheets=len(scan.sheets),
+                                                total_cells=scan.cells))
 
 
 def _altered_part(path: Path, exc: PartError) -> SubmissionError:
-    return SubmissionError(path, f"内部部件 {exc.part}", exc.expected, exc.found,
-                           "已在解析前拒绝读取；请用 Excel、WPS 或 LibreOffice 打开原始文件，重新另存为 .xlsx 后提交。")
+    return SubmissionError(path, exc.code, Place(part=exc.part), exc.values)
+
+
+def _unreadable(path: Path, exc: OSError) -> SubmissionError:
+    return SubmissionError(path, "file_unreadable", values=Details.of(detail=exc.strerror or type(exc).__name__))
 
 
 def _short(exc: BaseException) -> str:
@@ -339,16 +318,17 @@ def _check_size(path: Path) -> None:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise SubmissionError(path, "文件", "可读取的文件", f"无法打开（{exc.strerror}）", "请确认文件存在且有读取权限。") from None
+        raise _unreadable(path, exc) from None
     if size > MAX_FILE_BYTES:
-        raise SubmissionError(path, "文件", f"不超过 {MAX_FILE_BYTES // 1024 // 1024} MB 的文件",
-                              f"{size / 1024 / 1024:.1f} MB", "请删除无关工作表或图片后重新提交。")
+        raise SubmissionError(path, "file_too_large", values=Details.of(
+            max_megabytes=MAX_FILE_BYTES // 1024 // 1024, megabytes=round(size / 1024 / 1024, 1)))
 
 
 def _load_csv(path: Path) -> list[Grid]:
     raw = path.read_bytes()
     if len(raw) > MAX_FILE_BYTES:
-        raise SubmissionError(path, "文件", "不超过 50 MB 的 CSV", f"{len(raw) / 1024 / 1024:.1f} MB", "请拆分后重新提交。")
+        raise SubmissionError(path, "csv_too_large", values=Details.of(
+            max_megabytes=MAX_FILE_BYTES // 1024 // 1024, megabytes=round(len(raw) / 1024 / 1024, 1)))
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = raw.decode(encoding)
@@ -356,7 +336,7 @@ def _load_csv(path: Path) -> list[Grid]:
         except UnicodeDecodeError:
             continue
     else:
-        raise SubmissionError(path, "文件", "UTF-8 或 GB18030 编码的 CSV", "无法识别的编码", "请另存为 UTF-8 编码的 CSV。")
+        raise SubmissionError(path, "csv_encoding_unknown")
     grid = Grid(path.stem)
     for row_index, row in enumerate(csv.reader(io.StringIO(text)), start=1):
         if row_index > MAX_ROWS:
@@ -379,5 +359,4 @@ def load_grids(path: Path, select: SheetSelector | None = None) -> list[Grid]:
         return _load_calamine(path, zipped=False, select=select)
     if suffix == ".csv":
         return _load_csv(path)
-    raise SubmissionError(path, "文件", "扩展名为 .xlsx、.xlsm、.xls、.ods 或 .csv 的文件",
-                          f"“{path.suffix or '无扩展名'}”", "请用模板填报并保存为 .xlsx。")
+    raise SubmissionError(path, "unsupported_file_type", values=Details.of(suffix=path.suffix or None))

@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 
 import olefile
 
+from compliance.results.findings import Details
+
 OLE_SIGNATURE = bytes.fromhex("d0cf11e0a1b11ae1")
 BOF, EOF, BOUNDSHEET, FILEPASS, CODEPAGE, DIMENSIONS = 0x0809, 0x000A, 0x0085, 0x002F, 0x0042, 0x0200
 FORMULA, STRING, MULRK = 0x0006, 0x0207, 0x00BD
@@ -56,13 +58,18 @@ _NO_ROW = 1 << 40
 
 
 class XlsStructureError(Exception):
-    """The file cannot be scanned as the native reader would read it; ``sheet`` names the sheet, if any."""
+    """The file cannot be scanned as the native reader would read it: ``code`` is the data-problem
+    code (``xls_...``), ``values`` its parameters; ``sheet`` names the sheet, if any."""
 
-    def __init__(self, found: str, sheet: str | None = None, encrypted: bool = False) -> None:
-        super().__init__(found)
-        self.found = found
+    def __init__(self, code: str, values: Details | None = None, sheet: str | None = None) -> None:
+        self.code = code
+        self.values = values or Details()
         self.sheet = sheet
-        self.encrypted = encrypted
+        super().__init__(f"{code} {dict(self.values)}" + (f" (sheet {sheet!r})" if sheet else ""))
+
+    @property
+    def encrypted(self) -> bool:
+        return self.code == "xls_encrypted"
 
 
 @dataclass
@@ -127,27 +134,28 @@ def scan_xls(data: bytes) -> XlsScan:
 def read_workbook_stream(data: bytes) -> tuple[str, bytes]:
     """The name and bytes of the stream the native reader parses."""
     if not data.startswith(OLE_SIGNATURE):
-        raise XlsStructureError("不是 OLE2 复合文档（不是 Excel 97-2003 .xls 文件，或文件已损坏）")
+        raise XlsStructureError("xls_not_ole2")
     try:
         ole = olefile.OleFileIO(io.BytesIO(data), raise_defects=olefile.DEFECT_INCORRECT)
     except Exception as exc:  # noqa: BLE001 - olefile raises many types for a broken container
-        raise XlsStructureError(f"OLE2 复合文档结构异常（{_describe(exc)}）") from None
+        raise XlsStructureError("xls_ole_malformed", Details.of(detail=_describe(exc))) from None
     try:
         index, name = _native_entry(ole)
         entry = ole.direntries[index] if index < len(ole.direntries) else None
         at_root = any(kid is entry for kid in ole.root.kids)  # entries compare equal by name alone
         if entry is None or not at_root or entry.entry_type != olefile.STGTY_STREAM:
-            raise XlsStructureError(f"目录中第一个名为 {name} 的条目不是根目录下的数据流（目录被改动，"
-                                    "不同的读取程序会读到不同的内容）")
+            raise XlsStructureError("xls_stream_not_at_root", Details.of(stream=name))
         if entry.size > len(data):
-            raise XlsStructureError(f"{name} 数据流声明 {entry.size} 字节，大于整个文件（{len(data)} 字节）")
+            raise XlsStructureError("xls_stream_larger_than_file",
+                                    Details.of(stream=name, declared_bytes=entry.size, file_bytes=len(data)))
         try:
             with ole.openstream(entry.name) as handle:
                 stream = handle.read()
         except Exception as exc:  # noqa: BLE001 - a broken sector chain
-            raise XlsStructureError(f"{name} 数据流无法按扇区链读出（{_describe(exc)}）") from None
+            raise XlsStructureError("xls_stream_unreadable", Details.of(stream=name, detail=_describe(exc))) from None
         if len(stream) != entry.size:
-            raise XlsStructureError(f"{name} 数据流读出 {len(stream)} 字节，与目录声明的 {entry.size} 字节不符")
+            raise XlsStructureError("xls_stream_size_mismatch",
+                                    Details.of(stream=name, read_bytes=len(stream), declared_bytes=entry.size))
         return name, stream
     finally:
         ole.close()
@@ -162,7 +170,7 @@ def _native_entry(ole: olefile.OleFileIO) -> tuple[int, str]:
     for wanted in ("Workbook", "Book"):
         if wanted in names:
             return names.index(wanted), wanted
-    raise XlsStructureError("找不到工作簿数据流（Workbook 或 Book）")
+    raise XlsStructureError("xls_no_workbook_stream")
 
 
 def scan_stream(stream: bytes) -> tuple[list[SheetScan], int]:
@@ -171,9 +179,9 @@ def scan_stream(stream: bytes) -> tuple[list[SheetScan], int]:
     listed: list[tuple[int, str]] = []
     for position, name in _globals(stream):
         if len(listed) == MAX_SHEETS:
-            raise XlsStructureError(f"工作簿列出的工作表超过 {MAX_SHEETS} 个")
+            raise XlsStructureError("xls_too_many_sheets", Details.of(max_sheets=MAX_SHEETS))
         if position > len(stream):
-            raise XlsStructureError(f"工作表记录指向第 {position} 字节，超出工作簿数据流末尾（共 {len(stream)} 字节）",
+            raise XlsStructureError("xls_sheet_beyond_stream", Details.of(offset=position, stream_bytes=len(stream)),
                                     name)
         listed.append((position, name))
     sheets: list[SheetScan] = []
@@ -187,7 +195,7 @@ def scan_stream(stream: bytes) -> tuple[list[SheetScan], int]:
             done[position] = known
             walked += length
             if walked > budget:
-                raise XlsStructureError("多个工作表的数据区相互重叠（缺少结束记录或位置被改动）", name)
+                raise XlsStructureError("xls_sheets_overlap", sheet=name)
         sheets.append(SheetScan(name, known.values, known.formulas, known.reserved, known.declared))
     return sheets, walked
 
@@ -208,12 +216,12 @@ def _globals(stream: bytes) -> Iterator[tuple[int, str]]:
             codepage = int.from_bytes(stream[start:start + 2], "little")
         elif typ == FILEPASS:
             if end - start < 2:
-                raise XlsStructureError("加密记录（FILEPASS）不完整")
+                raise XlsStructureError("xls_filepass_incomplete")
             if stream[start:start + 2] != b"\x00\x00":
-                raise XlsStructureError("工作簿设有打开密码（已加密）", encrypted=True)
+                raise XlsStructureError("xls_encrypted")
         elif typ == BOUNDSHEET:
             if end - start < 8:
-                raise XlsStructureError(f"数据流第 {start - 4} 字节处的工作表记录（BOUNDSHEET）只有 {end - start} 字节")
+                raise XlsStructureError("xls_boundsheet_short", Details.of(offset=start - 4, size_bytes=end - start))
             yield _U32.unpack_from(stream, start)[0], _sheet_name(stream[start + 6:end], biff8, codepage)
 
 
@@ -238,13 +246,13 @@ def _records(stream: bytes) -> Iterator[tuple[int, int, int]]:
     offset, end = 0, len(stream)
     while offset < end:
         if end - offset < 4:
-            raise XlsStructureError(f"数据流在第 {offset} 字节处的记录头中途结束（共 {end} 字节）")
+            raise XlsStructureError("xls_record_header_truncated", Details.of(offset=offset, stream_bytes=end))
         typ, size = _HEADER.unpack_from(stream, offset)
         body = offset + 4
         offset = body + size
         if offset > end:
-            raise XlsStructureError(f"数据流第 {body - 4} 字节处的记录（类型 0x{typ:04X}）声明 {size} 字节，"
-                                    f"超出数据流末尾（共 {end} 字节）")
+            raise XlsStructureError("xls_record_beyond_stream", Details.of(
+                offset=body - 4, record_type=f"0x{typ:04X}", size_bytes=size, stream_bytes=end))
         yield typ, body, offset
 
 
@@ -262,16 +270,18 @@ def _walk_sheet(stream: bytes, start: int, name: str) -> tuple[SheetScan, int]:
             typ, size, row, column = unpack(stream, offset)
         else:
             if stream_end - offset < 4:
-                raise XlsStructureError(f"数据流在第 {offset} 字节处的记录头中途结束（共 {stream_end} 字节）", name)
+                raise XlsStructureError("xls_record_header_truncated",
+                                        Details.of(offset=offset, stream_bytes=stream_end), name)
             (typ, size), row, column = _HEADER.unpack_from(stream, offset), 0, 0
         body = offset + 4
         offset = body + size
         if offset > stream_end:
-            raise XlsStructureError(f"数据流第 {body - 4} 字节处的记录（类型 0x{typ:04X}）声明 {size} 字节，"
-                                    f"超出数据流末尾（共 {stream_end} 字节）", name)
+            raise XlsStructureError("xls_record_beyond_stream", Details.of(
+                offset=body - 4, record_type=f"0x{typ:04X}", size_bytes=size, stream_bytes=stream_end), name)
         if typ in SINGLE_CELLS:
             if size < 4:
-                raise XlsStructureError(f"数据流第 {body - 4} 字节处的单元格记录（类型 0x{typ:04X}）只有 {size} 字节", name)
+                raise XlsStructureError("xls_cell_record_short", Details.of(
+                    offset=body - 4, record_type=f"0x{typ:04X}", size_bytes=size), name)
             added = 1
         elif typ == EOF:
             break
@@ -279,7 +289,7 @@ def _walk_sheet(stream: bytes, start: int, name: str) -> tuple[SheetScan, int]:
             added = _mulrk_cells(stream, body, offset, name)
         elif typ == FORMULA:
             if size < FORMULA_MIN_LENGTH:
-                raise XlsStructureError(f"数据流第 {body - 4} 字节处的公式记录只有 {size} 字节", name)
+                raise XlsStructureError("xls_formula_record_short", Details.of(offset=body - 4, size_bytes=size), name)
             formula_at = (row, column)
             _grow(scan.formulas, row, column)
             added = 0 if stream[body + 12:body + 14] == b"\xff\xff" and stream[body + 6] == 0 else 1  # 0: a string
@@ -329,12 +339,12 @@ def _mulrk_cells(stream: bytes, body: int, end: int, sheet: str) -> int:
     then stores cells past column 65535 if the count wrapped)."""
     length = end - body
     if length < 6:
-        raise XlsStructureError(f"数据流第 {body - 4} 字节处的 MULRK 记录只有 {length} 字节", sheet)
+        raise XlsStructureError("xls_mulrk_short", Details.of(offset=body - 4, size_bytes=length), sheet)
     first = int.from_bytes(stream[body + 2:body + 4], "little")
     last = int.from_bytes(stream[end - 2:end], "little")
     if length != 6 + 6 * ((last - first + 1) & 0xFFFF):
-        raise XlsStructureError(f"数据流第 {body - 4} 字节处的 MULRK 记录长度（{length} 字节）与其列范围"
-                                f"（第 {first + 1}–{last + 1} 列）不符", sheet)
+        raise XlsStructureError("xls_mulrk_length_mismatch", Details.of(
+            offset=body - 4, size_bytes=length, first_column=first + 1, last_column=last + 1), sheet)
     return (length - 6) // 6
 
 
@@ -345,8 +355,7 @@ def _declared(stream: bytes, body: int, end: int, sheet: str) -> tuple[int, int]
     elif end - body == 10:
         first_row, last_row, first_column, last_column = _DIMENSIONS_5.unpack_from(stream, body)
     else:
-        raise XlsStructureError(f"数据流第 {body - 4} 字节处的尺寸记录（DIMENSIONS）长度为 {end - body} 字节"
-                                "（应为 14 或 10 字节）", sheet)
+        raise XlsStructureError("xls_dimensions_length", Details.of(offset=body - 4, size_bytes=end - body), sheet)
     if last_row < 1 or last_column < 1:
         return 1, 1
     return (last_row - 1 - first_row + 1) & _MASK32, (last_column - 1 - first_column + 1) & _MASK32

@@ -29,6 +29,8 @@ from pathlib import Path
 
 from defusedxml import ElementTree as SafeET
 
+from compliance.results.findings import Details
+
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -63,16 +65,14 @@ NATIVE_PARTS = ("_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", 
 
 
 class PartError(Exception):
-    """A package part that cannot be decompressed as the zip directory describes it."""
+    """A package part that cannot be decompressed as the zip directory describes it: ``code`` is
+    the data-problem code (``part_...``), ``values`` its parameters."""
 
-    def __init__(self, part: str, expected: str, found: str) -> None:
-        super().__init__(f"{part}: {found}")
+    def __init__(self, part: str, code: str, values: Details | None = None) -> None:
         self.part = part
-        self.expected = expected
-        self.found = found
-
-
-_MATCHES_DIRECTORY = "与压缩包目录记录一致的数据（解压后大小和 CRC 校验和）"
+        self.code = code
+        self.values = values or Details()
+        super().__init__(f"{part}: {code} {dict(self.values)}")
 
 
 def read_part(archive: zipfile.ZipFile, name: str) -> bytes:
@@ -80,25 +80,23 @@ def read_part(archive: zipfile.ZipFile, name: str) -> bytes:
     it); PartError unless they are exactly what the directory declares (size and CRC-32)."""
     info = archive.getinfo(name)
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):  # nor can the native reader
-        raise PartError(name, "未压缩或 Deflate 压缩的部件（Excel、WPS、LibreOffice 保存的格式）",
-                        f"不支持的压缩方式（编号 {info.compress_type}）")
+        raise PartError(name, "part_compression_unsupported", Details.of(method=info.compress_type))
     if info.flag_bits & 0x1:
-        raise PartError(name, "未加密的部件", "部件已加密")
-    declared = f"目录声明解压后 {info.file_size} 字节"
+        raise PartError(name, "part_encrypted")
     try:
         with archive.open(info) as handle:
             # read(n) inflates at most n bytes at a time; read() would inflate all the compressed data at once
             data = handle.read(max(info.file_size, 1))
     except zipfile.BadZipFile as exc:  # CRC mismatch (the data goes on past the declared size), bad header
-        raise PartError(name, _MATCHES_DIRECTORY,
-                        f"解压结果与压缩包目录的记录不符，文件已损坏或被伪造（{declared}；{exc}）") from None
+        raise PartError(name, "part_crc_mismatch", Details.of(declared_bytes=info.file_size, detail=str(exc))) from None
     except (zlib.error, EOFError) as exc:
-        raise PartError(name, _MATCHES_DIRECTORY,
-                        f"压缩数据无法解压，文件已损坏（{declared}；{type(exc).__name__}: {exc}）") from None
+        raise PartError(name, "part_corrupt", Details.of(declared_bytes=info.file_size,
+                                                         detail=f"{type(exc).__name__}: {exc}")) from None
     if len(data) != info.file_size or (info.compress_type == zipfile.ZIP_STORED
                                        and info.compress_size != info.file_size):
-        raise PartError(name, _MATCHES_DIRECTORY, f"解压后为 {len(data)} 字节、压缩数据 {info.compress_size} 字节，"
-                                                  f"与目录记录不符，文件已损坏或被伪造（{declared}）")
+        raise PartError(name, "part_size_mismatch", Details.of(actual_bytes=len(data),
+                                                               compressed_bytes=info.compress_size,
+                                                               declared_bytes=info.file_size))
     return data
 
 
@@ -212,7 +210,7 @@ def _reference(text: str, row_only: bool) -> tuple[int, int]:
     """(row, column) of an r attribute as the native reader reads it: letters (either case) then digits."""
     match = _REFERENCE_TEXT.fullmatch(text)
     if match is None or (row_only and match[1]):
-        raise ValueError(f"单元格或行的位置 r={text!r} 不是有效的引用")
+        raise ValueError(f"the cell or row position r={text!r} is not a valid reference")
     return int(match[2]), _column_number(match[1])
 
 

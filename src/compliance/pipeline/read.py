@@ -22,6 +22,7 @@ from compliance.ingest.reader import (
 from compliance.ingest.submission import Submission
 from compliance.pipeline.context import WorkerContext, WorkerSetup
 from compliance.pipeline.executors import Executor, TaskFailed, executor_for
+from compliance.results.findings import Details
 from compliance.results.problems import FileOutcome
 from compliance.rules.spec import Catalog
 
@@ -45,14 +46,12 @@ def read_task(context: WorkerContext, payload: FileToRead) -> FileRead:
 
 def _failed(failure: TaskFailed[FileToRead], timeout: float) -> FileRead:
     path, shown = failure.payload
+    file = file_ref(Path(path), shown)
     if failure.why == "timeout":
-        found = f"读取超过 {timeout:.0f} 秒仍未完成，已停止读取"
-    elif failure.why == "crashed":
-        found = "读取进程异常退出或超时（文件可能已损坏，或含有超大范围的单元格）"
-    else:
-        found = f"读取出错（{failure.why}）"
-    return refused(file_ref(Path(path), shown), Path(shown).name, "可在限定时间内正常读取的工作簿", found,
-                   "文件可能已损坏或结构异常，请用电子表格软件另存为新的 .xlsx 后重新提交。")
+        return refused(file, "read_timeout", values=Details.of(seconds=round(timeout)))
+    if failure.why == "crashed":
+        return refused(file, "read_crashed")
+    return refused(file, "read_error", values=Details.of(detail=failure.why))
 
 
 def read_batch(paths: Iterable[Path], catalog: Catalog, workers: int | None = None,
@@ -68,8 +67,7 @@ def read_batch(paths: Iterable[Path], catalog: Catalog, workers: int | None = No
         expanded = expand_paths(paths)
         missing = [path for path in expanded if not path.exists()]
         files, archives = unpack_archives([path for path in expanded if path.exists()], Path(scratch))
-        early = archives + [refused(file_ref(path), path.name, "存在的文件", "文件不存在", "请检查路径后重新提交。")
-                            for path in missing]
+        early = archives + [refused(file_ref(path), "file_missing") for path in missing]
         if executor is None:
             executor = executor_for(workers, tasks=len(files), limit_memory=True, collect_quietly=owns_process)
         setup = WorkerSetup(catalog, owns_process=owns_process or executor.workers > 0)

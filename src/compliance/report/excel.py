@@ -67,6 +67,7 @@ from compliance.results.run import CheckResult
 from compliance.results.status import SATISFIED, SEVERITY_ORDER, FileStatus, Status
 from compliance.rules.spec import Catalog, Profile, Rule
 from compliance.wording import findings as worded
+from compliance.wording import problems as problem_wording
 from compliance.wording import quantities as q
 from compliance.wording.catalogue import (
     DEFAULT_LANGUAGE,
@@ -542,7 +543,9 @@ def _problems_sheet(ws: Worksheet, result: CheckResult, lang: str) -> None:
         Column(t("col.found"), 24, wrap=True), Column(t("col.fix"), 40, wrap=True),
     ]
     problem_rows: list[list[Any]] = [[p.file.path, p.severity.value, _label("severity", p.severity.value, lang),
-                                      p.field_code, p.where, p.expected, p.found, p.fix] for p in result.problems]
+                                      p.field_code, problem_wording.where(p, lang), problem_wording.expected(p, lang),
+                                      problem_wording.found(p, lang), problem_wording.fix(p, lang)]
+                                     for p in result.problems]
     if not problem_rows:
         problem_rows = [[t("none")]]
     last = _table(ws, problem_columns, problem_rows, start + 1)

@@ -23,6 +23,7 @@ from compliance.results.status import SEVERITY_ORDER, SEVERITY_RANK, Status
 from compliance.rules.spec import Catalog
 from compliance.wording import catalogue
 from compliance.wording import findings as worded
+from compliance.wording import problems as problem_wording
 from compliance.wording import quantities as q
 from compliance.wording.dates import date_text, period_text
 
@@ -222,11 +223,12 @@ def build_context(report: SubjectReport, catalog: Catalog, caches: render.Docume
         "gaps": [{"f": f, "number": numbers[f.rule_id], "amount": worded.gap_amount(f, lang)}
                  for f in largest_gaps(findings)],
         "domains": domains,
-        "problems": [{"severity": p.severity.value, "where": p.where, "expected": p.expected, "found": p.found,
-                      "fix": p.fix} for p in dict.fromkeys(report.problems)],
+        "problems": [{"severity": p.severity.value, "where": problem_wording.where(p, lang),
+                      "expected": problem_wording.expected(p, lang), "found": problem_wording.found(p, lang),
+                      "fix": problem_wording.fix(p, lang)} for p in dict.fromkeys(report.problems)],
         "outcome_text": _outcome_text(report, lang),
         "not_used": [ref.path for ref in subject.superseded],
-        "refused": [{"path": o.path, "message": worded.problem_message(o.refusal, lang) if o.refusal else ""}
+        "refused": [{"path": o.path, "message": problem_wording.message(o.refusal, lang) if o.refusal else ""}
                     for o in report.refused],
         "identification": [(catalogue.field_name(i.code, i.name, lang),
                             worded.input_value(InputUsed(i.code, i.name, i.value, "", "current"), lang),

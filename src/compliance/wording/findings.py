@@ -18,6 +18,7 @@ from compliance.results.identity import Cell, RowRef
 from compliance.results.problems import DataProblem
 from compliance.results.quantities import Basis, Quantity
 from compliance.results.status import Reason, Status
+from compliance.wording import problems as problem_wording
 from compliance.wording import quantities as q
 from compliance.wording.catalogue import (
     join,
@@ -512,5 +513,5 @@ def remediation(f: Finding, lang: str) -> str:
 
 
 def problem_message(problem: DataProblem, lang: str) -> str:
-    return text("problem.message", lang, where=problem.where, expected=problem.expected, found=problem.found,
-                fix=problem.fix)
+    """A data problem as one sentence (see :func:`compliance.wording.problems.message`)."""
+    return problem_wording.message(problem, lang)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from compliance.results.problems import FileOutcome
 from compliance.results.status import FileStatus
 from compliance.wording.catalogue import join, plural, text
-from compliance.wording.findings import problem_message
+from compliance.wording.problems import message as problem_message
 
 
 def outcome_message(outcome: FileOutcome, problems: int, lang: str) -> str:
