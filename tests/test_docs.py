@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from compliance.results.status import ExitCode, Status
 from compliance.rules.kinds import KINDS
 
@@ -27,6 +29,14 @@ def test_every_reason_code_is_documented() -> None:
 
     for reason in Reason:
         assert f"| `{reason.value}` |" in RULES_DOC, reason
+
+
+def test_every_data_problem_code_is_documented() -> None:
+    from compliance.results.problems import PROBLEM_MEANING
+
+    section = RULES_DOC.split("## Data problem codes", 1)[1].split("\n## ", 1)[0]
+    documented = re.findall(r"^\| `(\w+)` \|", section, flags=re.MULTILINE)
+    assert sorted(documented) == sorted(PROBLEM_MEANING)  # each once, and none that does not exist
 
 
 def test_every_exit_code_is_in_the_readme() -> None:
