@@ -150,6 +150,13 @@ def test_counts_take_the_plural_form_of_the_language(key: str, n: int, zh: str, 
     assert plural(key, n, "zh") == zh and plural(key, n, "en") == en
 
 
+def test_a_count_agrees_with_the_noun_it_counts() -> None:
+    """'1 of 2 hospitals': the noun takes the form of the whole, not of the part."""
+    assert plural("pdf.region.failing_count", 2, "en", bad=1) == "  1 of 2 hospitals"
+    assert plural("pdf.region.failing_count", 1, "en", bad=1) == "  1 of 1 hospital"
+    assert plural("pdf.region.failing_count", 2, "zh", bad=1) == "\u30001 / 2 家"
+
+
 @pytest.mark.parametrize(("value", "zh", "en"), [
     (Quantity(0.09, PERCENT), "9.0%", "9.0%"),
     (Quantity(0.08, POINTS), "8.0 个百分点", "8.0 pp"),

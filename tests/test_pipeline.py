@@ -258,3 +258,22 @@ def test_workers_0_renders_in_this_process(runner, tmp_path: Path, monkeypatch: 
                                   str(tmp_path), "--workers", "0", "--pdf", "notice"])
     assert result.exit_code == 1, result.output
     assert len(list(tmp_path.glob("*.pdf"))) == 3
+
+
+def test_two_rows_of_one_flat_table_for_the_same_hospital_differ_even_in_one_file(catalog, tmp_path: Path) -> None:
+    """Both rows share the file (and its hash): whether they are the same is read from what they say."""
+    import csv
+
+    header = ["institution_code", "institution_name", "province", "city", "grade", "type", "ownership", "period",
+              "incentive_performance_pay", "total_performance_pay"]
+    row = ["H1", "甲医院", "黑龙江省", "哈尔滨市", "三级", "综合医院", "公立", "2024", "780", "1500"]
+    for second, severity in ((row, Severity.WARNING), ([*row[:8], "900", "1500"], Severity.ERROR)):
+        path = tmp_path / f"flat-{severity.value}.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows([header, row, second])
+        result = run_check(catalog, get_profile(catalog, "headline"), [path], workers=0)
+        [subject] = result.subjects
+        [problem] = [p for p in subject.problems if p.field_code == "institution_code"]
+        assert problem.severity is severity, problem
+        share = next(f for f in subject.findings if f.rule_id == "gansu-2020h2.incentive-share-of-performance-pay")
+        assert share.observed.value == pytest.approx(int(second[8]) / 1500)  # the row given last is used

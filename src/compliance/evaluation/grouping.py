@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from compliance.ingest.submission import Submission
+from compliance.ingest.submission import Reading, Submission
 from compliance.results.findings import Details
 from compliance.results.identity import Cell, Subject, SubmissionRef
 from compliance.results.problems import DataProblem, Place
@@ -38,6 +38,16 @@ def _where(submission: Submission) -> str:
     return f"{submission.file.path} {cell}" if cell else submission.file.path
 
 
+def _content(submission: Submission) -> tuple[object, ...]:
+    """What a submission says, wherever it says it: its values without their cells (two rows of a
+    flat table share a file, and so its hash, yet may say different things)."""
+    def values(readings: dict[str, Reading]) -> tuple[tuple[str, object], ...]:
+        return tuple(sorted((code, reading.value) for code, reading in readings.items()))
+
+    tables = tuple(sorted((code, tuple(values(row) for row in rows)) for code, rows in submission.tables.items()))
+    return (values(submission.identification), values(submission.current), values(submission.prior), tables)
+
+
 def deduplicate(submissions: Sequence[Submission]) -> Deduplicated:
     """Keep one submission per (level, code, period): the one given last (folders in name order),
     so that a corrected file named after the original replaces it.  The kept submission gets a data
@@ -56,7 +66,7 @@ def deduplicate(submissions: Sequence[Submission]) -> Deduplicated:
             kept.append(submission)
             continue
         others = group[:-1]
-        identical = all(other.file.sha256 == submission.file.sha256 and other.file.sha256 for other in others)
+        identical = all(_content(other) == _content(submission) for other in others)
         who = submission.subject
         cell = _code_cell(submission)
         problem = DataProblem(

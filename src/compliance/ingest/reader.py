@@ -370,7 +370,8 @@ def _apply_unit(context: _Context, draft: _Draft, spec: FieldSpec, row: int, col
     for target in targets:
         reading = target[spec.code]
         target[spec.code] = Reading(conv.rescale_money(reading.value, written, spec.unit), reading.cell)
-    context.problem(row, column, "unit_changed", values, spec.code, severity=Severity.WARNING)
+    if targets:  # a value was converted: say so (an unreadable value has its own problem already)
+        context.problem(row, column, "unit_changed", values, spec.code, severity=Severity.WARNING)
 
 
 def _read_table(path: Path, grid: Grid, table: TableSpec, draft: _Draft) -> None:
