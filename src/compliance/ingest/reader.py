@@ -507,15 +507,21 @@ class FileRead(NamedTuple):
 def file_ref(path: Path, shown: str | None = None) -> FileRef:
     """The file's identity: the path as given (`shown`, e.g. an archive member's name inside its
     archive) and the SHA-256 of its content ('' when it cannot be read or is over the size cap)."""
+    return _identified(path, shown)[0]
+
+
+def _identified(path: Path, shown: str | None) -> tuple[FileRef, bytes | None]:
+    """The file's identity and its bytes (None when it cannot be read or is over the size cap)."""
     from compliance.ingest.workbook import MAX_FILE_BYTES
 
     label = shown if shown is not None else str(path)
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            return FileRef(label, "")
-        return FileRef.of_bytes(label, path.read_bytes())
+            return FileRef(label, ""), None
+        data = path.read_bytes()
     except OSError:
-        return FileRef(label, "")
+        return FileRef(label, ""), None
+    return FileRef.of_bytes(label, data), data
 
 
 def refused(file: FileRef, code: str, place: Place | None = None, values: Details | None = None) -> FileRead:
@@ -534,10 +540,10 @@ def read_file(path: Path, layout: ReaderLayout | Catalog, shown: str | None = No
     refused file yields an outcome saying why."""
     if not isinstance(layout, ReaderLayout):
         layout = ReaderLayout.of(layout)
-    file = file_ref(path, shown)
+    file, data = _identified(path, shown)
     named = Path(file.path)  # how messages name the file: as given, not where a member was unpacked
     try:
-        sheets = load_grids(path, select=lambda names: sheets_to_read(names, layout))
+        sheets = load_grids(path, select=lambda names: sheets_to_read(names, layout), data=data)
         if not sheets:
             raise SubmissionError(path, "no_sheets")
         grids = {grid.name: grid for grid in sheets}

@@ -109,11 +109,13 @@ def check_zip(path: Path) -> None:
     open_checked_zip(path).close()
 
 
-def open_checked_zip(path: Path) -> zipfile.ZipFile:
-    """The open archive once its directory passed the checks against zip bombs (the caller closes it)."""
-    _check_size(path)
+def open_checked_zip(path: Path, data: bytes | None = None) -> zipfile.ZipFile:
+    """The open archive once its directory passed the checks against zip bombs (the caller closes it).
+    `data`: the file's bytes, when the caller has read them already."""
+    _check_size(path, data)
     try:
-        archive = zipfile.ZipFile(io.BytesIO(path.read_bytes()))  # parts are then read without a system call each
+        # parts are then read without a system call each
+        archive = zipfile.ZipFile(io.BytesIO(data if data is not None else path.read_bytes()))
     except (zipfile.BadZipFile, OSError):
         raise SubmissionError(path, "not_a_zip", values=Details.of(format=path.suffix)) from None
     try:
@@ -139,7 +141,7 @@ def _check_entries(path: Path, entries: list[zipfile.ZipInfo]) -> None:
                                                                    ratio=round(total / compressed)))
 
 
-def _load_calamine(path: Path, zipped: bool, select: SheetSelector | None) -> list[Grid]:
+def _load_calamine(path: Path, zipped: bool, select: SheetSelector | None, data: bytes | None = None) -> list[Grid]:
     """Values of the selected worksheets through python-calamine (xlsx, xlsm, xls, ods), capped.
 
     A zipped file is checked before calamine opens it: its zip directory, then every part calamine
@@ -149,10 +151,10 @@ def _load_calamine(path: Path, zipped: bool, select: SheetSelector | None) -> li
     first (every sheet: calamine parses them all when it opens the file)."""
     from python_calamine import CalamineWorkbook, SheetTypeEnum
 
-    archive = open_checked_zip(path) if zipped else None
+    archive = open_checked_zip(path, data) if zipped else None
     if archive is None:
-        _check_size(path)
-        _check_xls(path)
+        _check_size(path, data)
+        _check_xls(path, data)
     scanner = PackageScanner(archive) if archive is not None and path.suffix.lower() in EXCEL_SUFFIXES else None
     scans: dict[str, SheetScan] = {}
     # What calamine reads instead of the file: an .xlsx's verified parts, or an .ods whose over-long
@@ -275,12 +277,12 @@ def _check_ods(path: Path, archive: zipfile.ZipFile) -> tuple[bytes | None, dict
     return repackage(parts), {table.name: table.height for table in cut}
 
 
-def _check_xls(path: Path) -> None:
+def _check_xls(path: Path, data: bytes | None = None) -> None:
     """Refuse an .xls whose container or record stream is malformed, or for which calamine would
     allocate beyond the caps: per sheet, its dense grids of values and of formulas and the cells its
     DIMENSIONS records reserve; for the file, the grids of all sheets, held together."""
     try:
-        scan = scan_xls(path.read_bytes())
+        scan = scan_xls(data if data is not None else path.read_bytes())
     except OSError as exc:
         raise _unreadable(path, exc) from None
     except XlsStructureError as exc:
@@ -314,9 +316,9 @@ def _short(exc: BaseException) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
-def _check_size(path: Path) -> None:
+def _check_size(path: Path, data: bytes | None = None) -> None:
     try:
-        size = path.stat().st_size
+        size = len(data) if data is not None else path.stat().st_size
     except OSError as exc:
         raise _unreadable(path, exc) from None
     if size > MAX_FILE_BYTES:
@@ -324,8 +326,8 @@ def _check_size(path: Path) -> None:
             max_megabytes=MAX_FILE_BYTES // 1024 // 1024, megabytes=round(size / 1024 / 1024, 1)))
 
 
-def _load_csv(path: Path) -> list[Grid]:
-    raw = path.read_bytes()
+def _load_csv(path: Path, data: bytes | None = None) -> list[Grid]:
+    raw = data if data is not None else path.read_bytes()
     if len(raw) > MAX_FILE_BYTES:
         raise SubmissionError(path, "csv_too_large", values=Details.of(
             max_megabytes=MAX_FILE_BYTES // 1024 // 1024, megabytes=round(len(raw) / 1024 / 1024, 1)))
@@ -349,14 +351,14 @@ def _load_csv(path: Path) -> list[Grid]:
     return [grid]
 
 
-def load_grids(path: Path, select: SheetSelector | None = None) -> list[Grid]:
+def load_grids(path: Path, select: SheetSelector | None = None, data: bytes | None = None) -> list[Grid]:
     """Load the worksheets of a supported file (all, or those ``select`` picks from the names);
-    SubmissionError when it cannot be read."""
+    SubmissionError when it cannot be read.  `data`: the file's bytes, when already read."""
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES or suffix == ".ods":
-        return _load_calamine(path, zipped=True, select=select)
+        return _load_calamine(path, zipped=True, select=select, data=data)
     if suffix == ".xls":
-        return _load_calamine(path, zipped=False, select=select)
+        return _load_calamine(path, zipped=False, select=select, data=data)
     if suffix == ".csv":
-        return _load_csv(path)
+        return _load_csv(path, data)
     raise SubmissionError(path, "unsupported_file_type", values=Details.of(suffix=path.suffix or None))

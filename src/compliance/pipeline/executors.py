@@ -55,20 +55,28 @@ class InProcessExecutor:
 
     workers = 0
 
-    def __init__(self, context: WorkerContext | None = None) -> None:
+    def __init__(self, context: WorkerContext | None = None, *, collect_quietly: bool = False) -> None:
         self._context = context
+        self.collect_quietly = collect_quietly  # collector off during the run: only in a process the tool owns
 
     def run(self, task: Task[P, R], payloads: Sequence[P], setup: WorkerSetup, *, timeout: float | None = None,
             per_task: int = 1) -> list[R | TaskFailed[P]]:
         context = self._context if self._context is not None else WorkerContext(setup)
         results: list[R | TaskFailed[P]] = []
-        for payload in payloads:
-            try:
-                results.append(task(context, payload))
-            except (KeyboardInterrupt, SystemExit):
-                raise
-            except Exception as exc:  # noqa: BLE001 - one task's failure is recorded, the others go on
-                results.append(TaskFailed(payload, type(exc).__name__, str(exc)[:200]))
+        collecting = gc.isenabled()
+        if self.collect_quietly:
+            gc.disable()  # results hold no cycles; collecting while thousands accumulate costs seconds
+        try:
+            for payload in payloads:
+                try:
+                    results.append(task(context, payload))
+                except (KeyboardInterrupt, SystemExit):
+                    raise
+                except Exception as exc:  # noqa: BLE001 - one task's failure is recorded, the others go on
+                    results.append(TaskFailed(payload, type(exc).__name__, str(exc)[:200]))
+        finally:
+            if self.collect_quietly and collecting:
+                gc.enable()
         return results
 
 
@@ -240,6 +248,6 @@ def executor_for(workers: int | None, *, tasks: int, limit_memory: bool = False,
     """In this process for ``workers=0`` (or a single task with no worker count asked for),
     else a process pool of `workers` (default: one per core, at most one per task)."""
     if workers == 0 or (workers is None and tasks <= 1):
-        return InProcessExecutor()
+        return InProcessExecutor(collect_quietly=collect_quietly)
     count = workers if workers is not None else min(os.cpu_count() or 1, max(1, tasks))
     return ProcessPool(count, limit_memory=limit_memory, collect_quietly=collect_quietly)

@@ -122,6 +122,19 @@ def reason_for(status: Status) -> Reason:
             Status.MISSING_DATA: Reason.MISSING_INPUT}.get(status, Reason.ENGINE_ERROR)
 
 
+def overall(rule: Rule, results: Iterable[ItemResult]) -> tuple[Status, Reason]:
+    """The status and reason of a rule over items or units: missed if any item misses it, else an
+    error if any cannot be computed, else missing data if any lacks a value, else met."""
+    statuses = {result.status for result in results}
+    if statuses & {Status.FAIL, Status.WARN}:
+        return rule.severity, Reason.NOT_MET
+    if Status.ERROR in statuses:
+        return Status.ERROR, Reason.ITEMS_ERROR
+    if Status.MISSING_DATA in statuses:
+        return Status.MISSING_DATA, Reason.ITEMS_MISSING
+    return Status.PASS, Reason.MET
+
+
 def input_used(spec: FieldSpec, submission: Submission, prior: bool = False) -> InputUsed:
     """A field's value as the rule reads it: the submission's own, or (a region's total, when
     the region left it blank and the field may be summed) the sum over the region's hospitals."""

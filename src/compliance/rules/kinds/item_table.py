@@ -197,14 +197,7 @@ def conclude(rule: Rule, submission: Submission, prepared: common.Prepared, verd
     failing = [r for r in checked if r.status in (Status.FAIL, Status.WARN)]
     measured = [r for r in checked if r.observed is not None]
     worst = max(measured, key=lambda r: r.gap.value if r.gap else 0.0) if measured else None
-    if failing:
-        status, reason = rule.severity, Reason.NOT_MET
-    elif any(r.status is Status.ERROR for r in checked):
-        status, reason = Status.ERROR, Reason.ITEMS_ERROR
-    elif any(r.status is Status.MISSING_DATA for r in checked):
-        status, reason = Status.MISSING_DATA, Reason.ITEMS_MISSING
-    else:
-        status, reason = Status.PASS, Reason.MET
+    status, reason = common.overall(rule, checked)
     totals: dict[str, float] = defaultdict(float)
     for r in failing:
         if r.gap_amount is not None:

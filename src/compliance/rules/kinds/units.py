@@ -213,14 +213,7 @@ def conclude(rule: Rule, submission: Submission, prepared: common.Prepared, verd
 def _conclude_all(rule: Rule, submission: Submission, spec: UnitsSpec, results: list[ItemResult],
                   inputs: list[InputUsed], what: Details, required: Requirement) -> Finding:
     failing = [r for r in results if r.status in (Status.FAIL, Status.WARN)]
-    if failing:
-        status, reason = rule.severity, Reason.NOT_MET
-    elif any(r.status is Status.ERROR for r in results):
-        status, reason = Status.ERROR, Reason.ITEMS_ERROR
-    elif any(r.status is Status.MISSING_DATA for r in results):
-        status, reason = Status.MISSING_DATA, Reason.ITEMS_MISSING
-    else:
-        status, reason = Status.PASS, Reason.MET
+    status, reason = common.overall(rule, results)
     meeting = sum(1 for r in results if r.status is Status.PASS)
     return common.finding(rule, submission, status, reason, measure=spec.measure_name,
                           observed=Quantity(meeting, UNITS, of=len(results)), required=required,
