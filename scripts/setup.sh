@@ -29,4 +29,4 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]' 2>&1 | grep -v "^WARNING: Location" >&2 || true
-.venv/bin/python -c "import compliance.engine, weasyprint" >/dev/null
+.venv/bin/python -c "import compliance.evaluation.engine, weasyprint" >/dev/null
