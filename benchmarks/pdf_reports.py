@@ -51,7 +51,7 @@ except ImportError:  # running from a checkout without `pip install -e .`
 from compliance.pipeline.executors import ProcessPool
 from compliance.report import notice, pdf, render, render_documents
 from compliance.report.inputs import DocumentRequest, SubjectReport
-from compliance.report.output import write_bytes
+from compliance.outputs import OutputFolder, write_file
 from compliance.results.run import CheckResult, SubjectResult
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -140,7 +140,8 @@ def write_documents(batch: CheckResult, catalog: object, paths: list[Path], docu
     processes, each PDF's bytes written by this process."""
     requests = [DocumentRequest(document, SubjectReport.of(batch, subject), "zh") for subject in batch.subjects]
     documents = render_documents(requests, catalog, ProcessPool(workers))  # type: ignore[arg-type]
-    return [write_bytes(path, data) for path, data in zip(paths, documents)]
+    with OutputFolder(paths[0].parent) as folder:
+        return [folder.write(path.name, data).path for path, data in zip(paths, documents)]
 
 
 def _time_batch(label: str, batch: CheckResult, catalog: object, document: str, folder: Path, workers: int) -> None:
@@ -215,7 +216,7 @@ def main() -> int:
 
         subject = small.subjects[0]
         one_med, one_min = median_time(
-            lambda: write_bytes(out / "notice.pdf", notice.notice_pdf(SubjectReport.of(small, subject), catalog,
+            lambda: write_file(out / "notice.pdf", notice.notice_pdf(SubjectReport.of(small, subject), catalog,
                                                                       caches)), args.repeats)
         one_cpu = CPU_MEDIANS[-1]
         one_pages = _pages(out / "notice.pdf")
@@ -226,7 +227,7 @@ def main() -> int:
               f"[target <= {TARGET_SMALL} s and <= {TARGET_RATIO:.0f}x: {'ok' if ok else 'MISSED'}]")
 
         small_med, small_min = median_time(
-            lambda: write_bytes(out / "small.pdf", pdf.inspection_report_pdf(SubjectReport.of(small, subject),
+            lambda: write_file(out / "small.pdf", pdf.inspection_report_pdf(SubjectReport.of(small, subject),
                                                                              catalog, caches)), args.repeats)
         small_pages = _pages(out / "small.pdf")
         print(f"full inspection report, same hospital ({len(subject.findings)} findings, {small_pages} pages): "
@@ -234,7 +235,7 @@ def main() -> int:
               f"{small_med / floor:.1f}x floor")
 
         big_med, big_min = median_time(
-            lambda: write_bytes(out / "thirty.pdf", pdf.inspection_report_pdf(SubjectReport.of(big, big_hospital),
+            lambda: write_file(out / "thirty.pdf", pdf.inspection_report_pdf(SubjectReport.of(big, big_hospital),
                                                                               catalog, caches)), args.repeats)
         big_pages = _pages(out / "thirty.pdf")
         print(f"30-finding hospital report ({big_pages} pages):   median {big_med:.3f} s  (min {big_min:.3f}; "

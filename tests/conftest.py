@@ -48,13 +48,22 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
+@pytest.fixture(autouse=True)
+def crash_logs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Crash logs of the command line go to a folder of the test's own, never the user's."""
+    folder = tmp_path_factory.mktemp("crash-logs")
+    monkeypatch.setenv("COMPLIANCE_LOG_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def fetched_urls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every URL the PDF documents of this test ask the safe fetcher for, in order.  Fonts are
-    loaded afresh and the shared image cache is emptied, so nothing is served without a fetch."""
+    """Every URL the PDF documents of this test ask the safe fetcher for, and every font URL
+    resolved to a bundled file (fonts are registered where they lie, through the fetcher's own
+    checks, see compliance.report.fontconfig), in order."""
     from weasyprint.urls import URLFetcherResponse
 
-    from compliance.report import render
+    from compliance.report import fontconfig, render
 
     fetched: list[str] = []
 
@@ -63,7 +72,13 @@ def fetched_urls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
             fetched.append(url)
             return super().fetch(url, headers)
 
+    def recording_asset_path(url: str) -> Path:
+        fetched.append(url)
+        return fontconfig_asset_path(url)
+
+    fontconfig_asset_path = fontconfig.asset_path
     monkeypatch.setattr(render, "SafeURLFetcher", RecordingFetcher)
+    monkeypatch.setattr(fontconfig, "asset_path", recording_asset_path)
     return fetched
 
 

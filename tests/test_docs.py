@@ -55,3 +55,11 @@ def test_readme_rule_counts_match_the_packs(catalog) -> None:
         region = len(pack.rules) - hospital
         row = next(line for line in README.splitlines() if line.startswith(f"| `{pack.document.pack}` |"))
         assert row.endswith(f"| {len(pack.rules)} | {hospital} | {region} |"), row
+
+
+def test_every_output_problem_code_is_in_the_readme() -> None:
+    from compliance.outputs import OUTPUT_PROBLEM_MEANING
+
+    section = README.split("### How outputs are written", 1)[1].split("\n## ", 1)[0]
+    documented = re.findall(r"^\| `(\w+)` \|", section, flags=re.MULTILINE)
+    assert sorted(documented) == sorted(OUTPUT_PROBLEM_MEANING)

@@ -271,3 +271,26 @@ def test_chinese_pdf_embeds_bundled_subset(backend: str, tmp_path: Path,
     for phrase in ("哈尔滨医科大学附属第一医院", "甘肃省人民医院", "四川大学华西医院",
                    "激励性绩效工资占比52.0%，低于60%，差8.0个百分点", "〔2020〕27号"):
         assert phrase in flat, phrase
+
+
+def test_bundled_fonts_are_registered_in_place_with_no_temporary_copy(checked, catalog, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """WeasyPrint's own loader copies each @font-face font into a weasyprint-* folder of TMPDIR and
+    leaves it there when a worker ends; registered in place, the PDF is the same, byte for byte."""
+    import datetime as dt
+    import tempfile
+
+    from weasyprint.text.fonts import FontConfiguration
+
+    from compliance.report import pdf, render
+    from compliance.report.inputs import SubjectReport
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    report = SubjectReport.of(checked, checked.subjects[0])
+    in_place = pdf.inspection_report_pdf(report, catalog, render.DocumentCaches(), dt.date(2026, 1, 1))
+    assert list(tmp_path.iterdir()) == []
+    copied = render.DocumentCaches()
+    copied._font_config = FontConfiguration()
+    assert pdf.inspection_report_pdf(report, catalog, copied, dt.date(2026, 1, 1)) == in_place
+    assert [path.name.startswith("weasyprint-") for path in tmp_path.iterdir()] == [True]  # what it used to leave

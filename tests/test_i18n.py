@@ -218,9 +218,10 @@ def test_cli_passes_lang_to_the_reports(lang: str | None, monkeypatch: pytest.Mo
 
     seen: list[str] = []
 
-    def write_reports(result: object, catalog: object, out: Path, lang: str = "zh", **options: object) -> list[Path]:
+    def write_reports(result: object, catalog: object, out: Path, lang: str = "zh",
+                      **options: object) -> compliance.report.WrittenReports:
         seen.append(lang)
-        return []
+        return compliance.report.WrittenReports(())
 
     monkeypatch.setattr(compliance.report, "write_reports", write_reports)
     args = [*HOME, "check", str(EXAMPLES / "hospital-compliant.xlsx"), "--out", str(tmp_path), "--workers", "0"]

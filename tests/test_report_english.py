@@ -73,7 +73,7 @@ def pdf_text(path: Path) -> str:
 @pytest.mark.parametrize("example", EXAMPLE_SETS)
 def test_english_reports_hold_no_chinese_of_the_tools_own(example: str, catalog: Catalog, tmp_path: Path) -> None:
     result = run_check(catalog, get_profile(catalog, "auto"), [EXAMPLES / example], workers=0)
-    written = write_reports(result, catalog, tmp_path, lang="en", pdf="both", workers=0)
+    written = write_reports(result, catalog, tmp_path, lang="en", pdf="both", workers=0).paths
     documents = [path for path in written if path.suffix == ".pdf"]
     assert len(documents) == 2 * len(result.subjects)
     known = quoted(result, catalog)

@@ -331,7 +331,7 @@ def test_write_reports_in_parallel_chooses_layout_by_level(sichuan: CheckResult,
                                                            tmp_path: Path) -> None:
     from compliance.report import write_reports
 
-    written = write_reports(sichuan, catalog, tmp_path, workers=2)
+    written = write_reports(sichuan, catalog, tmp_path, workers=2).paths
     pdfs = [p for p in written if p.suffix == ".pdf"]
     assert len(pdfs) == 3 and all(p.read_bytes().startswith(b"%PDF-") for p in pdfs)
     if shutil.which("pdftotext"):

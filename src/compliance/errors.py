@@ -60,6 +60,28 @@ class EngineError(ComplianceError):
     """The rule engine failed in a way that is not caused by submitted data."""
 
 
+class OutputError(ComplianceError):
+    """An output cannot be written.  ``code`` says why (a key of
+    :data:`compliance.outputs.folder.OUTPUT_PROBLEM_MEANING`), ``path`` names the file or folder,
+    ``values`` fill the sentences :mod:`compliance.wording.errors` words it with."""
+
+    def __init__(self, code: str, path: str | Path, values: Details | None = None) -> None:
+        self.code = code
+        self.path = str(path)
+        self.values = values or Details()
+        super().__init__(f"{self.path}: {code} {dict(self.values)}")
+
+
+class Interrupted(BaseException):
+    """The command was stopped by a signal (SIGINT, SIGTERM, SIGHUP).  A BaseException, like
+    KeyboardInterrupt, so no ``except Exception`` on the way out swallows it; every ``finally``
+    runs, removing temporary files.  The command line ends with 128 + the signal's number."""
+
+    def __init__(self, signal_number: int) -> None:
+        self.signal_number = signal_number
+        super().__init__(signal_number)
+
+
 class StageError(ComplianceError):
     """A stage of the pipeline could not produce a result (a subject could not be evaluated, a
     document could not be rendered); the message names the subject and the document."""

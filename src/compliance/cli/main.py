@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,8 @@ import click
 from tabulate import tabulate
 
 from compliance.cli.output import findings_json, findings_table
-from compliance.errors import ComplianceError, ConfigError
+from compliance.cli.process import stopping_on_signals, write_crash_log
+from compliance.errors import ComplianceError, ConfigError, Interrupted
 from compliance.ingest.template import write_template
 from compliance.paths import project_home
 from compliance.pipeline.check import (
@@ -25,7 +28,13 @@ from compliance.results.status import ExitCode, FileStatus
 from compliance.rules.dictionary import data_dictionary
 from compliance.rules.loader import load_catalog, load_pack
 from compliance.rules.spec import Catalog
-from compliance.wording.catalogue import text
+from compliance.wording.catalogue import DEFAULT_LANGUAGE, text
+from compliance.wording.errors import (
+    collision_message,
+    error_message,
+    internal_error_message,
+    interrupted_message,
+)
 from compliance.wording.outcomes import outcome_message
 from compliance.wording.problems import message as problem_message
 
@@ -33,7 +42,11 @@ EXIT_CODES_HELP = (
     "\b\nExit codes:\n"
     f"  {ExitCode.COMPLIANT.value}  every applicable rule passes (or is not due / not applicable)\n"
     f"  {ExitCode.FINDINGS.value}  a rule fails, warns, lacks data or could not be evaluated\n"
-    f"  {ExitCode.USAGE_OR_INPUT_ERROR.value}  usage error, bad rule or profile file, or a submitted file was refused"
+    f"  {ExitCode.USAGE_OR_INPUT_ERROR.value}  usage error, bad rule or profile file, a submitted file was refused, "
+    "or an output could not be written\n"
+    f"  {ExitCode.INTERNAL_ERROR.value}  internal error (a defect of the tool; the message names its crash log)\n"
+    f"  {ExitCode.HANGUP.value}  stopped by SIGHUP, {ExitCode.INTERRUPTED.value}  by SIGINT (Ctrl-C), "
+    f"{ExitCode.TERMINATED.value}  by SIGTERM (128 + the signal's number); unfinished files are removed"
 )
 
 
@@ -47,15 +60,40 @@ def _parse_date(_: click.Context, __: click.Parameter, value: str | None) -> dt.
 
 
 class CommandGroup(click.Group):
-    """The one place that maps the library's exceptions to exit codes: a ComplianceError ends the
-    command with its message and the exit code its class carries."""
+    """The one place that maps what a command raises to its exit code and message: a
+    ComplianceError ends it with its message and the exit code its class carries; a stop by a
+    signal with 128 + the signal's number; anything else is a defect of the tool, written to a
+    crash log, with one line saying where (exit code 3).  Click's own exits pass through."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        with stopping_on_signals():
+            try:
+                return self._invoke_mapped(ctx)
+            except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+                raise
+            except Exception as exc:
+                if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
+                    raise  # stdout closed by a reader (| head): click ends quietly
+                log = write_crash_log(exc)
+                click.echo(internal_error_message(type(exc).__name__, log, _lang(ctx)), err=True)
+                ctx.exit(ExitCode.INTERNAL_ERROR)
+
+    def _invoke_mapped(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ComplianceError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(error_message(exc, _lang(ctx)), err=True)
             ctx.exit(exc.exit_code)
+        except Interrupted as exc:
+            click.echo(interrupted_message(exc.signal_number, _lang(ctx)), err=True)
+            ctx.exit(128 + exc.signal_number)
+        except KeyboardInterrupt:
+            click.echo(interrupted_message(signal.SIGINT, _lang(ctx)), err=True)
+            ctx.exit(ExitCode.INTERRUPTED)
+
+
+def _lang(ctx: click.Context) -> str:
+    return (ctx.obj or {}).get("lang", DEFAULT_LANGUAGE)
 
 
 @click.group(cls=CommandGroup, epilog=EXIT_CODES_HELP)
@@ -77,7 +115,7 @@ def _catalog(ctx: click.Context) -> Catalog:
 @click.option("--profile", default=DEFAULT_PROFILE, show_default=True, help="Audit profile from checks/.")
 @click.option("--as-of", callback=_parse_date, help="Check as of this date (YYYY-MM-DD); default: end of each period.")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Write the Excel gap workbook and PDF inspection report into this folder.")
 @click.option("--pdf", "pdf_documents", type=click.Choice(["report", "notice", "both", "none"]), default="report",
               show_default=True,
@@ -92,6 +130,7 @@ def _catalog(ctx: click.Context) -> Catalog:
 def check(ctx: click.Context, paths: tuple[Path, ...], profile: str, as_of: dt.date | None, output_format: str,
           out: Path | None, pdf_documents: str, workers: int | None, lang: str) -> None:
     """Check workbooks (.xlsx .xlsm .xls .ods .csv, folders or .zip archives); one finding per rule and subject."""
+    ctx.obj["lang"] = lang
     catalog = _catalog(ctx)
     chosen = get_profile(catalog, profile)
     result = run_check(catalog, chosen, paths, as_of, workers, started_by="cli", owns_process=True)
@@ -107,8 +146,11 @@ def check(ctx: click.Context, paths: tuple[Path, ...], profile: str, as_of: dt.d
     if out is not None:
         from compliance.report import write_reports
 
-        for path in write_reports(result, catalog, out, lang=lang, pdf=pdf_documents, workers=workers,
-                                  owns_process=True):
+        written = write_reports(result, catalog, out, lang=lang, pdf=pdf_documents, workers=workers,
+                                owns_process=True)
+        for collision in written.collisions:
+            click.echo(collision_message(collision, lang), err=True)
+        for path in written.paths:
             click.echo(text("cli.wrote", lang, path=path), err=True)
     ctx.exit(exit_code(result))
 
@@ -225,7 +267,7 @@ def rules_coverage(ctx: click.Context, output_format: str) -> None:
 @click.option("--profile", default=None, help="Only the fields this profile needs (default: every rule).")
 @click.option("--level", type=click.Choice(["hospital", "region", "all"]), default="all", show_default=True,
               help="Which subject's workbook: a hospital's, a region's, or both.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: inputs/templates/ of the project).")
 @click.pass_context
 def template(ctx: click.Context, profile: str | None, level: str, out: Path | None) -> None:

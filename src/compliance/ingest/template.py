@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from types import MappingProxyType
 
@@ -188,7 +189,9 @@ def template_name(level: str, profile: Profile | None = None) -> str:
 
 
 def write_template(catalog: Catalog, out_dir: Path, profile: Profile | None = None, level: str = "hospital") -> Path:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / template_name(level, profile)
-    build_template(catalog, profile, level).save(path)
-    return path
+    """Write the blank workbook into `out_dir` (atomically, never through a symbolic link)."""
+    from compliance.outputs import write_file
+
+    buffer = io.BytesIO()
+    build_template(catalog, profile, level).save(buffer)
+    return write_file(Path(out_dir) / template_name(level, profile), buffer.getvalue()).path

@@ -15,10 +15,11 @@ import gc
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures import ProcessPoolExecutor as _Pool
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -207,8 +208,8 @@ class ProcessPool:
         futures: dict[Future[list[Any]], list[int]] = {}
         suspects: list[int] = []
         context = multiprocessing.get_context(self.start_method)
-        with _Pool(max_workers=workers, mp_context=context, initializer=_start,
-                   initargs=(setup, self.limit_memory)) as pool:
+        with _stopped_on_the_way_out(_Pool(max_workers=workers, mp_context=context, initializer=_start,
+                                           initargs=(setup, self.limit_memory))) as pool:
 
             def submit_next() -> None:
                 chunk = next(queue, None)
@@ -241,6 +242,20 @@ class ProcessPool:
                         submit_next()
                         waiting |= set(futures) - before
         return suspects
+
+
+@contextmanager
+def _stopped_on_the_way_out(pool: _Pool) -> Iterator[_Pool]:
+    """The pool, shut down when the block ends; when it ends by an exception (a signal, Ctrl-C),
+    its workers are killed and its queued tasks dropped at once rather than run to the end."""
+    try:
+        yield pool
+    except BaseException:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def executor_for(workers: int | None, *, tasks: int, limit_memory: bool = False,

@@ -9,16 +9,29 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
 from compliance.errors import ConfigError, StageError
+from compliance.outputs import (
+    MANIFEST_NAME,
+    NameCollision,
+    OutputFolder,
+    PlannedOutput,
+    WrittenFile,
+    manifest_bytes,
+    subject_stems,
+)
 from compliance.pipeline.context import WorkerContext, WorkerSetup
-from compliance.pipeline.executors import Executor, TaskFailed, executor_for
+from compliance.pipeline.executors import (
+    Executor,
+    InProcessExecutor,
+    TaskFailed,
+    executor_for,
+)
 from compliance.report.inputs import DocumentRequest, SubjectReport
-from compliance.report.output import write_bytes
-from compliance.report.summary import subject_file_stem
-from compliance.results.run import CheckResult
+from compliance.results.run import CheckResult, SubjectResult
 from compliance.rules.spec import Catalog
 
 GAP_WORKBOOK = "gap-report.xlsx"
@@ -51,36 +64,70 @@ def render_documents(requests: list[DocumentRequest], catalog: Catalog, executor
     return results  # type: ignore[return-value]
 
 
+@dataclass(frozen=True)
+class WrittenReports:
+    """What a run put in its output folder: each file with its size and hash, in the order
+    written (the manifest last), and the subjects whose file names had to be told apart."""
+
+    files: tuple[WrittenFile, ...]
+    collisions: tuple[NameCollision, ...] = ()
+
+    @property
+    def paths(self) -> list[Path]:
+        return [file.path for file in self.files]
+
+
+def planned_outputs(result: CheckResult, pdf: str) -> tuple[list[PlannedOutput], tuple[NameCollision, ...]]:
+    """The files a run writes, named: the gap workbook, then each document of each subject
+    (``<code>-<period>-inspection-report.pdf``; see :mod:`compliance.outputs.names`)."""
+    if pdf not in PDF_CHOICES:
+        raise ConfigError(f"unknown PDF choice {pdf!r}: expected one of {', '.join(PDF_CHOICES)}")
+    stems = subject_stems([subject.subject for subject in result.subjects])
+    planned = [PlannedOutput(GAP_WORKBOOK, "gap_workbook")]
+    for document in PDF_CHOICES[pdf]:
+        planned.extend(PlannedOutput(f"{stem}-inspection-{document}.pdf", f"inspection_{document}", subject.subject)
+                       for stem, subject in zip(stems.stems, result.subjects))
+    return planned, stems.collisions
+
+
 def write_reports(result: CheckResult, catalog: Catalog, out_dir: Path, lang: str = "zh",
                   workers: int | None = None, pdf: str = "report", *, executor: Executor | None = None,
-                  today: dt.date | None = None, owns_process: bool = False) -> list[Path]:
-    """Write the batch's gap workbook and, per subject, the PDF documents `pdf` names; return the paths.
+                  today: dt.date | None = None, owns_process: bool = False) -> WrittenReports:
+    """Write the batch's gap workbook, per subject the PDF documents `pdf` names, and last the
+    run's manifest into `out_dir` (see :mod:`compliance.outputs`); return what was written.
 
     ``pdf="report"`` (default): the inspection report (``<subject>-inspection-report.pdf``).
     Hospitals get the hospital report, regions (``subject.level == "region"``) the region report
     with their hospitals' ranking, matrix, indicator charts and failing lists.  ``"notice"``: the
     one-page inspection notice (``<subject>-inspection-notice.pdf``); ``"both"``; ``"none"``.
     The PDFs are rendered by `executor` (default: worker processes, one per core, when there are
-    several documents; ``workers=0``: this process).
+    several documents; ``workers=0``: this process).  Every name is checked before anything is
+    written; the previous run's manifest is removed first, so the folder has a manifest again
+    only once this run's files are all in place.
     """
     from compliance.report.excel import gap_workbook_bytes
 
-    if pdf not in PDF_CHOICES:
-        raise ConfigError(f"unknown PDF choice {pdf!r}: expected one of {', '.join(PDF_CHOICES)}")
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = [write_bytes(out_dir / GAP_WORKBOOK, gap_workbook_bytes(result, catalog, lang=lang))]
-    requests = [DocumentRequest(document, SubjectReport.of(result, subject), lang, today)
-                for document in PDF_CHOICES[pdf] for subject in result.subjects]
-    if not requests:
-        return written
-    executor = executor or executor_for(workers, tasks=len(requests))
-    if executor.workers == 0 and owns_process:
-        from compliance.pipeline.executors import InProcessExecutor
+    planned, collisions = planned_outputs(result, pdf)
+    with OutputFolder(Path(out_dir)) as folder:
+        folder.reserve([MANIFEST_NAME, *(output.name for output in planned)])
+        folder.remove(MANIFEST_NAME)
+        folder.sync()
+        written = [(planned[0], folder.write(GAP_WORKBOOK, gap_workbook_bytes(result, catalog, lang=lang)))]
+        documents = planned[1:]
+        requests = [DocumentRequest(output.kind.removeprefix("inspection_"), SubjectReport.of(result, subject), lang,
+                                    today) for output, subject in zip(documents, _subjects_of(result, pdf))]
+        if requests:
+            executor = executor or executor_for(workers, tasks=len(requests))
+            if executor.workers == 0 and owns_process:
+                executor = InProcessExecutor(WorkerContext(WorkerSetup(catalog, owns_process=True)))
+            for output, document in zip(documents, render_documents(requests, catalog, executor)):
+                written.append((output, folder.write(output.name, document)))
+        folder.sync()
+        options = {"lang": lang, "pdf": pdf}
+        manifest = folder.write(MANIFEST_NAME, manifest_bytes(result, written, collisions, options))
+        folder.sync()
+    return WrittenReports(tuple(file for _, file in written) + (manifest,), collisions)
 
-        executor = InProcessExecutor(WorkerContext(WorkerSetup(catalog, owns_process=True)))
-    documents = render_documents(requests, catalog, executor)
-    for request, document in zip(requests, documents):
-        name = f"{subject_file_stem(request.report.subject)}-inspection-{request.document}.pdf"
-        written.append(write_bytes(out_dir / name, document))
-    return written
+
+def _subjects_of(result: CheckResult, pdf: str) -> list[SubjectResult]:
+    return [subject for _document in PDF_CHOICES[pdf] for subject in result.subjects]

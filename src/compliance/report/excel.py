@@ -121,9 +121,9 @@ def gap_workbook_bytes(result: CheckResult, catalog: Catalog, lang: str = DEFAUL
 
 def write_gap_workbook(result: CheckResult, catalog: Catalog, path: Path, lang: str = DEFAULT_LANGUAGE) -> Path:
     """Write the batch's gap workbook to ``path`` (atomically) and return it."""
-    from compliance.report.output import write_bytes
+    from compliance.outputs import write_file
 
-    return write_bytes(Path(path), gap_workbook_bytes(result, catalog, lang))
+    return write_file(Path(path), gap_workbook_bytes(result, catalog, lang)).path
 
 
 def _profile(result: CheckResult, catalog: Catalog) -> Profile:

@@ -77,7 +77,6 @@ def notice_pdf(report: SubjectReport, catalog: Catalog | None, caches: render.Do
 def write_notice(report: SubjectReport, path: Path, today: dt.date | None = None,
                  lang: str = catalogue.DEFAULT_LANGUAGE) -> Path:
     """Render the notice to `path` (in this process, with caches of its own) and return the path."""
-    from compliance.report.output import write_bytes
+    from compliance.outputs import write_file
 
-    write_bytes(Path(path), notice_pdf(report, None, render.DocumentCaches(), today, lang))
-    return Path(path)
+    return write_file(Path(path), notice_pdf(report, None, render.DocumentCaches(), today, lang)).path

@@ -281,7 +281,6 @@ def inspection_report_pdf(report: SubjectReport, catalog: Catalog, caches: rende
 def write_inspection_report(report: SubjectReport, catalog: Catalog, path: Path, today: dt.date | None = None,
                             lang: str = catalogue.DEFAULT_LANGUAGE) -> Path:
     """Render the report to `path` (in this process, with caches of its own) and return the path."""
-    from compliance.report.output import write_bytes
+    from compliance.outputs import write_file
 
-    write_bytes(Path(path), inspection_report_pdf(report, catalog, render.DocumentCaches(), today, lang))
-    return Path(path)
+    return write_file(Path(path), inspection_report_pdf(report, catalog, render.DocumentCaches(), today, lang)).path

@@ -108,12 +108,12 @@ class DocumentCaches:
 
     @property
     def font_config(self) -> Any:
-        """One FontConfiguration per worker: WeasyPrint keeps fetched @font-face files in it, so
-        later documents skip re-reading the bundled fonts."""
+        """One font configuration per worker, with the bundled fonts registered where they lie
+        (see :mod:`compliance.report.fontconfig`); later documents reuse it."""
         if self._font_config is None:
-            from weasyprint.text.fonts import FontConfiguration
+            from compliance.report.fontconfig import BundledFontConfiguration
 
-            self._font_config = FontConfiguration()
+            self._font_config = BundledFontConfiguration()
         return self._font_config
 
     def stylesheets(self, name: str, extra: str = "") -> list[Any]:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from compliance.results.findings import Finding
-from compliance.results.run import CheckResult, SubjectResult
+from compliance.results.run import CheckResult
 from compliance.results.status import SEVERITY_ORDER, SEVERITY_RANK, Status
 
 OK_STATUSES = (Status.PASS, Status.WAIVED, Status.NOT_DUE)
@@ -74,11 +73,6 @@ def largest_gaps(findings: Iterable[Finding], limit: int = 3) -> list[Finding]:
         return (amount.in_yuan() or 0.0) if amount is not None else 0.0
 
     return sorted(failing, key=lambda f: (-missed_share(f), SEVERITY_RANK[f.status], -money(f)))[:limit]
-
-
-def subject_file_stem(subject: SubjectResult) -> str:
-    code = re.sub(r"[^0-9A-Za-z_-]+", "_", subject.subject.code).strip("_") or "subject"
-    return f"{code}-{subject.subject.period.label}"
 
 
 def all_counts(result: CheckResult) -> StatusCounts:

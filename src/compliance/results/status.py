@@ -134,3 +134,7 @@ class ExitCode(enum.IntEnum):
     COMPLIANT = 0
     FINDINGS = 1
     USAGE_OR_INPUT_ERROR = 2
+    INTERNAL_ERROR = 3  # a defect of the tool: one line on stderr, the details in a crash log
+    HANGUP = 129  # stopped by a signal: 128 + its number (SIGHUP, SIGINT, SIGTERM)
+    INTERRUPTED = 130
+    TERMINATED = 143
