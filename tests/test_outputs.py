@@ -314,3 +314,22 @@ def test_every_output_problem_is_worded_with_where_what_found_and_fix(lang: str)
         message = output_message(OutputError(code, "/srv/reports/x.pdf", values), lang)
         assert "/srv/reports/x.pdf" in message and "{" not in message, (code, message)
         assert ("应为" in message and "实际为" in message) if lang == "zh" else ("expected" in message), message
+
+
+def test_pdfs_are_rendered_and_written_in_rounds(sichuan, catalog, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory holds one round of documents, never the whole batch's."""
+    import compliance.report as report
+    from compliance.pipeline.executors import InProcessExecutor
+
+    rounds: list[int] = []
+
+    class Recording(InProcessExecutor):
+        def run(self, task, payloads, setup, **options):  # type: ignore[no-untyped-def]
+            rounds.append(len(payloads))
+            return super().run(task, payloads, setup, **options)
+
+    monkeypatch.setattr(report, "RENDER_ROUND", 2)
+    written = report.write_reports(sichuan, catalog, tmp_path, pdf="both", executor=Recording())
+    assert rounds == [2, 2, 2] and len(written.files) == 1 + 6 + 1
+    assert_manifest_matches(tmp_path)

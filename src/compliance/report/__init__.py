@@ -35,6 +35,9 @@ from compliance.results.run import CheckResult, SubjectResult
 from compliance.rules.spec import Catalog
 
 GAP_WORKBOOK = "gap-report.xlsx"
+#: PDFs rendered before they are written: a bound on the documents held in memory at once (a few
+#: MiB each at most), large enough that starting a round's worker processes costs under 1 %.
+RENDER_ROUND = 128
 #: Which PDF documents ``write_reports`` writes per subject.
 PDF_CHOICES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "report": ("report",),
@@ -120,8 +123,10 @@ def write_reports(result: CheckResult, catalog: Catalog, out_dir: Path, lang: st
             executor = executor or executor_for(workers, tasks=len(requests))
             if executor.workers == 0 and owns_process:
                 executor = InProcessExecutor(WorkerContext(WorkerSetup(catalog, owns_process=True)))
-            for output, document in zip(documents, render_documents(requests, catalog, executor)):
-                written.append((output, folder.write(output.name, document)))
+            for start in range(0, len(requests), RENDER_ROUND):
+                chosen = slice(start, start + RENDER_ROUND)
+                for output, document in zip(documents[chosen], render_documents(requests[chosen], catalog, executor)):
+                    written.append((output, folder.write(output.name, document)))
         folder.sync()
         options = {"lang": lang, "pdf": pdf}
         manifest = folder.write(MANIFEST_NAME, manifest_bytes(result, written, collisions, options))
