@@ -27,6 +27,7 @@ from compliance.rules.spec import (
     RulePack,
     TableSpec,
 )
+from compliance.rules.templates import TemplateRejected, check_template
 from compliance.rules.vocab import GRADE, HOSPITAL_TYPE, OWNERSHIP
 from compliance.rules.yamlfile import load_yaml
 
@@ -43,6 +44,17 @@ def _code(node: Node, key: str) -> str:
     if not CODE_PATTERN.match(code):
         raise node.fail(key, f"{code!r} is not a field code", "use lower_snake_case ASCII, starting with a letter")
     return code
+
+
+def _template(node: Node, key: str) -> str:
+    """The template text under `key`, refused here unless it renders every finding without an error."""
+    source = node.text(key, "")
+    try:
+        check_template(source)
+    except TemplateRejected as exc:
+        where = f"template line {exc.line}: " if exc.line and "\n" in source else ""
+        raise node.fail(key, where + exc.problem, exc.fix) from None
+    return source
 
 
 def _field(node: Node) -> FieldSpec:
@@ -130,7 +142,7 @@ def _rule(node: Node, document: Document, fields: dict[str, FieldSpec], tables: 
         binding=binding,
         severity=severity,
         unit=node.text("unit", ""),
-        remediation=node.text("remediation", ""),
+        remediation=_template(node, "remediation"),
         spec=spec,
         path=node.path,
         line=node.line,

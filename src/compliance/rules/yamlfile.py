@@ -2,6 +2,11 @@
 
 Rule packs and profiles are validated after loading; errors must name the
 file and line, so the loader keeps line numbers on the mappings it builds.
+
+Rule files are written by hand and may come from elsewhere, so the loader
+bounds what a file can cost before any value is built: its size, how deep it
+nests, and no aliases (``*name``, also inside ``<<:`` merge keys), whose
+nested expansion (the "billion laughs") can take minutes and gigabytes.
 """
 
 from __future__ import annotations
@@ -12,6 +17,12 @@ from typing import Any
 import yaml
 
 from compliance.errors import RuleFileError
+
+# Ten times the largest bundled pack (95 kB): the pure-Python YAML parser takes about 5 s and
+# 100 MB for a megabyte of densely written YAML.
+MAX_FILE_BYTES = 1_000_000
+# Bundled packs nest six levels (pack, rules, rule, measure, list, item).
+MAX_DEPTH = 32
 
 
 class LineDict(dict):  # type: ignore[type-arg]
@@ -25,7 +36,22 @@ class LineDict(dict):  # type: ignore[type-arg]
 
 
 class _LineLoader(yaml.SafeLoader):
-    pass
+    nesting = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        event = self.peek_event()
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            raise RuleFileError(self.name, line, f"YAML alias *{event.anchor} is not allowed in a rule file",
+                                "write the value out in full; rule files use no anchors, aliases or <<: merge keys")
+        if self.nesting >= MAX_DEPTH:
+            raise RuleFileError(self.name, line, f"nested more than {MAX_DEPTH} levels deep",
+                                "rule packs and profiles nest a few levels; check the indentation and brackets")
+        self.nesting += 1
+        try:
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self.nesting -= 1
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
@@ -51,7 +77,12 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 def load_yaml(path: Path) -> Any:
     """Load one YAML document; syntax errors become RuleFileError with a line."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise RuleFileError(path, None, f"file is larger than {MAX_FILE_BYTES:,} bytes",
+                                "a rule pack covers one policy document; split a larger one into several packs")
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleFileError(path, None, f"cannot read file: {exc}") from None
     loader = _LineLoader(text)

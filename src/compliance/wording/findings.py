@@ -10,14 +10,14 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
-from jinja2 import TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import Template
 
 from compliance.results.findings import Finding, InputUsed, ItemResult
 from compliance.results.identity import Cell, RowRef
 from compliance.results.problems import DataProblem
 from compliance.results.quantities import Basis, Quantity
 from compliance.results.status import Reason, Status
+from compliance.rules.templates import compile_template
 from compliance.wording import problems as problem_wording
 from compliance.wording import quantities as q
 from compliance.wording.catalogue import (
@@ -467,12 +467,13 @@ def _quality(f: Finding, lang: str) -> str:
 
 
 @lru_cache(maxsize=512)  # compiled templates of rule text (immutable, thread-safe to render)
-def _template(source: str) -> Any:
-    return SandboxedEnvironment(autoescape=False, keep_trailing_newline=False).from_string(source)
+def _template(source: str) -> Template:
+    return compile_template(source)
 
 
 def remediation_values(f: Finding, lang: str) -> dict[str, str]:
-    """What a rule's remediation text may refer to, worded in `lang`."""
+    """What a rule's remediation text may refer to, worded in `lang`: a value for each name of
+    :data:`compliance.rules.templates.TEMPLATE_NAMES`, the names the loader lets a template use."""
     failing = [item for item in f.items if item.status in (Status.FAIL, Status.WARN)]
     label = gap_amount_label(f, lang)
     names = [item_label(item, lang) for item in failing[:MAX_LISTED]]
@@ -503,10 +504,7 @@ def remediation(f: Finding, lang: str) -> str:
         return text(f"fix.quality.{f.reason.value}", lang, **_quality_values(f, lang))
     if f.status not in ACTION_STATUSES or not f.remediation_template:
         return ""
-    try:
-        return _template(f.remediation_template).render(**remediation_values(f, RULE_TEXT_LANGUAGE)).strip()
-    except TemplateError as exc:  # the loader checks templates; a failure here is reported, not raised
-        return f"{f.remediation_template} [{type(exc).__name__}: {exc}]"
+    return _template(f.remediation_template).render(remediation_values(f, RULE_TEXT_LANGUAGE)).strip()
 
 
 # ---------------------------------------------------------------- data problems
