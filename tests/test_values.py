@@ -82,10 +82,10 @@ def test_ratio_field_formats_and_the_bare_percentage_rule(raw: object, expected:
     """In a ratio field a bare number above 1 and at most 100 means a percentage, with a warning naming the cell."""
     from pathlib import Path
 
-    from compliance.ingest.reader import _Context
+    from compliance.ingest.cells import CellReader
     from compliance.ingest.workbook import Grid
 
-    context = _Context(Path("ratio.xlsx"), Grid.from_cells("指标", {(1, 1): raw}))
+    context = CellReader(Path("ratio.xlsx"), Grid.from_cells("指标", {(1, 1): raw}))
     reading = context.read(1, 1, "ratio", "比例", "x", 0.0)
     assert reading.value == pytest.approx(expected)
     warnings = [p for p in context.problems if p.severity == "warning"]
@@ -98,10 +98,10 @@ def test_ratio_field_formats_and_the_bare_percentage_rule(raw: object, expected:
 def test_share_above_100_percent_is_refused() -> None:
     from pathlib import Path
 
-    from compliance.ingest.reader import _Context
+    from compliance.ingest.cells import CellReader
     from compliance.ingest.workbook import Grid
 
-    context = _Context(Path("ratio.xlsx"), Grid.from_cells("指标", {(1, 1): 160}))
+    context = CellReader(Path("ratio.xlsx"), Grid.from_cells("指标", {(1, 1): 160}))
     assert context.read(1, 1, "ratio", "比例", "x", 0.0).value is None and context.problems
     [problem] = context.problems
     assert problem.code == "ratio_above_100_percent" and "0–100%" in expected(problem, "zh")
@@ -128,10 +128,10 @@ def test_the_cells_of_a_ratio_row_are_read_the_same_way(now: object, before: obj
                                                          warned: set[str]) -> None:
     from pathlib import Path
 
-    from compliance.ingest.reader import _Context
+    from compliance.ingest.cells import CellReader
     from compliance.ingest.workbook import Grid
 
-    context = _Context(Path("ratio.xlsx"), Grid.from_cells("指标", {(1, 1): now, (1, 2): before}))
+    context = CellReader(Path("ratio.xlsx"), Grid.from_cells("指标", {(1, 1): now, (1, 2): before}))
     readings = context.read_ratios([(1, 1, "current"), (1, 2, "prior")], "增长率", "growth", None)
     assert tuple(r.value for r in readings) == pytest.approx(expected)
     warnings = {where(p, "zh").rsplit(" ", 1)[-1] for p in context.problems if p.severity == "warning"}

@@ -8,15 +8,16 @@ and moves past.
 
 from __future__ import annotations
 
-import sys
+import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
-from math import isfinite
 from pathlib import Path
 from typing import NamedTuple
 
-from compliance.errors import ConfigError, SubmissionError
+from compliance.errors import ConfigError, Interrupted, SubmissionError
 from compliance.ingest import values as conv
+from compliance.ingest.cells import CellReader
 from compliance.ingest.schema import (
     IDENTIFICATION,
     IDENTIFICATION_BY_CODE,
@@ -27,9 +28,9 @@ from compliance.ingest.schema import (
     SHEET_INFO,
 )
 from compliance.ingest.submission import Reading, Submission, TableRow, TableSource
-from compliance.ingest.workbook import Grid, cell_ref, load_grids
+from compliance.ingest.workbook import Grid, load_grids
 from compliance.results.findings import Details
-from compliance.results.identity import Cell, FileRef, Subject
+from compliance.results.identity import FileRef, Subject
 from compliance.results.periods import parse_period
 from compliance.results.problems import DataProblem, FileOutcome, Place
 from compliance.results.status import FileStatus, Severity
@@ -37,7 +38,6 @@ from compliance.rules.spec import Catalog, FieldSpec, TableSpec
 from compliance.rules.vocab import normalize
 
 HEADER_SEARCH_ROWS = 15
-_PLAIN_NUMBER_TYPES = frozenset({"money", "number", "count"})  # ratio: see _Context.read_ratios
 
 
 def require_defusedxml() -> None:
@@ -64,121 +64,6 @@ class ReaderLayout:
         tables = tuple(catalog.tables.values())
         return cls(fields, tables, {spec.name: code for code, spec in fields.items()}, _flat_columns(catalog),
                    frozenset({SHEET_INFO, SHEET_INDICATORS} | {table.name for table in tables}))
-
-
-#: A ratio cell to read: (row, column, which); the cells of one group are read the same way.
-#: ``which`` says which of the field's values the cell holds, for messages: "current" and "prior"
-#: (the template's 本期数 and 上年同期数 columns), "prior_column" (a flat table's 上年同期 column) or "".
-RatioCell = tuple[int, int, str]
-
-
-class _Context:
-    """Reads the cells of one sheet of one file, collecting its data problems."""
-
-    def __init__(self, path: Path, grid: Grid, file: FileRef | None = None) -> None:
-        self.path = path
-        self.file_ref = file or FileRef(str(path), "")
-        self.file = path.name  # one string object for every cell: pickled once per file, not per cell
-        self.sheet = sys.intern(grid.name)  # shared by the files of a reply, like the cell references
-        self.grid = grid
-        self.problems: list[DataProblem] = []
-
-    def cell(self, row: int, column: int) -> Cell:
-        return Cell(self.file, self.sheet, cell_ref(row, column))
-
-    def problem(self, row: int, column: int, code: str, values: Details, field_code: str = "",
-                severity: Severity = Severity.ERROR) -> None:
-        place = Place(self.sheet, cell_ref(row, column))
-        self.problems.append(DataProblem(self.file_ref, code, place, values, severity, field_code))
-
-    def read(self, row: int, column: int, value_type: str, name: str, field_code: str,
-             minimum: float | None = None, which: str = "") -> Reading:
-        if value_type == "ratio":
-            return self.read_ratios([(row, column, which)], name, field_code, minimum)[0]
-        grid = self.grid
-        if not grid.formula_without_value and not grid.merged:
-            raw = grid.get(row, column)
-            # Most cells of a filled template: a number in a number field, accepted as it is.
-            if (type(raw) is float and value_type in _PLAIN_NUMBER_TYPES and isfinite(raw)
-                    and (minimum is None or raw >= minimum)):
-                return Reading(raw, Cell(self.file, self.sheet, cell_ref(row, column)))
-            if type(raw) is str and value_type == "text":  # what values.to_text makes of a non-blank string
-                text = raw.strip()
-                if text.lower() not in conv.BLANK_WORDS:
-                    return Reading(text, Cell(self.file, self.sheet, cell_ref(row, column)))
-        converted = self._convert(row, column, value_type, name, which, field_code)
-        if converted is None:
-            return Reading(None, self.cell(row, column))
-        return self._at_least(row, column, converted.value, name, which, field_code, minimum)
-
-    def _convert(self, row: int, column: int, value_type: str, name: str, which: str,
-                 field_code: str) -> conv.Converted | None:
-        """The cell's value converted to `value_type`; None (with a data problem) when unusable."""
-        grid = self.grid
-        if grid.formula_without_value and (row, column) in grid.formula_without_value:
-            self.problem(row, column, "formula_without_value", Details.of(name=name, which=which or None), field_code)
-            return None
-        origin = grid.merged_origin(row, column) if grid.merged else None
-        if origin is not None:
-            self.problem(row, column, "merged_cell", Details.of(name=name, which=which or None,
-                                                                other_cell=cell_ref(*origin)), field_code)
-            return None
-        raw = grid.get(row, column)
-        converted = conv.convert(raw, value_type)
-        if converted.problem:
-            self.problem(row, column, converted.problem,
-                         Details.of(name=name, which=which or None, value=conv.raw_text(raw)), field_code)
-            return None
-        return converted
-
-    def _at_least(self, row: int, column: int, value: object, name: str, which: str, field_code: str,
-                  minimum: float | None) -> Reading:
-        if minimum is not None and isinstance(value, float) and value < minimum:
-            self.problem(row, column, "below_minimum", Details.of(
-                name=name, which=which or None, value=conv.raw_text(self.grid.get(row, column)), minimum=minimum),
-                field_code)
-            return Reading(None, self.cell(row, column))
-        return Reading(value, Cell(self.file, self.sheet, cell_ref(row, column)))
-
-    def read_ratios(self, cells: list[RatioCell], name: str, field_code: str, minimum: float | None) -> list[Reading]:
-        """Read the ratio cells of one row (this period and last year's) the same way.
-
-        A spreadsheet stores a ratio as a fraction (the template formats these cells as
-        percentages: 60% is stored as 0.6), and a value typed with % is unambiguous.  A bare
-        number above 1 can only be a percentage (60 means 60%); once one cell of the row is
-        written that way, every bare number of the row is read as a percentage, so 0.8 beside
-        1.5 is 0.8%, not 80%.  Each reading that was such a choice gets a warning naming the cell.
-        """
-        converted = [(cell, self._convert(cell[0], cell[1], "ratio", name, cell[2], field_code)) for cell in cells]
-        bare = [(cell, c) for cell, c in converted
-                if c is not None and isinstance(c.value, float) and not c.percent_sign]
-        as_percent = [(cell, c) for cell, c in bare if abs(c.value) > 1]
-        readings: list[Reading] = []
-        for (row, column, which), value in converted:
-            if value is None:
-                readings.append(Reading(None, self.cell(row, column)))
-                continue
-            number = value.value
-            if as_percent and (row, column, which) in dict(bare) and isinstance(number, float):
-                raw = conv.raw_text(self.grid.get(row, column))
-                if minimum is not None and minimum >= 0 and number > 100:
-                    self.problem(row, column, "ratio_above_100_percent",
-                                 Details.of(name=name, which=which or None, value=raw), field_code)
-                    readings.append(Reading(None, self.cell(row, column)))
-                    continue
-                if abs(number) > 1:
-                    self.problem(row, column, "ratio_read_as_percent", Details.of(
-                        name=name, which=which or None, value=raw, percent=number, fraction=number / 100),
-                        field_code, Severity.WARNING)
-                else:
-                    (other_row, other_column, _), other = as_percent[0]
-                    self.problem(row, column, "ratio_read_as_percent_by_row", Details.of(
-                        name=name, which=which or None, value=raw, percent=number, fraction=number / 100,
-                        other_cell=cell_ref(other_row, other_column), other_value=other.value),
-                        field_code, Severity.WARNING)
-                number = number / 100
-            readings.append(self._at_least(row, column, number, name, which, field_code, minimum))
-        return readings
 
 
 def grid_problems(path: Path, grid: Grid, file: FileRef) -> list[DataProblem]:
@@ -216,7 +101,10 @@ def _place(reading: Reading) -> Place:
 
 
 def _subject(path: Path, file: FileRef, identification: dict[str, Reading],
-             context_problems: list[DataProblem]) -> Subject:
+             context_problems: list[DataProblem], read_problems: Iterable[DataProblem] = ()) -> Subject:
+    """The subject `identification` names; `read_problems`: those of its cells (a code, name or
+    period whose text is too long refuses the file or row, as a blank one does)."""
+
     def text(code: str) -> str | None:
         reading = identification.get(code)
         return str(reading.value).strip() if reading and reading.value not in (None, "") else None
@@ -230,6 +118,10 @@ def _subject(path: Path, file: FileRef, identification: dict[str, Reading],
 
     is_region = "region_code" in identification and "institution_code" not in identification
     code_field, name_field = ("region_code", "region_name") if is_region else ("institution_code", "institution_name")
+    for problem in read_problems:
+        if problem.code == "text_too_long" and problem.field_code in (code_field, name_field, "period"):
+            raise SubmissionError(path, problem.code, problem.place,
+                                  problem.values.with_values(field=problem.field_code))
     for code in (code_field, name_field):
         if not text(code):
             raise refusal(code, "identification_missing")
@@ -280,7 +172,7 @@ class _Draft:
 
 
 def _read_identification(path: Path, file: FileRef, grid: Grid, problems: list[DataProblem]) -> dict[str, Reading]:
-    context = _Context(path, grid, file)
+    context = CellReader(path, grid, file)
     header = _find_header(grid, ["字段代码", "项目", "填报内容"], 2)
     if header is None:
         raise SubmissionError(path, "header_missing", Place(grid.name), Details.of(headers="字段代码 / 项目 / 填报内容"))
@@ -303,7 +195,7 @@ def _read_identification(path: Path, file: FileRef, grid: Grid, problems: list[D
 
 
 def _read_indicators(path: Path, grid: Grid, layout: ReaderLayout, draft: _Draft) -> None:
-    context = _Context(path, grid, draft.file)
+    context = CellReader(path, grid, draft.file)
     header = _find_header(grid, ["字段代码", "指标名称", "单位", "本期数", "上年同期数"], 2)
     if header is None:
         raise SubmissionError(path, "header_missing", Place(grid.name),
@@ -349,33 +241,13 @@ def _read_indicators(path: Path, grid: Grid, layout: ReaderLayout, draft: _Draft
                 draft.prior[code] = context.read(row, prior_column, spec.value_type, spec.name, code, spec.minimum,
                                                  "prior")
         if unit_column is not None:
-            _apply_unit(context, draft, spec, row, unit_column)
+            context.apply_unit(spec, row, unit_column, [(draft.current, current_column, "current"),
+                                                        (draft.prior, prior_column, "prior")])
     draft.problems.extend(context.problems)
 
 
-def _apply_unit(context: _Context, draft: _Draft, spec: FieldSpec, row: int, column: int) -> None:
-    """Money typed in 元 or 亿元 where the template says 万元 is converted, and the clerk told."""
-    raw = context.grid.get(row, column)
-    written = str(raw).strip() if raw not in (None, "") else spec.unit
-    if written == spec.unit or not spec.unit:
-        return
-    targets = [target for target in (draft.current, draft.prior)
-               if spec.code in target and isinstance(target[spec.code].value, float)]
-    values = Details.of(name=spec.name, unit=spec.unit, value=conv.raw_text(written))
-    if conv.rescale_money(1.0, written, spec.unit) is None:
-        context.problem(row, column, "unit_unknown", values, spec.code)
-        for target in targets:
-            target[spec.code] = Reading(None, target[spec.code].cell)
-        return
-    for target in targets:
-        reading = target[spec.code]
-        target[spec.code] = Reading(conv.rescale_money(reading.value, written, spec.unit), reading.cell)
-    if targets:  # a value was converted: say so (an unreadable value has its own problem already)
-        context.problem(row, column, "unit_changed", values, spec.code, severity=Severity.WARNING)
-
-
 def _read_table(path: Path, grid: Grid, table: TableSpec, draft: _Draft) -> None:
-    context = _Context(path, grid, draft.file)
+    context = CellReader(path, grid, draft.file)
     names = {column.name: column.code for column in table.columns}
     codes = {column.code for column in table.columns}
     header = _find_header(grid, list(codes) + list(names), 2)
@@ -414,7 +286,7 @@ def _read_table(path: Path, grid: Grid, table: TableSpec, draft: _Draft) -> None
 def _read_template(path: Path, file: FileRef, grids: dict[str, Grid], layout: ReaderLayout) -> Submission:
     problems: list[DataProblem] = [p for grid in grids.values() for p in grid_problems(path, grid, file)]
     identification = _read_identification(path, file, grids[SHEET_INFO], problems)
-    draft = _Draft(file, _subject(path, file, identification, problems), identification, problems)
+    draft = _Draft(file, _subject(path, file, identification, problems, problems), identification, problems)
     _read_indicators(path, grids[SHEET_INDICATORS], layout, draft)
     for table in layout.tables:
         if table.name in grids:
@@ -453,16 +325,15 @@ def _read_flat(path: Path, file: FileRef, grid: Grid, layout: ReaderLayout) -> l
     for row in range(header_row + 1, grid.max_row + 1):
         if all(conv.is_blank(grid.get(row, column)) for column in found.values()):
             continue
-        context = _Context(path, grid, file)
+        context = CellReader(path, grid, file)
         identification = {code: context.read(row, column, "text", IDENTIFICATION_BY_CODE[code].name, code)
                           for code, column in columns["id"].items()}
         problems: list[DataProblem] = []
         try:
-            subject = _subject(path, file, identification, problems)
+            subject = _subject(path, file, identification, problems, context.problems)
         except SubmissionError as exc:
             results.append(exc)
             continue
-        problems.extend(grid_problems(path, grid, file))
         draft = _Draft(file, subject, identification, problems)
         for code, column in columns["current"].items():
             spec = layout.fields[code]
@@ -510,18 +381,31 @@ def file_ref(path: Path, shown: str | None = None) -> FileRef:
     return _identified(path, shown)[0]
 
 
-def _identified(path: Path, shown: str | None) -> tuple[FileRef, bytes | None]:
-    """The file's identity and its bytes (None when it cannot be read or is over the size cap)."""
+def _identified(path: Path, shown: str | None) -> tuple[FileRef, bytes | None, SubmissionError | None]:
+    """The file's identity and its bytes, or why it cannot be read: missing, unreadable, not a
+    regular file (a pipe would block, a device never end), over the size cap.  Opened without
+    blocking and read up to the cap, whatever its size claimed."""
     from compliance.ingest.workbook import MAX_FILE_BYTES
 
     label = shown if shown is not None else str(path)
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return FileRef(label, ""), None
-        data = path.read_bytes()
-    except OSError:
-        return FileRef(label, ""), None
-    return FileRef.of_bytes(label, data), data
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        return FileRef(label, ""), None, SubmissionError(path, "file_unreadable", values=Details.of(
+            detail=exc.strerror or type(exc).__name__))
+    with os.fdopen(handle, "rb") as stream:
+        try:
+            if not stat.S_ISREG(os.fstat(handle).st_mode):
+                return FileRef(label, ""), None, SubmissionError(path, "not_a_regular_file")
+            data = stream.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            return FileRef(label, ""), None, SubmissionError(path, "file_unreadable", values=Details.of(
+                detail=exc.strerror or type(exc).__name__))
+    if len(data) > MAX_FILE_BYTES:
+        size = max(len(data), path.stat().st_size if path.exists() else 0)
+        return FileRef(label, ""), None, SubmissionError(path, "file_too_large", values=Details.of(
+            max_megabytes=MAX_FILE_BYTES // 1024 // 1024, megabytes=round(size / 1024 / 1024, 1)))
+    return FileRef.of_bytes(label, data), data, None
 
 
 def refused(file: FileRef, code: str, place: Place | None = None, values: Details | None = None) -> FileRead:
@@ -540,7 +424,9 @@ def read_file(path: Path, layout: ReaderLayout | Catalog, shown: str | None = No
     refused file yields an outcome saying why."""
     if not isinstance(layout, ReaderLayout):
         layout = ReaderLayout.of(layout)
-    file, data = _identified(path, shown)
+    file, data, unreadable = _identified(path, shown)
+    if unreadable is not None:
+        return refused(file, unreadable.code, unreadable.place, unreadable.values)
     named = Path(file.path)  # how messages name the file: as given, not where a member was unpacked
     try:
         sheets = load_grids(path, select=lambda names: sheets_to_read(names, layout), data=data)
@@ -548,13 +434,15 @@ def read_file(path: Path, layout: ReaderLayout | Catalog, shown: str | None = No
             raise SubmissionError(path, "no_sheets")
         grids = {grid.name: grid for grid in sheets}
         items: list[Submission | SubmissionError]
+        file_problems: tuple[DataProblem, ...] = ()  # a flat table's own, reported once for the file
         if SHEET_INFO in grids and SHEET_INDICATORS in grids:
             items = [_read_template(named, file, grids, layout)]
         else:
             items = _read_flat(named, file, sheets[0], layout)
+            file_problems = tuple(grid_problems(named, sheets[0], file))
     except SubmissionError as exc:
         return refused(file, exc.code, exc.place, exc.values)
-    except (KeyboardInterrupt, SystemExit):
+    except (KeyboardInterrupt, SystemExit, Interrupted):
         raise
     except BaseException as exc:  # noqa: BLE001 - one broken file must never stop a batch (incl. native panics)
         return refused(file, "read_failed", values=Details.of(detail=f"{type(exc).__name__}: {str(exc)[:120]}"))
@@ -563,15 +451,15 @@ def read_file(path: Path, layout: ReaderLayout | Catalog, shown: str | None = No
     row_problems = tuple(refusal_of(file, e) for e in rows)
     if not submissions:
         if len(rows) == 1:
-            return FileRead((), FileOutcome(file, FileStatus.REFUSED, refusal=row_problems[0]))
-        if rows:
-            refusal = DataProblem(file, "rows_without_institution", values=Details.of(rows=len(rows)))
-            return FileRead((), FileOutcome(file, FileStatus.REFUSED, refusal=refusal, problems=row_problems,
-                                            rows_refused=len(rows)))
-        return refused(file, "no_data_rows")
-    warned = row_problems or any(s.problems for s in submissions)
+            return FileRead((), FileOutcome(file, FileStatus.REFUSED, refusal=row_problems[0], problems=file_problems))
+        refusal = (DataProblem(file, "rows_without_institution", values=Details.of(rows=len(rows))) if rows
+                   else DataProblem(file, "no_data_rows"))
+        return FileRead((), FileOutcome(file, FileStatus.REFUSED, refusal=refusal,
+                                        problems=file_problems + row_problems, rows_refused=len(rows)))
+    warned = file_problems or row_problems or any(s.problems for s in submissions)
     outcome = FileOutcome(file, FileStatus.READ_WITH_WARNINGS if warned else FileStatus.READ,
-                          tuple(s.ref for s in submissions), problems=row_problems, rows_refused=len(rows))
+                          tuple(s.ref for s in submissions), problems=file_problems + row_problems,
+                          rows_refused=len(rows))
     return FileRead(submissions, outcome)
 
 

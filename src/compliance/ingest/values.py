@@ -13,6 +13,14 @@ _NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?$")
 TRUE_WORDS = frozenset({"是", "y", "yes", "true", "√", "✓", "1", "有"})
 FALSE_WORDS = frozenset({"否", "n", "no", "false", "×", "✗", "0", "无"})
 BLANK_WORDS = frozenset({"", "-", "—", "/", "无数据", "n/a", "na"})
+#: The largest magnitude a number may have, as written and in the template's unit after a unit change.
+#: A thousand trillion is beyond any amount or count a hospital or region reports (China's GDP is
+#: about 1.3e14 yuan), below 2**53 (where floats stop holding every whole number), and leaves sums
+#: and products of read values finite.
+MAX_MAGNITUDE = 1e15
+#: The longest text a cell may hold to be used (Excel allows 32,767 characters): names, codes and
+#: notes are far shorter, and longer text would cost the reports minutes to lay out.
+MAX_TEXT_LENGTH = 2000
 
 
 class Converted(NamedTuple):
@@ -42,18 +50,26 @@ def is_blank(raw: Any) -> bool:
     return raw is None or (isinstance(raw, str) and raw.strip().lower() in BLANK_WORDS)
 
 
+def in_range(number: float) -> bool:
+    """Whether `number` is within the magnitude cap (infinity and NaN never are)."""
+    return -MAX_MAGNITUDE <= number <= MAX_MAGNITUDE
+
+
 def to_number(raw: Any, value_type: str) -> Converted:
-    """Numbers, numbers typed as text (1,234.5; full-width digits), and percentages for ratios."""
+    """Numbers, numbers typed as text (1,234.5; full-width digits), and percentages for ratios;
+    a number beyond ``MAX_MAGNITUDE`` (or text that only a float's infinity could hold) is refused."""
     if type(raw) is float:  # what a spreadsheet reader returns for most number cells: decided at once
-        return Converted(raw) if math.isfinite(raw) else Converted(None, "not_finite")
+        if in_range(raw):
+            return Converted(raw)
+        return Converted(None, "number_out_of_range" if math.isfinite(raw) else "not_finite")
     if is_blank(raw):
         return Converted(None)
     if isinstance(raw, bool):
         return Converted(None, "not_a_number")
     if isinstance(raw, (int, float)):
-        if not math.isfinite(raw):
+        if isinstance(raw, float) and not math.isfinite(raw):
             return Converted(None, "not_finite")
-        return Converted(float(raw))
+        return Converted(float(raw)) if in_range(raw) else Converted(None, "number_out_of_range")
     if not isinstance(raw, str):
         return Converted(None, "not_a_number")
     text = raw.strip().translate(_FULLWIDTH).replace(" ", "")
@@ -63,6 +79,8 @@ def to_number(raw: Any, value_type: str) -> Converted:
     if not text or not _NUMBER.match(text) or text in {"+", "-", "."}:
         return Converted(None, "not_a_number")
     number = float(text.replace(",", ""))
+    if not in_range(number):
+        return Converted(None, "number_out_of_range")
     if percent:
         if value_type != "ratio":
             return Converted(None, "percent_in_non_ratio")

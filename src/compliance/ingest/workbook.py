@@ -327,28 +327,38 @@ def _check_size(path: Path, data: bytes | None = None) -> None:
 
 
 def _load_csv(path: Path, data: bytes | None = None) -> list[Grid]:
+    """The file's rows within the caps, decoded as they are read (UTF-8, else GB18030) and parsed
+    by the csv module one record at a time: only the first columns of the first rows are kept,
+    the rest only looked at for content to report."""
     raw = data if data is not None else path.read_bytes()
     if len(raw) > MAX_FILE_BYTES:
         raise SubmissionError(path, "csv_too_large", values=Details.of(
             max_megabytes=MAX_FILE_BYTES // 1024 // 1024, megabytes=round(len(raw) / 1024 / 1024, 1)))
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            text = raw.decode(encoding)
-            break
+            with io.TextIOWrapper(io.BytesIO(raw), encoding=encoding, newline="") as lines:
+                return [_csv_grid(path, lines)]
         except UnicodeDecodeError:
             continue
-    else:
-        raise SubmissionError(path, "csv_encoding_unknown")
+    raise SubmissionError(path, "csv_encoding_unknown")
+
+
+def _csv_grid(path: Path, lines: io.TextIOWrapper) -> Grid:
     grid = Grid(path.stem)
-    for row_index, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-        if row_index > MAX_ROWS:
-            if any(value.strip() for value in row):
-                grid.truncated_rows = max(grid.truncated_rows, row_index)
-            continue
-        grid.rows.append([value if value.strip() else "" for value in row[:MAX_COLUMNS]])
-        if any(value.strip() for value in row[MAX_COLUMNS:]):
-            grid.truncated_columns = max(grid.truncated_columns, len(row))
-    return [grid]
+    records = csv.reader(lines)
+    try:
+        for row_index, row in enumerate(records, start=1):
+            if row_index > MAX_ROWS:
+                if any(value.strip() for value in row):
+                    grid.truncated_rows = row_index
+                continue
+            grid.rows.append([value if value.strip() else "" for value in row[:MAX_COLUMNS]])
+            if any(value.strip() for value in row[MAX_COLUMNS:]):
+                grid.truncated_columns = max(grid.truncated_columns, len(row))
+    except csv.Error as exc:  # an unclosed quote at the end, a value past the module's 131,072 characters
+        raise SubmissionError(path, "csv_malformed", Place(row=records.line_num),
+                              Details.of(line=records.line_num, detail=str(exc)[:120])) from None
+    return grid
 
 
 def load_grids(path: Path, select: SheetSelector | None = None, data: bytes | None = None) -> list[Grid]:

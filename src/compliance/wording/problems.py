@@ -12,12 +12,12 @@ problem's values, shown in the reader's language:
 * ``label``: the field's name (an identification field's from the catalogue) with the column it
   was read from (``which``: this period, last year);
 * an integer whose name ends in a counted noun (``rows``, ``max_parts``, ``size_bytes`` ...) with
-  that noun in its plural form, ``max_cells`` in a compact form (1000万, 10 million), other
-  numbers with the language's separators;
-* ``unit`` in the language, ``share`` as a percentage, ``choices`` the field's allowed values,
-  ``when`` this period or last year (from ``prior``), ``part_amount`` and ``total_amount`` with
-  their units; a list joined with the language's separator; the place's ``sheet``, ``cell`` and
-  ``part``.
+  that noun in its plural form, ``max_cells`` and ``max_magnitude`` in a compact form (1000万,
+  10 million), other numbers with the language's separators;
+* ``unit`` and ``from_unit`` in the language, ``share`` as a percentage, ``choices`` the field's
+  allowed values, ``when`` this period or last year (from ``prior``), ``part_amount`` and
+  ``total_amount`` with their units; a list joined with the language's separator; the place's
+  ``sheet``, ``cell`` and ``part``.
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ from compliance.wording.catalogue import (
 
 #: The counted nouns: an integer value whose name ends in one is shown with it (``problem.n.<noun>``).
 COUNTED_NOUNS = frozenset({"rows", "columns", "cells", "parts", "files", "ranges", "sheets", "bytes", "seconds",
-                           "submissions"})
-_COMPACT = frozenset({"max_cells"})
+                           "submissions", "characters"})
+_COMPACT = frozenset({"max_cells", "max_magnitude"})
 
 
 def _number(key: str, value: float, lang: str) -> str:
@@ -91,8 +91,9 @@ def parameters(problem: DataProblem, lang: str) -> dict[str, str]:
         shown["label"] = _label(problem, values["name"], lang)
     if problem.code == "unsupported_file_type":
         shown["suffix"] = _quoted(values.get("suffix") or text("problem.no_suffix", lang), lang)
-    if "unit" in values:
-        shown["unit"] = unit_name(values["unit"], lang)
+    for key in ("unit", "from_unit"):
+        if key in values:
+            shown[key] = unit_name(values[key], lang)
     if "share" in values:
         shown["share"] = q.percent(float(values["share"]), lang)
     if "prior" in values:
