@@ -245,6 +245,7 @@ def test_two_runs_never_write_into_one_folder_at_once(runner, tmp_path: Path) ->
     try:
         fcntl.flock(holder, fcntl.LOCK_EX)
         result = check(runner, out)
+        assert write_file(out / "single.txt", b"a single file may still be written").size == 34
     finally:
         os.close(holder)
     assert result.exit_code == ExitCode.USAGE_OR_INPUT_ERROR

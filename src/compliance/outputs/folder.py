@@ -138,8 +138,9 @@ class OutputFolder:
     files and releases the folder.  A name is written once per run: two outputs never share one.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, exclusive: bool = True) -> None:
         self.path = Path(path)
+        self.exclusive = exclusive  # False: share the folder with a run holding it (one file's write)
         self._fd: int | None = None
         self._temporary: set[str] = set()
         self.written: dict[str, WrittenFile] = {}
@@ -168,21 +169,25 @@ class OutputFolder:
                                   Details.of(target=_link_target(self.path))) from None
             raise output_error(exc, self.path) from None
         try:
-            self._lock()
-            self._remove_stale()
+            if self._lock():
+                self._remove_stale()
         except BaseException:
             self.close()
             raise
 
-    def _lock(self) -> None:
+    def _lock(self) -> bool:
+        """Whether this run now holds the folder; a run that must hold it is refused when another does."""
         if fcntl is None:
-            return
+            return False
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise OutputError("output_folder_busy", self.path) from None
+            if self.exclusive:
+                raise OutputError("output_folder_busy", self.path) from None
+            return False
         except OSError:
-            pass  # a file system without locks (some network mounts): one run at a time is the operator's care
+            return False  # a file system without locks (some network mounts): one run at a time is the operator's care
+        return True
 
     def _remove_stale(self) -> None:
         """Temporary files of runs killed while writing here (this run holds the folder's lock, so
@@ -286,6 +291,7 @@ class OutputFolder:
 
 
 def write_file(path: Path, data: bytes) -> WrittenFile:
-    """Write one file atomically (a library caller's single document, a blank template)."""
-    with OutputFolder(Path(path).parent) as folder:
+    """Write one file atomically (a library caller's single document, a blank template, a crash
+    log), beside a run that may be writing into the same folder."""
+    with OutputFolder(Path(path).parent, exclusive=False) as folder:
         return folder.write(Path(path).name, data)
