@@ -17,7 +17,12 @@ from typing import Any
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from weasyprint.text.ffi import ffi, fontconfig, pangoft2
-from weasyprint.text.fonts import FONTCONFIG_STYLE, FONTCONFIG_WEIGHT, PREFERRED_ENCODING, FontConfiguration
+from weasyprint.text.fonts import (
+    FONTCONFIG_STYLE,
+    FONTCONFIG_WEIGHT,
+    PREFERRED_ENCODING,
+    FontConfiguration,
+)
 
 from compliance.report.fetcher import ASSET_SCHEME, FetchRefused, asset_path
 
