@@ -151,3 +151,50 @@ def test_auto_profile_never_applies_another_jurisdictions_rules(runner) -> None:
     result = runner.invoke(main, [*HOME, "check", str(EXAMPLES / "gansu"), "--profile", "auto", "--format", "json"])
     packs = {f["rule_id"].split(".")[0] for f in json.loads(result.stdout)["findings"] if f["kind"] != "quality"}
     assert packs == {"gansu-2020h2"}
+
+
+CODE = "12230100MB00000010"
+
+
+def _with_period(folder: Path, name: str, period: str, revenue: float, prior_revenue: float | None) -> Path:
+    """The non-compliant example hospital for another 报告期, with its 医疗收入 this period and last year
+    (and a unified social credit code whose check character is right)."""
+    workbook = load_workbook(EXAMPLES / "hospital-noncompliant.xlsx")
+    info = workbook["基本信息"]
+    rows = {info.cell(row=r, column=1).value: r for r in range(1, info.max_row + 1)}
+    info.cell(row=rows["period"], column=3, value=period)
+    info.cell(row=rows["institution_code"], column=3, value=CODE)
+    sheet = workbook["指标"]
+    [row] = [r for r in range(1, sheet.max_row + 1) if sheet.cell(row=r, column=1).value == "total_medical_revenue"]
+    sheet.cell(row=row, column=4, value=revenue)
+    sheet.cell(row=row, column=5, value=prior_revenue)
+    folder.mkdir(exist_ok=True)
+    workbook.save(folder / name)
+    return folder / name
+
+
+def test_a_cumulative_period_is_read_checked_and_compared_with_last_years_same_months(runner, tmp_path: Path) -> None:
+    """报告期 2019年1-9月 is read and checked (reports named after 2019M01-09); 2020年1—9月累计 states
+    last year's revenue, compared with the 2019年1-9月 file, not the full-year 2019 one."""
+    inputs = tmp_path / "inputs"
+    _with_period(inputs, "a-2019.xlsx", "2019年", 47000, None)
+    _with_period(inputs, "b-2019-1-9.xlsx", "2019年1-9月", 36000, None)
+    _with_period(inputs, "c-2020-1-9.xlsx", "2020年1—9月累计", 40000, 35000)
+    out = tmp_path / "out"
+    result = runner.invoke(main, [*HOME, "check", str(inputs), "--format", "json", "--out", str(out)])
+    assert result.exit_code == ExitCode.FINDINGS, result.output
+    data = json.loads(result.stdout)
+    assert [f["status"] for f in data["files"]] == ["read", "read", "read"]
+    assert {f["period"] for f in data["findings"]} == {"2019", "2019M01-09", "2020M01-09"}
+    changed = [f for f in data["findings"] if f["rule_id"] == "quality.prior-year-changed"]
+    assert [f["period"] for f in changed] == ["2020M01-09"]
+    assert "2019年1—9月" in changed[0]["message"] and "b-2019-1-9.xlsx" in changed[0]["message"]
+    for period in ("2019", "2019M01-09", "2020M01-09"):
+        assert (out / f"{CODE}-{period}-inspection-report.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_a_backwards_range_of_months_is_refused_naming_the_accepted_forms(runner, tmp_path: Path) -> None:
+    path = _with_period(tmp_path, "backwards.xlsx", "2019年9-1月", 36000, None)
+    result = runner.invoke(main, [*HOME, "check", str(path), "--format", "json"])
+    assert result.exit_code == ExitCode.USAGE_OR_INPUT_ERROR, result.output
+    assert "“2019年9-1月”" in result.stderr and "2024年1-9月" in result.stderr

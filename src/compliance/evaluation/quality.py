@@ -149,12 +149,13 @@ def _suspect_jumps(withdrawals: _Withdrawals, fields: dict[str, FieldSpec]) -> l
 
 
 def _earlier(submission: Submission, everyone: Sequence[Submission]) -> Submission | None:
-    """The same institution's submission for the same period one year earlier, if in this batch."""
+    """The same institution's submission for the same period one year earlier (the same months:
+    2019年1-9月 for 2020年1-9月, never 2019 or 2019Q3), if in this batch."""
     subject = submission.subject
-    wanted = subject.period.label.replace(str(subject.period.start.year), str(subject.period.start.year - 1), 1)
+    wanted = subject.period.previous_year()
     for other in everyone:
         if other.subject.level == subject.level and other.subject.code == subject.code \
-                and other.subject.period.label == wanted:
+                and other.subject.period == wanted:
             return other
     return None
 

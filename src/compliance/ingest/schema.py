@@ -37,7 +37,7 @@ IDENTIFICATION: tuple[IdentificationField, ...] = (
     IdentificationField("grade", "医院等级", "三级、二级、一级或未定级（可写三级甲等等）", "grade"),
     IdentificationField("type", "机构类别", "综合医院、中医医院、专科医院、妇幼保健院等", "type"),
     IdentificationField("ownership", "所有制", "公立或非公立", "ownership"),
-    IdentificationField("period", "报告期", "如：2024年、2024年上半年、2024年第3季度、2024-09"),
+    IdentificationField("period", "报告期", "如：2024年、2024年上半年、2024年第3季度、2024-09、2024年1-9月（累计）"),
 )
 REGION_IDENTIFICATION: tuple[IdentificationField, ...] = (
     IdentificationField("region_code", "地区代码", "行政区划代码（6位），统筹区可填医保统筹区编码"),
@@ -45,7 +45,7 @@ REGION_IDENTIFICATION: tuple[IdentificationField, ...] = (
     IdentificationField("province", "省份", "如：黑龙江省、甘肃省、四川省、河北省"),
     IdentificationField("city", "城市", "地级市或州；省级填报留空", required=False),
     IdentificationField("region_level", "地区层级", "省、市、统筹区或县", "region_level"),
-    IdentificationField("period", "报告期", "如：2024年、2024年上半年、2024年第3季度、2024-09"),
+    IdentificationField("period", "报告期", "如：2024年、2024年上半年、2024年第3季度、2024-09、2024年1-9月（累计）"),
 )
 IDENTIFICATION_BY_CODE = MappingProxyType({f.code: f for f in IDENTIFICATION + REGION_IDENTIFICATION})
 SUBJECT_LEVEL_TITLE = MappingProxyType({"hospital": "医院", "region": "地区"})

@@ -1,24 +1,32 @@
-"""Reporting periods and dates in the reader's language: 2024年度 / 2024, 2024年上半年 / H1 2024."""
+"""Reporting periods and dates in the reader's language: 2024年度 / 2024, 2024年上半年 / H1 2024,
+2019年1—9月 / Jan–Sep 2019."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 
+from compliance.results.periods import Period, parse_period
 from compliance.wording.catalogue import text
 
 
-def period_text(label: str, lang: str) -> str:
-    """A period's canonical label (2024, 2024H1, 2024Q3, 2024-09) as a reader writes it."""
-    if match := re.fullmatch(r"(\d{4})", label):
-        return text("period.year", lang, year=match[1])
-    if match := re.fullmatch(r"(\d{4})H([12])", label):
-        return text(f"period.half{match[2]}", lang, year=match[1])
-    if match := re.fullmatch(r"(\d{4})Q([1-4])", label):
-        return text("period.quarter", lang, year=match[1], quarter=match[2])
-    if match := re.fullmatch(r"(\d{4})-(\d{2})", label):
-        return text("period.month", lang, year=match[1], month=int(match[2]), month2=match[2])
-    return label
+def period_text(period: Period | str, lang: str) -> str:
+    """A period (or its canonical label: 2024, 2024H1, 2024Q3, 2024-09, 2024M01-09) as a reader
+    writes it; a text that is no label is shown as it is."""
+    found = period if isinstance(period, Period) else parse_period(period)
+    if found is None or (isinstance(period, str) and found.label != period):
+        return str(period)
+    year = f"{found.year:04d}"
+    if found.kind == "year":
+        return text("period.year", lang, year=year)
+    if found.kind == "half":
+        return text(f"period.half{1 if found.first_month == 1 else 2}", lang, year=year)
+    if found.kind == "quarter":
+        return text("period.quarter", lang, year=year, quarter=(found.first_month + 2) // 3)
+    if found.kind == "month":
+        return text("period.month", lang, year=year, month=found.first_month, month2=f"{found.first_month:02d}")
+    return text("period.months", lang, year=year, first=found.first_month, last=found.last_month,
+                first_name=text(f"period.month_name.{found.first_month}", lang),
+                last_name=text(f"period.month_name.{found.last_month}", lang))
 
 
 def date_text(day: dt.date, lang: str) -> str:

@@ -28,6 +28,7 @@ from compliance.wording.catalogue import (
     text,
     vocab_label,
 )
+from compliance.wording.dates import period_text
 
 MAX_LISTED = 10  # items listed in a per-item message
 MAX_LISTED_UNITS = 15  # units or hospitals listed in a region's message
@@ -221,7 +222,7 @@ def _outside_scope(f: Finding, lang: str) -> str:
 
 def _before_effective(f: Finding, lang: str) -> str:
     return text("msg.before_effective", lang, date=f.details["effective_from"].isoformat(),
-                period=f.details["period"])
+                period=period_text(f.details["period"], lang))
 
 
 def _division_by_zero(f: Finding, lang: str) -> str:
@@ -454,7 +455,7 @@ def _quality_values(f: Finding, lang: str) -> dict[str, Any]:
     used = _input(f, d["field"], "prior")
     earlier_cell = d.get("earlier_cell")
     return {"field": used.name if used else d["field"], "stated": _value_of(used, lang),
-            "cell": used.source if used else "", "period": d["earlier_period"],
+            "cell": used.source if used else "", "period": period_text(d["earlier_period"], lang),
             "reported": q.quantity(d["reported"], lang), "file": str(d["earlier_file"]).rsplit("/", 1)[-1],
             "earlier_cell": str(earlier_cell) if earlier_cell else ""}
 

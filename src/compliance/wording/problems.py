@@ -38,6 +38,7 @@ from compliance.wording.catalogue import (
     text,
     unit_name,
 )
+from compliance.wording.dates import period_text
 
 #: The counted nouns: an integer value whose name ends in one is shown with it (``problem.n.<noun>``).
 COUNTED_NOUNS = frozenset({"rows", "columns", "cells", "parts", "files", "ranges", "sheets", "bytes", "seconds",
@@ -96,6 +97,8 @@ def parameters(problem: DataProblem, lang: str) -> dict[str, str]:
             shown[key] = unit_name(values[key], lang)
     if "share" in values:
         shown["share"] = q.percent(float(values["share"]), lang)
+    if "period" in values:
+        shown["period"] = period_text(str(values["period"]), lang)
     if "prior" in values:
         shown["when"] = text("msg.quality.when_prior" if values["prior"] else "msg.quality.when_current", lang)
     for which in ("part", "total"):
