@@ -23,6 +23,7 @@ from compliance.ingest.schema import (
     SUBJECT_LEVEL_TITLE,
     IdentificationField,
 )
+from compliance.rules.kinds.units import HOSPITALS, UnitsSpec
 from compliance.rules.spec import Catalog, Profile, Rule, TableSpec
 from compliance.rules.vocab import VOCABULARIES
 
@@ -51,13 +52,14 @@ def _widths(sheet: Worksheet, widths: list[int]) -> None:
         sheet.column_dimensions[get_column_letter(column)].width = width
 
 
-def _guide(sheet: Worksheet, rules: list[Rule], level: str, table_names: list[str]) -> None:
+def _guide(sheet: Worksheet, rules: list[Rule], level: str, table_names: list[str], summed: list[str]) -> None:
     sheet["A1"] = f"{SUBJECT_LEVEL_TITLE[level]}医改政策符合性自评表 — 填报说明"
     sheet["A1"].font = TITLE_FONT
     who = "机构代码、名称、所在省市、等级、类别、所有制" if level == "hospital" else "地区代码、名称、省市、地区层级"
     lines = [
-        f"1. 在“基本信息”表填写{who}和报告期。",
-        "2. 在“指标”表按字段代码逐行填写本期数和上年同期数；金额单位以“单位”列为准（如万元），请勿改动字段代码。",
+        f"1. 在“基本信息”表填写{who}和报告期（全年、半年、季度、月份，或累计如 2024年1-9月）。",
+        ("2. 在“指标”表按字段代码逐行填写本期数和上年同期数（上年同一报告期的数：报告期为 2024年1-9月的，填 2023年1-9月累计数）；"
+         "金额单位以“单位”列为准（如万元），请勿改动字段代码。"),
         "3. 是否类指标填“是”或“否”；日期填 2024-09-30 或 2024年9月30日；证明材料填文件号或材料名称。",
         f"4. 逐项填报的表格：{'、'.join(table_names) or '无'}。每行一项，按列填写；表头下灰色字段代码行请勿删除。",
         "5. 黄色单元格为填报区。没有数据的项目留空，不要填 0；留空的项目按“缺少数据”处理，不视为达标。",
@@ -65,6 +67,8 @@ def _guide(sheet: Worksheet, rules: list[Rule], level: str, table_names: list[st
     ]
     if level == "region":
         lines.append("7. 地区的部分合计指标（如全市医疗收入）可留空，由同批提交的本地区医院填报表汇总计算。")
+    if summed:
+        lines.append(f"7. 地区检查汇总本地区医院填报的以下指标，请一并填写：{'、'.join(f'“{name}”' for name in summed)}。")
     for row, line in enumerate(lines, start=3):
         sheet.cell(row=row, column=1, value=line)
     row = len(lines) + 5
@@ -158,9 +162,28 @@ def _table(sheet: Worksheet, table: TableSpec, blank_rows: int = 50) -> None:
     sheet.freeze_panes = "A3"
 
 
+def member_fields(catalog: Catalog, rules: list[Rule] | tuple[Rule, ...]) -> list[str]:
+    """The hospital fields the region rules among `rules` read from a region's hospitals, in rule
+    order: the fields they may sum over them (``aggregate: sum``) and those a rule over the region's
+    hospitals (``units: hospitals``) reads from each."""
+    fields = catalog.fields
+    found: list[str] = []
+    for rule in rules:
+        if rule.applies.level != "region":
+            continue
+        over_hospitals = isinstance(rule.spec, UnitsSpec) and rule.spec.units == HOSPITALS
+        for code in rule.spec.fields_used():
+            if (over_hospitals or fields[code].aggregate == "sum") and code not in found:
+                found.append(code)
+    return found
+
+
 def build_template(catalog: Catalog, profile: Profile | None = None, level: str = "hospital") -> Workbook:
-    """A self-assessment workbook for one subject level covering the profile's (or every) rule of that level."""
-    rules = [r for r in (catalog.rules_for(profile) if profile else catalog.rules) if r.applies.level == level]
+    """A self-assessment workbook for one subject level covering the profile's (or every) rule of
+    that level; a hospital's also carries every field the profile's region rules sum over (or read
+    from) the region's hospitals, so that a region can be checked on its hospitals' workbooks."""
+    chosen = catalog.rules_for(profile) if profile else catalog.rules
+    rules = [r for r in chosen if r.applies.level == level]
     field_codes: list[str] = []
     table_codes: list[str] = []
     for rule in rules:
@@ -170,10 +193,13 @@ def build_template(catalog: Catalog, profile: Profile | None = None, level: str 
         for code in rule.spec.fields_used():
             if code not in field_codes:
                 field_codes.append(code)
+    summed = member_fields(catalog, chosen) if level == "hospital" else []
+    field_codes += [code for code in summed if code not in field_codes]
     workbook = Workbook()
     guide = workbook.active
     guide.title = SHEET_GUIDE
-    _guide(guide, rules, level, [catalog.tables[code].name for code in table_codes])
+    _guide(guide, rules, level, [catalog.tables[code].name for code in table_codes],
+           [catalog.fields[code].name for code in summed])
     _info(workbook.create_sheet(SHEET_INFO), IDENTIFICATION if level == "hospital" else REGION_IDENTIFICATION)
     _indicators(workbook.create_sheet(SHEET_INDICATORS), catalog, field_codes)
     for code in table_codes:
