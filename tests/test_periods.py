@@ -136,7 +136,8 @@ def test_a_cumulative_label_is_safe_in_file_names() -> None:
 
 
 months = st.tuples(st.integers(1, 12), st.integers(1, 12)).map(sorted)
-periods = st.builds(lambda year, run: Period.of_months(year, run[0], run[1]), st.integers(MIN_YEAR + 1, MAX_YEAR), months)
+periods = st.builds(lambda year, run: Period.of_months(year, run[0], run[1]), st.integers(MIN_YEAR + 1, MAX_YEAR),
+                    months)
 
 
 @given(periods)
