@@ -75,6 +75,7 @@ except ImportError:  # running from a checkout without `pip install -e .`
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
+from compliance.ingest.identities import DIVISIONS, with_check_character
 from compliance.pipeline.check import get_profile, load_default_catalog, run_check
 from compliance.pipeline.read import read_batch
 from compliance.rules.spec import Catalog
@@ -172,6 +173,13 @@ class _Base:
         return NUMBER_BASE + len(self.slots) - 1
 
 
+def _institution_code(rng: random.Random, city: str, index: int) -> str:
+    """A valid made-up unified social credit code registered in `city` (``MB`` and the copy's number)."""
+    rng.randint(110000, 659999), rng.choice("0123456789X")  # the draws of the old codes: later values unchanged
+    division = next(code for code, division in DIVISIONS.items() if division.name == city)
+    return with_check_character(f"12{division}MB{index:07d}")
+
+
 def _values(index: int, base: _Base) -> list[str]:
     """XML text for every sentinel of ``base`` in copy number ``index`` (deterministic)."""
     rng = random.Random(index * 7919 + 17)
@@ -181,7 +189,7 @@ def _values(index: int, base: _Base) -> list[str]:
     drugs = rng.sample(DRUGS, base.drugs)
     stock = rng.sample(STOCK, base.stock)
     info = {
-        "institution_code": f"12{rng.randint(110000, 659999)}MB{index:07d}{rng.choice('0123456789X')}",
+        "institution_code": _institution_code(rng, city, index),
         "institution_name": f"{city}{rng.choice(NAME_PARTS)}（示例{index}）",
         "province": province, "city": city, "grade": rng.choice(GRADES), "type": rng.choice(TYPES),
         "ownership": rng.choice(OWNERSHIP), "period": rng.choice(PERIODS),

@@ -30,7 +30,7 @@ def test_noncompliant_example_exits_1_with_expected_statuses(runner) -> None:
     }
     for finding in data["findings"]:
         assert FINDING_KEYS <= set(finding)
-        assert finding["subject_id"] == "12230100MB0000001X" and finding["period"] == "2024"
+        assert finding["subject_id"] == "12230100MB00000010" and finding["period"] == "2024"
     share = next(f for f in data["findings"] if f["rule_id"].endswith("incentive-share-of-performance-pay"))
     assert share["observed"] == 0.52 and share["observed_unit"] == "%" and abs(share["gap"] - 0.08) < 1e-9
     assert share["required"] == {"comparator": ">=", "threshold": {"value": 0.6, "unit": "%"}, "tolerance": None,
@@ -54,7 +54,7 @@ def test_refused_file_exits_2_and_others_are_still_checked(runner, tmp_path: Pat
                                   "--format", "json"])
     assert result.exit_code == ExitCode.USAGE_OR_INPUT_ERROR
     data = json.loads(result.stdout)
-    assert {f["subject_id"] for f in data["findings"]} == {"12230100MB0000002X"}
+    assert {f["subject_id"] for f in data["findings"]} == {"12230100MB00000023"}
     assert "拒收" in result.stderr and "broken.xlsx" in result.stderr
     lines = [line for line in result.stderr.splitlines() if "broken.xlsx" in line]
     assert len(lines) == 1, result.stderr  # one line for the refused file, not a second as a data problem
@@ -129,7 +129,7 @@ def test_check_out_writes_workbook_and_pdf(runner, tmp_path: Path) -> None:
     result = runner.invoke(main, [*HOME, "check", str(EXAMPLES / "hospital-noncompliant.xlsx"), "--out", str(tmp_path)])
     assert result.exit_code == ExitCode.FINDINGS, result.output
     assert (tmp_path / "gap-report.xlsx").exists()
-    pdf = tmp_path / "12230100MB0000001X-2024-inspection-report.pdf"
+    pdf = tmp_path / "12230100MB00000010-2024-inspection-report.pdf"
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
     assert f"已写入 {pdf}" in result.stderr
 

@@ -98,21 +98,22 @@ def test_concurrent_callers_are_serialised() -> None:
 
 
 def test_submitted_columns_named_id_and_sid_do_not_disturb_evaluation(catalog, tmp_path: Path) -> None:
+    H1, H2, H3 = "12620100MB00002012", "12620100MB00002025", "12620100MB00002038"  # valid unified social credit codes
     sheet_book = Workbook()
     sheet = sheet_book.active
     sheet.append(["id", "sid", "institution_code", "institution_name", "province", "city", "ownership", "period",
                   "total_performance_pay", "incentive_performance_pay"])
-    sheet.append([1, 1, "H1", "甲医院", "甘肃省", "兰州市", "公立", "2024", 1000, 500])
-    sheet.append([1, 1, "H2", "乙医院", "甘肃省", "兰州市", "公立", "2024", 1000, 500])
-    sheet.append([1, 1, "H3", "丙医院", "甘肃省", "兰州市", "公立", "2024", 1000, 700])
+    sheet.append([1, 1, H1, "甲医院", "甘肃省", "兰州市", "公立", "2024", 1000, 500])
+    sheet.append([1, 1, H2, "乙医院", "甘肃省", "兰州市", "公立", "2024", 1000, 500])
+    sheet.append([1, 1, H3, "丙医院", "甘肃省", "兰州市", "公立", "2024", 1000, 700])
     path = tmp_path / "flat.xlsx"
     sheet_book.save(path)
     result = run_check(catalog, get_profile(catalog, "gansu-hospitals"), [path])
     statuses = {(f.subject_id, f.rule_id): f.status.value for f in result.findings}
     share = "gansu-2020h2.incentive-share-of-performance-pay"
-    assert statuses[("H1", share)] == "fail"
-    assert statuses[("H2", share)] == "fail"
-    assert statuses[("H3", share)] == "pass"
+    assert statuses[(H1, share)] == "fail"
+    assert statuses[(H2, share)] == "fail"
+    assert statuses[(H3, share)] == "pass"
 
 
 def test_rule_files_cannot_declare_id_or_sid_fields(tmp_path: Path) -> None:

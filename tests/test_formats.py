@@ -87,7 +87,7 @@ def assert_example_values(path: Path, catalog) -> None:
     assert outcome.status == "read", outcome_message(outcome, len(submission.problems), "zh")
     subject = submission.subject
     assert (subject.code, subject.name, subject.province, subject.city, subject.grade, subject.ownership,
-            subject.period.label) == ("12230100MB0000001X", "哈尔滨市示例第一人民医院", "黑龙江省", "哈尔滨市", "level3",
+            subject.period.label) == ("12230100MB00000010", "哈尔滨市示例第一人民医院", "黑龙江省", "哈尔滨市", "level3",
                                       "public", "2024")
     assert {k: r.value for k, r in submission.current.items() if r.value is not None} == EXPECTED_CURRENT
     assert {k: r.value for k, r in submission.prior.items() if r.value is not None} == EXPECTED_PRIOR

@@ -49,6 +49,7 @@ from compliance.wording.problems import message as problem_message
 from .conftest import EXAMPLES, ROOT
 
 EXAMPLE = EXAMPLES / "hospital-noncompliant.xlsx"
+G1, G2, G3 = "12620100MB00002012", "12620100MB00002025", "12620100MB00002038"  # valid institution codes
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_STRINGS_EXAMPLE = FIXTURES / "hospital-noncompliant-libreoffice.xlsx"  # saved by LibreOffice: sharedStrings.xml
 XLS_EXAMPLE = FIXTURES / "hospital-noncompliant.xls"
@@ -497,12 +498,12 @@ def _zip_mutants(corpus: CorpusBuilder, base: Path, label: str, rng: random.Rand
         corpus.add(family, f"xxe-declared-{tag}", _edited(parts, {target: _after_prolog(raw, XXE)}), keeps)
         corpus.add(family, f"xxe-parameter-{tag}", _edited(parts, {target: _after_prolog(raw, XXE_PARAMETER)}), keeps)
         corpus.add(family, f"external-dtd-{tag}", _edited(parts, {target: _after_prolog(raw, XXE_DTD)}), keeps)
-    corpus.add(family, "lol-used-in-info", _edited(parts, {info: _after_prolog(files[info], BILLION_LAUGHS).replace(b"12230100MB0000001X", b"&lol9;")}))
-    corpus.add(family, "xxe-used-in-info", _edited(parts, {info: _after_prolog(files[info], XXE).replace(b"12230100MB0000001X", b"&xxe;")}))
+    corpus.add(family, "lol-used-in-info", _edited(parts, {info: _after_prolog(files[info], BILLION_LAUGHS).replace(b"12230100MB00000010", b"&lol9;")}))
+    corpus.add(family, "xxe-used-in-info", _edited(parts, {info: _after_prolog(files[info], XXE).replace(b"12230100MB00000010", b"&xxe;")}))
     if "xl/sharedStrings.xml" in files:
         strings = files["xl/sharedStrings.xml"]
-        corpus.add(family, "lol-used-in-shared-strings", _edited(parts, {"xl/sharedStrings.xml": _after_prolog(strings, BILLION_LAUGHS).replace(b"12230100MB0000001X", b"&lol9;")}))
-        corpus.add(family, "xxe-used-in-shared-strings", _edited(parts, {"xl/sharedStrings.xml": _after_prolog(strings, XXE).replace(b"12230100MB0000001X", b"&xxe;")}))
+        corpus.add(family, "lol-used-in-shared-strings", _edited(parts, {"xl/sharedStrings.xml": _after_prolog(strings, BILLION_LAUGHS).replace(b"12230100MB00000010", b"&lol9;")}))
+        corpus.add(family, "xxe-used-in-shared-strings", _edited(parts, {"xl/sharedStrings.xml": _after_prolog(strings, XXE).replace(b"12230100MB00000010", b"&xxe;")}))
 
 
 def _swap_columns(sheet, first: int, second: int, from_row: int = 1) -> None:
@@ -619,7 +620,7 @@ def _content_mutations() -> dict[str, tuple[Callable[[Workbook], Workbook | None
         "d4-negative": (set_cell("指标", "D4", -1500), True),
         "d3-formula-no-cache": (set_cell("指标", "D3", "=D4*0.52"), False),
         "d4-formula-no-cache": (set_cell("指标", "D4", "=1000+500"), True),
-        "c3-formula-no-cache": (set_cell("基本信息", "C3", '="12230100MB0000001X"'), True),
+        "c3-formula-no-cache": (set_cell("基本信息", "C3", '="12230100MB00000010"'), True),
         "drug-formula-no-cache": (set_cell("药品价格", "F3", "=E3*1.15"), True),
         "merged-d3-e3": (merge("指标", "D3:E3"), True),
         "merged-c3-d3": (merge("指标", "C3:D3"), False),
@@ -676,20 +677,20 @@ def _content_mutants(corpus: CorpusBuilder) -> None:
 
 
 def _other_formats(corpus: CorpusBuilder) -> None:
-    flat = "机构代码,机构名称,省份,所有制,报告期,绩效工资总量,激励性绩效工资\nG1,兰州示例医院,甘肃省,公立,2024年,1000,650\n"
+    flat = f"机构代码,机构名称,省份,所有制,报告期,绩效工资总量,激励性绩效工资\n{G1},兰州示例医院,甘肃省,公立,2024年,1000,650\n"
     csvs = {
         "utf8": flat.encode("utf-8"),
         "utf8-bom": flat.encode("utf-8-sig"),
         "gb18030": flat.encode("gb18030"),
         "utf16": flat.encode("utf-16"),
         "nul-bytes": flat.encode().replace(b",", b"\0,", 3),
-        "unbalanced-quote": flat.encode().replace(b"G1,", b'"G1,'),
-        "row-beyond-cap": (flat + "\n" * 5000 + "G2,示例,甘肃省,公立,2024年,1,1\n").encode(),
-        "huge-field": (flat + "G3," + "x" * 200_000 + ",甘肃省,公立,2024年,1,1\n").encode(),
+        "unbalanced-quote": flat.encode().replace(f"{G1},".encode(), f'"{G1},'.encode()),
+        "row-beyond-cap": (flat + "\n" * 5000 + f"{G2},示例,甘肃省,公立,2024年,1,1\n").encode(),
+        "huge-field": (flat + f"{G3}," + "x" * 200_000 + ",甘肃省,公立,2024年,1,1\n").encode(),
         "header-only": flat.splitlines()[0].encode(),
         "binary": bytes(range(256)) * 8,
         "empty": b"",
-        "wide": (",".join(["机构代码"] + [f"列{i}" for i in range(300)]) + "\nG1" + ",1" * 300 + "\n").encode(),
+        "wide": (",".join(["机构代码"] + [f"列{i}" for i in range(300)]) + f"\n{G1}" + ",1" * 300 + "\n").encode(),
     }
     for name, data in csvs.items():
         corpus.add("csv", name, data, False, ".csv")
@@ -726,8 +727,8 @@ def _other_formats(corpus: CorpusBuilder) -> None:
         "both-repeated": (repeat_row(content, 1_000_000).replace(cell, cell.replace(
             b"<table:table-cell ", b'<table:table-cell table:number-columns-repeated="16000" ', 1)), False),
         "lol-declared": (_after_prolog(content, BILLION_LAUGHS), False),
-        "lol-used": (_after_prolog(content, BILLION_LAUGHS).replace(b"12230100MB0000001X", b"&lol9;"), False),
-        "xxe-used": (_after_prolog(content, XXE).replace(b"12230100MB0000001X", b"&xxe;"), False),
+        "lol-used": (_after_prolog(content, BILLION_LAUGHS).replace(b"12230100MB00000010", b"&lol9;"), False),
+        "xxe-used": (_after_prolog(content, XXE).replace(b"12230100MB00000010", b"&xxe;"), False),
         "value-attribute-garbage": (content.replace(cell, cell.replace(b'office:value="780"', b'office:value="abc"')), False),
         "truncated-content": (content[: len(content) // 2], False),
     }
@@ -913,7 +914,7 @@ def _entity_attacks(folder: Path) -> dict[str, Path]:
     inline, shared = _zip_parts(EXAMPLE), _zip_parts(SHARED_STRINGS_EXAMPLE)
     i_files, s_files = dict(inline), dict(shared)
     i_ind, i_info, s_info = _sheet_part(inline, "指标"), _sheet_part(inline, "基本信息"), _sheet_part(shared, "基本信息")
-    code = b"12230100MB0000001X"
+    code = b"12230100MB00000010"
     attacks = {
         "lol-sheet-used": _edited(inline, {i_info: _after_prolog(i_files[i_info], BILLION_LAUGHS).replace(code, b"&lol9;")}),
         "lol-sheet-declared": _edited(inline, {i_ind: _after_prolog(i_files[i_ind], BILLION_LAUGHS)}),
@@ -951,7 +952,7 @@ def test_entity_attacks_are_refused_or_read_without_expansion(tmp_path: Path) ->
             assert _names_the_file_in_chinese(record["message"], path.name), record["message"]
         else:
             [values] = record["values"]
-            assert values["code"] == "12230100MB0000001X" and values["current"]["incentive_performance_pay"] == 780, name
+            assert values["code"] == "12230100MB00000010" and values["current"]["incentive_performance_pay"] == 780, name
     assert max(r["peak_mb"] for r in result.records.values()) < 600
     assert result.records["lol-sheet-used.xlsx"]["status"] == "refused"
     assert result.records["xxe-shared-strings-used.xlsx"]["status"] == "refused"
@@ -1132,7 +1133,7 @@ def test_bombs_inside_a_batch_archive_are_refused_and_the_rest_is_read(catalog, 
     assert "nested.zip" in outcome_message(read.outcomes[0], 0, "zh")
     assert "压缩" in _refusal(read.outcomes[1]) and "outer-bomb.zip" in _refusal(read.outcomes[1])
     assert "压缩" in _refusal(read.outcomes[2]) and "bomb.xlsx" in _refusal(read.outcomes[2])
-    assert [s.subject.code for s in read.submissions] == ["12230100MB0000001X"]
+    assert [s.subject.code for s in read.submissions] == ["12230100MB00000010"]
 
 
 # --------------------------------------------------------------------------- dimensions and far cells
@@ -1145,7 +1146,7 @@ def test_a_forged_dimension_reads_quickly_and_correctly(tmp_path: Path, catalog)
     example.write_bytes(_edited(parts, forged))
     tiny_book = Workbook()
     tiny_book.active.append(["机构代码", "机构名称", "省份", "所有制", "报告期", "激励性绩效工资"])
-    tiny_book.active.append(["G1", "兰州示例医院", "甘肃省", "公立", "2024年", 650])
+    tiny_book.active.append([G1, "兰州示例医院", "甘肃省", "公立", "2024年", 650])
     buffer = io.BytesIO()
     tiny_book.save(buffer)
     tiny_parts = _zip_parts(buffer)
@@ -1255,7 +1256,7 @@ def test_check_in_process_refuses_an_xls_that_makes_the_native_reader_panic(runn
                                   str(EXAMPLE), "--format", "json"])
     assert result.exit_code == 2, result.exception
     data = json.loads(result.stdout)
-    assert {f["subject_id"] for f in data["findings"]} == {"12230100MB0000001X"}
+    assert {f["subject_id"] for f in data["findings"]} == {"12230100MB00000010"}
 
 
 # --------------------------------------------------------------------------- ambiguous packages
@@ -1291,11 +1292,11 @@ FLAT_HEADER = "机构代码,机构名称,省份,所有制,报告期,绩效工资
 
 def test_csv_rows_beyond_the_row_cap_are_reported_not_dropped(catalog, tmp_path: Path) -> None:
     path = tmp_path / "long.csv"
-    path.write_text(FLAT_HEADER + "G1,兰州示例医院,甘肃省,公立,2024年,1000,650\n" + "\n" * 5000
-                    + "G2,天水示例医院,甘肃省,公立,2024年,1000,700\n", encoding="utf-8")
+    path.write_text(FLAT_HEADER + f"{G1},兰州示例医院,甘肃省,公立,2024年,1000,650\n" + "\n" * 5000
+                    + f"{G2},天水示例医院,甘肃省,公立,2024年,1000,700\n", encoding="utf-8")
     submissions, outcome = read_file(path, catalog)
     reported = [*outcome.problems, *(p for s in submissions for p in s.problems)]
-    assert "G2" in {ref.institution for ref in outcome.submissions} or any("5,000" in expected(p, "zh")
+    assert G2 in {ref.institution for ref in outcome.submissions} or any("5,000" in expected(p, "zh")
                                                                             for p in reported), (outcome, reported)
 
 
@@ -1303,7 +1304,7 @@ def test_csv_columns_beyond_the_column_cap_are_reported_not_dropped(catalog, tmp
     fillers = ",".join(f"备注{index}" for index in range(60))
     path = tmp_path / "wide.csv"
     path.write_text(f"机构代码,机构名称,省份,所有制,报告期,{fillers},激励性绩效工资\n"
-                    f"G1,兰州示例医院,甘肃省,公立,2024年,{',' * 59},650\n", encoding="utf-8")
+                    f"{G1},兰州示例医院,甘肃省,公立,2024年,{',' * 59},650\n", encoding="utf-8")
     [submission], outcome = read_file(path, catalog)
     reading = submission.current.get("incentive_performance_pay")
     assert (reading is not None and reading.value == 650) or any("60" in expected(p, "zh")
@@ -1315,8 +1316,8 @@ def test_the_same_caps_hold_for_xlsx(catalog, tmp_path: Path) -> None:
     book = Workbook()
     sheet = book.active
     sheet.append(["机构代码", "机构名称", "省份", "所有制", "报告期", *[f"备注{i}" for i in range(60)], "激励性绩效工资"])
-    sheet.append(["G1", "兰州示例医院", "甘肃省", "公立", "2024年", *[None] * 60, 650])
-    sheet.cell(row=5002, column=1, value="G2")
+    sheet.append([G1, "兰州示例医院", "甘肃省", "公立", "2024年", *[None] * 60, 650])
+    sheet.cell(row=5002, column=1, value=G2)
     path = tmp_path / "wide-long.xlsx"
     book.save(path)
     [submission], outcome = read_file(path, catalog)

@@ -32,6 +32,7 @@ FLAT_COLUMNS = ("institution_code", "institution_name", "province", "city", "gra
 FLAT_ROW = ("哈尔滨市示例第三医院", "黑龙江省", "哈尔滨市", "三级", "综合医院", "公立", "2024年", "32000", "30000", "1200",
             "744")
 DIGITS = "9" * 400  # float() makes it infinity
+G1, G2, G3 = "12230100MB0000401N", "12230100MB0000402R", "12230100MB0000403W"  # valid institution codes
 
 
 def _edited(tmp_path: Path, edits: dict[tuple[str, str], object], name: str = "自评表.xlsx") -> Path:
@@ -163,7 +164,7 @@ def test_an_item_table_number_beyond_the_cap_is_refused(catalog, tmp_path: Path)
 
 
 def test_flat_tables_refuse_numbers_beyond_the_cap(catalog, tmp_path: Path) -> None:
-    rows = [("G1", *FLAT_ROW[:7], DIGITS, *FLAT_ROW[8:]), ("G2", *FLAT_ROW[:8], "-" + DIGITS, *FLAT_ROW[9:])]
+    rows = [(G1, *FLAT_ROW[:7], DIGITS, *FLAT_ROW[8:]), (G2, *FLAT_ROW[:8], "-" + DIGITS, *FLAT_ROW[9:])]
     book = Workbook()
     book.active.append(FLAT_COLUMNS)
     book.active.append([*rows[0][:8], 1e300, *rows[0][9:]])
@@ -182,7 +183,7 @@ def test_the_json_stays_strict_and_names_the_cells(runner, catalog, tmp_path: Pa
     digits = _edited(tmp_path, {("指标", f"D{row}"): DIGITS}, "digits.xlsx")
     huge = _edited(tmp_path, {("指标", f"C{row}"): "亿元", ("指标", f"D{row}"): 1e305, ("指标", f"E{row}"): 1e13},
                    "yi.xlsx")
-    flat = _flat_csv(tmp_path, [("G1", *FLAT_ROW[:7], DIGITS, *FLAT_ROW[8:])])
+    flat = _flat_csv(tmp_path, [(G1, *FLAT_ROW[:7], DIGITS, *FLAT_ROW[8:])])
     problems = {(Path(p["file"]["path"]).name, p["code"], p["place"]["cell"])
                 for path in (digits, huge, flat) for p in _strict_json(runner, path)["data_problems"]}
     assert {("digits.xlsx", "number_out_of_range", f"D{row}"), ("yi.xlsx", "number_out_of_range", f"D{row}"),
@@ -239,7 +240,7 @@ def test_an_optional_identification_value_beyond_the_cap_is_not_used(catalog, tm
 
 def test_a_csv_value_beyond_the_csv_modules_field_limit_refuses_the_file_naming_the_line(catalog,
                                                                                         tmp_path: Path) -> None:
-    rows = [("G1", *FLAT_ROW), ("G2", "院" * 200_000, *FLAT_ROW[1:])]
+    rows = [(G1, *FLAT_ROW), (G2, "院" * 200_000, *FLAT_ROW[1:])]
     submissions, outcome = read_file(_flat_csv(tmp_path, rows), catalog)
     assert submissions == () and outcome.refusal is not None
     assert (outcome.refusal.code, outcome.refusal.place.row) == ("csv_malformed", 3)
@@ -248,9 +249,9 @@ def test_a_csv_value_beyond_the_csv_modules_field_limit_refuses_the_file_naming_
 
 def test_a_csv_value_within_the_csv_modules_limit_but_beyond_the_text_cap_is_a_cell_problem(catalog,
                                                                                           tmp_path: Path) -> None:
-    rows = [("G1", "院" * 100_000, *FLAT_ROW[1:]), ("G2", *FLAT_ROW[:5], "公" * 50_000, *FLAT_ROW[6:])]
+    rows = [(G1, "院" * 100_000, *FLAT_ROW[1:]), (G2, *FLAT_ROW[:5], "公" * 50_000, *FLAT_ROW[6:])]
     submissions, outcome = read_file(_flat_csv(tmp_path, rows), catalog)
-    assert [s.subject.code for s in submissions] == ["G2"] and outcome.rows_refused == 1
+    assert [s.subject.code for s in submissions] == [G2] and outcome.rows_refused == 1
     [refusal] = outcome.problems
     assert (refusal.code, refusal.place.cell, refusal.values["characters"]) == ("text_too_long", "B2", 100_000)
     [problem] = submissions[0].problems
@@ -288,7 +289,7 @@ def _long_flat_csv(tmp_path: Path) -> Path:
     extra = 2000
     with path.open("w", encoding="utf-8", newline="") as handle:
         handle.write(",".join([*FLAT_COLUMNS, *(f"备注{i}" for i in range(extra))]) + "\n")
-        for code in ("G1", "G2", "G3"):
+        for code in (G1, G2, G3):
             handle.write(",".join([code, *FLAT_ROW, *(["备注"] * extra)]) + "\n")
         handle.write("\n" * (MAX_ROWS - 4))
         handle.write(",".join(["G9", *FLAT_ROW]) + "\n")
@@ -298,7 +299,7 @@ def _long_flat_csv(tmp_path: Path) -> Path:
 def test_a_flat_tables_truncation_is_reported_once_for_the_file(runner, catalog, tmp_path: Path) -> None:
     path = _long_flat_csv(tmp_path)
     submissions, outcome = read_file(path, catalog)
-    assert [s.subject.code for s in submissions] == ["G1", "G2", "G3"]
+    assert [s.subject.code for s in submissions] == [G1, G2, G3]
     assert not any(s.problems for s in submissions) and outcome.status == "read_with_warnings"
     assert [(p.code, dict(p.values)) for p in outcome.problems] == [
         ("rows_truncated", {"max_rows": MAX_ROWS, "rows": MAX_ROWS + 1}),
@@ -313,7 +314,7 @@ def test_an_xlsx_flat_tables_truncation_is_reported_once_for_the_file(catalog, t
     book = Workbook()
     sheet = book.active
     sheet.append([*FLAT_COLUMNS, *(f"备注{i}" for i in range(60))])
-    for code in ("G1", "G2"):
+    for code in (G1, G2):
         sheet.append([code, *FLAT_ROW, *(["备注"] * 60)])
     sheet.cell(row=MAX_ROWS + 3, column=1, value="G9")
     book.save(tmp_path / "flat.xlsx")
@@ -324,7 +325,7 @@ def test_an_xlsx_flat_tables_truncation_is_reported_once_for_the_file(catalog, t
 
 def test_a_flat_table_refused_row_by_row_keeps_its_truncation(catalog, tmp_path: Path) -> None:
     path = tmp_path / "nameless.csv"
-    path.write_text(",".join(FLAT_COLUMNS) + "\n" + ",".join(["G1", "", *FLAT_ROW[1:]]) + "\n" + "\n" * MAX_ROWS
+    path.write_text(",".join(FLAT_COLUMNS) + "\n" + ",".join([G1, "", *FLAT_ROW[1:]]) + "\n" + "\n" * MAX_ROWS
                     + "G9\n", encoding="utf-8")
     submissions, outcome = read_file(path, catalog)
     assert not submissions and outcome.refusal.code == "identification_missing"

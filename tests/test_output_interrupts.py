@@ -161,7 +161,7 @@ def test_sigkill_while_the_third_pdf_is_written_then_a_rerun(tmp_path: Path) -> 
 def test_a_signal_while_pdfs_are_rendered_stops_the_run_cleanly(sent: int, code: int, words: str,
                                                                 tmp_path: Path) -> None:
     out = tmp_path / "out"
-    child, marker, scratch = start(tmp_path, out, "render:99", pause_code="12510100MB0000102X")
+    child, marker, scratch = start(tmp_path, out, "render:99", pause_code="12510100MB0000102L")
     wait_for(marker, child)
     child.send_signal(sent)
     returned, stderr = finish(child)

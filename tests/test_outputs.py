@@ -56,7 +56,7 @@ def test_a_run_writes_its_files_and_then_a_manifest_that_matches_them(runner, tm
     manifest = assert_manifest_matches(out)
     assert [output["kind"] for output in manifest["outputs"]] == ["gap_workbook", "inspection_report",
                                                                   "inspection_notice"]
-    assert manifest["outputs"][1]["subject"]["code"] == "12230100MB0000001X"
+    assert manifest["outputs"][1]["subject"]["code"] == "12230100MB00000010"
     assert manifest["inputs"] == [{"path": HOSPITAL, "sha256": hashlib.sha256(Path(HOSPITAL).read_bytes()).hexdigest(),
                                    "outcome": "read"}]
     assert manifest["run"]["catalog_digest"] and manifest["run"]["pdf"] == "both"
@@ -120,7 +120,7 @@ def test_a_symbolic_link_in_the_output_folder_is_refused_and_its_target_untouche
 def test_a_symbolic_link_where_a_pdf_goes_is_refused_before_the_workbook_is_written(runner, tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
-    (out / "12230100MB0000001X-2024-inspection-report.pdf").symlink_to(tmp_path / "elsewhere.pdf")
+    (out / "12230100MB00000010-2024-inspection-report.pdf").symlink_to(tmp_path / "elsewhere.pdf")
     result = check(runner, out, pdf="report")
     assert result.exit_code == ExitCode.USAGE_OR_INPUT_ERROR
     assert not (out / "gap-report.xlsx").exists() and not (tmp_path / "elsewhere.pdf").exists()

@@ -69,7 +69,7 @@ def test_same_named_files_keep_their_own_data_problems(same_named: tuple[Path, P
     assert result.exit_code == 1, result.output
     data = json.loads(result.stdout)
     codes = {f["submission"]["path"]: f["subject_id"] for f in data["findings"]}
-    assert codes == {str(a): "12230100MB0000101X", str(b): "12230100MB0000102X"}
+    assert codes == {str(a): "12230100MB0000101M", str(b): "12230100MB0000102Q"}
     [problem] = data["data_problems"]
     assert problem["file"]["path"] == str(b) and "五万五" in problem["found"]
     assert problem["code"] == "not_a_number" and problem["values"]["value"] == "五万五"
@@ -81,7 +81,7 @@ def test_same_named_files_keep_their_own_data_problems(same_named: tuple[Path, P
     problem_rows = [row for row in rows if row[4] and "五万五" in str(row[6] or "")]
     assert [row[0] for row in problem_rows] == [str(b)]
     # each hospital's report and notice: its own file, its own problems only
-    for code, own, other in (("12230100MB0000101X", a, b), ("12230100MB0000102X", b, a)):
+    for code, own, other in (("12230100MB0000101M", a, b), ("12230100MB0000102Q", b, a)):
         for document in ("report", "notice"):
             text = subprocess.run(["pdftotext", str(out / f"{code}-2024-inspection-{document}.pdf"), "-"],
                                   check=True, capture_output=True, text=True).stdout
@@ -90,11 +90,11 @@ def test_same_named_files_keep_their_own_data_problems(same_named: tuple[Path, P
                 assert re.sub(r"\s+", "", str(own)) in flat and re.sub(r"\s+", "", str(other)) not in flat
             assert ("五万五" in flat) == (own == b), (code, document)
     # the notice and the file outcome give the same number of data problems
-    notice_b = subprocess.run(["pdftotext", str(out / "12230100MB0000102X-2024-inspection-notice.pdf"), "-"],
+    notice_b = subprocess.run(["pdftotext", str(out / "12230100MB0000102Q-2024-inspection-notice.pdf"), "-"],
                               check=True, capture_output=True, text=True).stdout
     assert "数据问题1条" in re.sub(r"\s+", "", notice_b)
     report_b = re.sub(r"\s+", "", subprocess.run(
-        ["pdftotext", str(out / "12230100MB0000102X-2024-inspection-report.pdf"), "-"],
+        ["pdftotext", str(out / "12230100MB0000102Q-2024-inspection-report.pdf"), "-"],
         check=True, capture_output=True, text=True).stdout)
     assert "读取1个机构，1个数据问题" in report_b
 
@@ -266,7 +266,7 @@ def test_two_rows_of_one_flat_table_for_the_same_hospital_differ_even_in_one_fil
 
     header = ["institution_code", "institution_name", "province", "city", "grade", "type", "ownership", "period",
               "incentive_performance_pay", "total_performance_pay"]
-    row = ["H1", "甲医院", "黑龙江省", "哈尔滨市", "三级", "综合医院", "公立", "2024", "780", "1500"]
+    row = ["12230100MB00003011", "甲医院", "黑龙江省", "哈尔滨市", "三级", "综合医院", "公立", "2024", "780", "1500"]
     for second, severity in ((row, Severity.WARNING), ([*row[:8], "900", "1500"], Severity.ERROR)):
         path = tmp_path / f"flat-{severity.value}.csv"
         with path.open("w", newline="", encoding="utf-8") as handle:

@@ -139,10 +139,10 @@ SAMPLES: dict[str, tuple[Place, dict[str, object]]] = {
         "total_value": 1500.0, "total_unit": "万元", "prior": False}),
     "value_withdrawn_share_out_of_range": (Place("指标", "E8"), {"name": "激励性绩效占比", "share": 1.6, "prior": True}),
     "duplicate_submission": (Place("基本信息", "C3"), {
-        "institution": "示例医院", "code": "12230100MB0000001X", "period": "2024", "submissions": 2,
+        "institution": "示例医院", "code": "12230100MB00000010", "period": "2024", "submissions": 2,
         "others": ("a/自评表.xlsx 基本信息!C3",), "used": "b/自评表.xlsx 基本信息!C3"}),
     "duplicate_submission_identical": (Place("基本信息", "C3"), {
-        "institution": "示例医院", "code": "12230100MB0000001X", "period": "2024", "submissions": 3,
+        "institution": "示例医院", "code": "12230100MB00000010", "period": "2024", "submissions": 3,
         "others": ("a/自评表.xlsx 基本信息!C3", "c/自评表.xlsx 基本信息!C3"), "used": "b/自评表.xlsx 基本信息!C3"}),
 }
 

@@ -45,7 +45,7 @@ def test_template_example_reads_with_cells(catalog) -> None:
     [submission], outcome = read_file(EXAMPLES / "hospital-noncompliant.xlsx", catalog)
     assert outcome.status == "read"
     subject = submission.subject
-    assert (subject.code, subject.ownership, subject.grade, subject.period.label) == ("12230100MB0000001X", "public", "level3", "2024")
+    assert (subject.code, subject.ownership, subject.grade, subject.period.label) == ("12230100MB00000010", "public", "level3", "2024")
     reading = submission.current["incentive_performance_pay"]
     assert reading.value == 780 and str(reading.cell).startswith("指标!D")
     assert submission.prior["total_medical_revenue"].value == 48000
@@ -126,7 +126,7 @@ def test_missing_period_refuses_the_file_but_not_the_batch(catalog, tmp_path: Pa
     [refused] = result.refused
     message = _refusal(refused)
     assert "报告期" in message and "“去年”" in message and "C" in message
-    assert {s.subject.code for s in result.subjects} == {"12230100MB0000002X"}
+    assert {s.subject.code for s in result.subjects} == {"12230100MB00000023"}
 
 
 def test_not_a_workbook_is_refused(catalog, tmp_path: Path) -> None:
@@ -150,8 +150,8 @@ def test_flat_table_and_csv(catalog, tmp_path: Path) -> None:
     assert outcome.status == "read" and len(outcome.submissions) == 3
     assert first.prior["total_medical_revenue"].value == 30000
     csv_path = tmp_path / "flat.csv"
-    csv_path.write_text("机构代码,机构名称,省份,所有制,报告期,绩效工资总量,激励性绩效工资\nG1,兰州示例医院,甘肃省,公立,2024年,1000,\"650\"\n",
-                        encoding="utf-8")
+    csv_path.write_text("机构代码,机构名称,省份,所有制,报告期,绩效工资总量,激励性绩效工资\n"
+                        "12620100MB00002012,兰州示例医院,甘肃省,公立,2024年,1000,\"650\"\n", encoding="utf-8")
     [submission], _ = read_file(csv_path, catalog)
     assert submission.current["incentive_performance_pay"].value == 650
     assert str(submission.current["incentive_performance_pay"].cell) == "flat!G2"

@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 GOLDEN = Path(__file__).parent / "golden" / "gap-report-noncompliant.json"
 GOLDEN_MATRIX = Path(__file__).parent / "golden" / "gap-report-matrix-sichuan.json"
-SUBJECT = "12230100MB0000001X"
+SUBJECT = "12230100MB00000010"
 INCENTIVE_RULE = "gansu-2020h2.incentive-share-of-performance-pay"
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
@@ -194,7 +194,7 @@ def test_matrix_sheet(sichuan_books: dict[str, openpyxl.Workbook], sichuan: Chec
     assert [cell.value for cell in ws[2][:5]] == ["机构代码", "机构名称", "层级", "报告期", "待整改项数"]
     ids, cells, counts = matrix_cells(ws)
     # rows: every subject, in order; columns: every rule evaluated, once, hospital rules before region rules
-    assert list(cells) == ["12510100MB0000101X", "12510100MB0000102X", "510000"]
+    assert list(cells) == ["12510100MB0000101H", "12510100MB0000102L", "510000"]
     evaluated = {f.rule_id for f in sichuan.findings}
     assert len(ids) == len(set(ids)) and set(ids) == evaluated
     profile_ids = [rule.id for rule in catalog.rules_for(catalog.profiles[sichuan.run.profile])]
@@ -206,9 +206,9 @@ def test_matrix_sheet(sichuan_books: dict[str, openpyxl.Workbook], sichuan: Chec
         assert {rule_id: value for rule_id, value in cells[code].items() if value is not None} == own
         assert counts[code] == sum(1 for f in subject.findings if f.status not in SATISFIED)
     assert cells["510000"]["sichuan-14fyp.bmi-enrollment-rate"] == "pass"
-    assert cells["12510100MB0000102X"]["sichuan-2020h2.no-debt-financed-construction"] == "fail"
-    assert cells["12510100MB0000101X"]["sichuan-14fyp.bmi-enrollment-rate"] is None  # a region rule
-    assert counts["12510100MB0000101X"] == 0 and counts["12510100MB0000102X"] == 10
+    assert cells["12510100MB0000102L"]["sichuan-2020h2.no-debt-financed-construction"] == "fail"
+    assert cells["12510100MB0000101H"]["sichuan-14fyp.bmi-enrollment-rate"] is None  # a region rule
+    assert counts["12510100MB0000101H"] == 0 and counts["12510100MB0000102L"] == 10
     region = sichuan.subjects[2]
     assert region.members == tuple(s.submission for s in sichuan.subjects[:2])
     # header row of rule titles above the ids

@@ -72,7 +72,7 @@ def test_notice_is_one_page_with_gaps_remediation_and_signatures(checked: CheckR
     path = notice.write_notice(SubjectReport.of(checked, checked.subjects[0]), tmp_path / "notice.pdf", TODAY)
     assert _pages(path) == 1
     flat = re.sub(r"\s+", "", _pdf_text(path))
-    for expected in ("医改政策符合性检查结果告知书", "哈尔滨市示例第一人民医院", "12230100MB0000001X",
+    for expected in ("医改政策符合性检查结果告知书", "哈尔滨市示例第一人民医院", "12230100MB00000010",
                      "需整改事项（4项）", "公立医院取消药品加成", "15.0个百分点", "9,315元", "8.0个百分点", "120万元",
                      "整改建议", "检查人员（签字）", "被检查单位负责人（签字）", "检查单位（盖章）", "2026年11月23日"):
         assert expected in flat, expected
@@ -130,7 +130,7 @@ def test_cli_pdf_option_chooses_the_documents(runner: CliRunner, tmp_path: Path,
                                   "--out", str(out), "--pdf", choice])
     assert result.exit_code == 1, result.output  # the example has failing rules
     pdfs = sorted(p.name for p in out.glob("*.pdf"))
-    assert pdfs == sorted(f"12230100MB0000001X-2024-inspection-{d}.pdf" for d in documents)
+    assert pdfs == sorted(f"12230100MB00000010-2024-inspection-{d}.pdf" for d in documents)
     assert (out / "gap-report.xlsx").exists()
 
 

@@ -44,7 +44,7 @@ def test_pdf_shows_rules_gaps_and_hospital(checked: CheckResult, catalog: Catalo
     assert path.read_bytes().startswith(b"%PDF-")
     text = _pdf_text(path)
     flat = re.sub(r"\s+", "", text)  # table cells wrap; compare without layout whitespace
-    for expected in ("医改政策符合性检查报告", "哈尔滨市示例第一人民医院", "12230100MB0000001X",
+    for expected in ("医改政策符合性检查报告", "哈尔滨市示例第一人民医院", "12230100MB00000010",
                      "绩效工资用于激励的比例不低于60%", "公立医院取消药品加成", "8.0个百分点", "120万元",
                      "差距最大的三项", "整改建议", "检查人员（签字）", "被检查单位负责人（签字）"):
         assert expected in flat, expected

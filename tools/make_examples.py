@@ -1,7 +1,9 @@
 """Fill the generated template with the bundled example hospitals.
 
 Run after `compliance template`; writes examples/*.xlsx. The institutions
-are fictional.
+are fictional; their codes are valid unified social credit codes (the 18th
+character is the GB 32100-2015 check character of the first 17) with ``MB``
+and a sequence number that mark them as made up.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ OUT = ROOT / "examples"
 
 NONCOMPLIANT: dict[str, Any] = {
     "info": {
-        "institution_code": "12230100MB0000001X",
+        "institution_code": "12230100MB00000010",
         "institution_name": "哈尔滨市示例第一人民医院",
         "province": "黑龙江省",
         "city": "哈尔滨市",
@@ -50,7 +52,7 @@ NONCOMPLIANT: dict[str, Any] = {
 
 COMPLIANT: dict[str, Any] = {
     "info": {
-        "institution_code": "12230100MB0000002X",
+        "institution_code": "12230100MB00000023",
         "institution_name": "哈尔滨市示例第二人民医院",
         "province": "黑龙江省",
         "city": "哈尔滨市",
@@ -77,11 +79,11 @@ COMPLIANT: dict[str, Any] = {
 }
 
 FLAT_ROWS = [
-    ("12230100MB0000011X", "哈尔滨市示例第三医院", "黑龙江省", "哈尔滨市", "三级", "综合医院", "公立", "2024年",
+    ("12230100MB00000111", "哈尔滨市示例第三医院", "黑龙江省", "哈尔滨市", "三级", "综合医院", "公立", "2024年",
      32000, 30000, 1200, 744),
-    ("12230100MB0000012X", "哈尔滨市示例中医医院", "黑龙江省", "哈尔滨市", "二级", "中医医院", "公立", "2024年",
+    ("12230100MB00000124", "哈尔滨市示例中医医院", "黑龙江省", "哈尔滨市", "二级", "中医医院", "公立", "2024年",
      9900, 9000, 400, 228),
-    ("12230100MB0000013X", "哈尔滨市示例民营医院", "黑龙江省", "哈尔滨市", "二级", "综合医院", "非公立", "2024年",
+    ("12230100MB00000137", "哈尔滨市示例民营医院", "黑龙江省", "哈尔滨市", "二级", "综合医院", "非公立", "2024年",
      5000, 4000, 300, 150),
 ]
 FLAT_HEADER = ["institution_code", "institution_name", "province", "city", "grade", "type", "ownership", "period",

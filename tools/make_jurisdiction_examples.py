@@ -19,20 +19,21 @@ from openpyxl import load_workbook
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from compliance.ingest.identities import with_check_character  # noqa: E402
 from compliance.ingest.schema import SHEET_INDICATORS, SHEET_INFO  # noqa: E402
 from compliance.pipeline.check import load_default_catalog  # noqa: E402
 
 JURISDICTIONS: dict[str, dict[str, Any]] = {
     "harbin": {"packs": ["harbin-2017"], "province": "黑龙江省", "city": "哈尔滨市", "region_code": "230100",
-               "region_name": "哈尔滨市", "region_level": "市", "hospital_code": "12230100MB00001%02dX"},
+               "region_name": "哈尔滨市", "region_level": "市", "hospital_code": "12230100MB00001%02d"},
     "gansu": {"packs": ["gansu-2020h2"], "province": "甘肃省", "city": None, "region_code": "620000",
               "region_name": "甘肃省", "region_level": "省", "city_of_hospitals": "兰州市",
-              "hospital_code": "12620100MB00001%02dX"},
+              "hospital_code": "12620100MB00001%02d"},
     "sichuan": {"packs": ["sichuan-14fyp", "sichuan-2020h2"], "province": "四川省", "city": None,
                 "region_code": "510000", "region_name": "四川省", "region_level": "省", "city_of_hospitals": "成都市",
-                "hospital_code": "12510100MB00001%02dX"},
+                "hospital_code": "12510100MB00001%02d"},
     "hebei": {"packs": ["hebei-2020"], "province": "河北省", "city": "石家庄市", "region_code": "130100",
-              "region_name": "石家庄市医保统筹区", "region_level": "统筹区", "hospital_code": "12130100MB00001%02dX"},
+              "region_name": "石家庄市医保统筹区", "region_level": "统筹区", "hospital_code": "12130100MB00001%02d"},
 }
 PERIOD = "2024年"
 
@@ -107,7 +108,8 @@ def main() -> int:
         region_rules = [r.id for r in rules if r.applies.level == "region"]
         city = place["city"] or place.get("city_of_hospitals")
         for index, (wanted, label) in enumerate((("pass", "示例第一医院"), ("fail", "示例第二医院")), start=1):
-            info = {"institution_code": place["hospital_code"] % index, "institution_name": f"{city}{label}",
+            code = with_check_character(place["hospital_code"] % index)  # the 17 characters and their check
+            info = {"institution_code": code, "institution_name": f"{city}{label}",
                     "province": place["province"], "city": city, "grade": "三级", "type": "综合医院",
                     "ownership": "公立", "period": PERIOD}
             _fill(templates / "hospital-self-assessment.xlsx", ROOT / "examples" / name / f"hospital-{index}.xlsx",

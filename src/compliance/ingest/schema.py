@@ -30,7 +30,7 @@ class IdentificationField:
 
 
 IDENTIFICATION: tuple[IdentificationField, ...] = (
-    IdentificationField("institution_code", "机构代码", "统一社会信用代码（18位）或卫生健康机构代码"),
+    IdentificationField("institution_code", "机构代码", "统一社会信用代码（18位数字和大写字母，照抄事业单位法人证书或营业执照）"),
     IdentificationField("institution_name", "机构名称", "医疗机构执业许可证上的第一名称"),
     IdentificationField("province", "省份", "如：黑龙江省、甘肃省、四川省、河北省"),
     IdentificationField("city", "城市", "地级市或州，如：哈尔滨市"),
@@ -40,7 +40,7 @@ IDENTIFICATION: tuple[IdentificationField, ...] = (
     IdentificationField("period", "报告期", "如：2024年、2024年上半年、2024年第3季度、2024-09、2024年1-9月（累计）"),
 )
 REGION_IDENTIFICATION: tuple[IdentificationField, ...] = (
-    IdentificationField("region_code", "地区代码", "行政区划代码（6位），统筹区可填医保统筹区编码"),
+    IdentificationField("region_code", "地区代码", "行政区划代码（6位数字，如 510000 四川省、510100 成都市），统筹区可填6位医保统筹区编码"),
     IdentificationField("region_name", "地区名称", "如：哈尔滨市、四川省、成都市医保统筹区"),
     IdentificationField("province", "省份", "如：黑龙江省、甘肃省、四川省、河北省"),
     IdentificationField("city", "城市", "地级市或州；省级填报留空", required=False),

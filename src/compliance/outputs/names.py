@@ -1,6 +1,6 @@
 """Output file names that are safe on Windows, macOS and Linux and never collide within a run.
 
-A subject's documents are named after its code and period (``12230100MB0000001X-2024``).  A code
+A subject's documents are named after its code and period (``12230100MB00000010-2024``).  A code
 is submitted text: it may hold a slash, a colon, a control character or a device name, it may be
 long, and two codes may differ only in what a file system cannot tell apart (``ABC/123`` and
 ``ABC_123`` once made safe; ``abc`` and ``ABC`` on a case-insensitive disk; the same letters in

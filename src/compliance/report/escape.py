@@ -33,7 +33,7 @@ def safe_text(value: Any) -> str:
     """``value`` as text that no spreadsheet will evaluate: dangerous text gets a leading ``'``.
 
     ``None`` becomes ``""``; XML-illegal control characters are removed.  Text that is safe is
-    returned unchanged, so codes such as ``fail`` or ``12230100MB0000001X`` stay filterable.
+    returned unchanged, so codes such as ``fail`` or ``12230100MB00000010`` stay filterable.
     """
     if value is None:
         return ""
