@@ -35,6 +35,8 @@ CELL = Place("指标", "D7")
 SHEET = Place("指标")
 FIELD = {"name": "医疗收入", "which": "current"}
 AREA = {"max_rows": 200_000, "max_columns": 2000, "max_cells": 10_000_000}
+CODE = {"field": "institution_code", "name": "机构代码"}
+REGION_CODE = {"field": "region_code", "name": "地区代码"}
 XLS_RECORD = {"offset": 1234, "size_bytes": 3, "stream_bytes": 40_960, "record_type": "0x0204"}
 
 #: One problem of each code, with the place and values its producer gives it.
@@ -64,6 +66,21 @@ SAMPLES: dict[str, tuple[Place, dict[str, object]]] = {
     "identification_missing": (Place("基本信息", "C3"), {"field": "institution_code", "name": "机构代码"}),
     "identification_not_found": (Place(), {"field": "period", "name": "报告期"}),
     "period_invalid": (Place("基本信息", "C10"), {"field": "period", "name": "报告期", "value": "去年"}),
+    "institution_code_length": (Place("基本信息", "C3"), {**CODE, "value": "12230100MB000000", "characters": 16}),
+    "institution_code_character": (Place("基本信息", "C3"), {**CODE, "value": "12230100MBO0000010", "invalid": ("O",),
+                                                            "position": 11}),
+    "institution_code_division": (Place("基本信息", "C3"), {**CODE, "value": "12990100MB00000010",
+                                                           "division": "990100"}),
+    "institution_code_check": (Place("基本信息", "C3"), {**CODE, "value": "12230100MB0000001X", "check": "X",
+                                                        "expected_check": "0"}),
+    "institution_code_lowercase": (Place("基本信息", "C3"), {**CODE, "value": "12230100mb00000010",
+                                                            "code": "12230100MB00000010"}),
+    "region_code_format": (Place("基本信息", "C3"), {**REGION_CODE, "value": "510000-E"}),
+    "region_code_province": (Place("基本信息", "C3"), {**REGION_CODE, "value": "990000", "prefix": "99"}),
+    "region_code_province_mismatch": (Place("基本信息", "C3"), {
+        **REGION_CODE, "value": "510000", "province": "甘肃省", "expected_province": "四川省", "other_cell": "C5"}),
+    "region_code_city_mismatch": (Place("基本信息", "C3"), {
+        **REGION_CODE, "value": "510100", "city": "绵阳市", "expected_city": "成都市", "other_cell": "C6"}),
     "column_missing": (Place("药品价格", "A2"), {"name": "销售价格"}),
     "table_header_missing": (Place("药品价格"), {"table": "药品价格"}),
     "rows_truncated": (SHEET, {"max_rows": 5000, "rows": 1_000_062}),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -18,6 +18,7 @@ from typing import NamedTuple
 from compliance.errors import ConfigError, Interrupted, SubmissionError
 from compliance.ingest import values as conv
 from compliance.ingest.cells import CellReader
+from compliance.ingest.identities import check_institution_code, check_region_code
 from compliance.ingest.schema import (
     IDENTIFICATION,
     IDENTIFICATION_BY_CODE,
@@ -125,6 +126,7 @@ def _subject(path: Path, file: FileRef, identification: dict[str, Reading],
     for code in (code_field, name_field):
         if not text(code):
             raise refusal(code, "identification_missing")
+    subject_code = _checked_code(path, file, identification, code_field, text, context_problems)
     period = parse_period(identification["period"].value) if identification.get("period") else None
     if period is None:
         raise refusal("period", "period_invalid",
@@ -139,7 +141,7 @@ def _subject(path: Path, file: FileRef, identification: dict[str, Reading],
                 Details.of(field=code, name=IDENTIFICATION_BY_CODE[code].name, value=conv.raw_text(value)),
                 Severity.ERROR, code))
     return Subject(
-        code=text(code_field) or "",
+        code=subject_code,
         name=text(name_field) or "",
         province=text("province"),
         city=text("city"),
@@ -150,6 +152,31 @@ def _subject(path: Path, file: FileRef, identification: dict[str, Reading],
         level="region" if is_region else "hospital",
         region_level=coded.get("region_level"),
     )
+
+
+def _checked_code(path: Path, file: FileRef, identification: dict[str, Reading], code_field: str,
+                  text: Callable[[str], str | None], context_problems: list[DataProblem]) -> str:
+    """The subject's code once checked (see :mod:`compliance.ingest.identities`): a code that
+    cannot be one refuses the file or row, naming its cell; a lowercase institution code is read
+    upper-cased, with a warning, and the identification holds the code read."""
+    reading = identification[code_field]
+    written = text(code_field) or ""
+    if code_field == "region_code":
+        checked = check_region_code(written, text("province"), text("city"))
+    else:
+        checked = check_institution_code(written)
+    values = checked.values.with_values(field=code_field, name=IDENTIFICATION_BY_CODE[code_field].name)
+    other = identification.get({"region_code_province_mismatch": "province",
+                                "region_code_city_mismatch": "city"}.get(checked.problem, ""))
+    if other is not None and other.cell is not None:  # the cell the code disagrees with
+        values = values.with_values(other_cell=other.cell.ref)
+    if not checked.usable:
+        raise SubmissionError(path, checked.problem, _place(reading), values)
+    if checked.problem:
+        context_problems.append(DataProblem(file, checked.problem, _place(reading), values, Severity.WARNING,
+                                            code_field))
+        identification[code_field] = Reading(checked.code, reading.cell)
+    return checked.code
 
 
 class _Draft:

@@ -44,6 +44,20 @@ PROBLEM_MEANING: Mapping[str, str] = MappingProxyType({
     "identification_not_found": "the code, name or reporting period has no row (or column); the file or row is "
                                 "refused",
     "period_invalid": "the reporting period cannot be read; the file or row is refused",
+    "institution_code_length": "the institution code is not 18 characters long (GB 32100-2015); the file or row is "
+                               "refused",
+    "institution_code_character": "the institution code holds a character a unified social credit code never uses "
+                                  "(only 0-9 and capital letters but I, O, Z, S, V); the file or row is refused",
+    "institution_code_division": "characters 3-8 of the institution code are not an administrative division code "
+                                 "with a known province (GB/T 2260); the file or row is refused",
+    "institution_code_check": "the institution code's check character (GB 32100-2015) does not match its first 17 "
+                              "characters; the file or row is refused",
+    "institution_code_lowercase": "warning: the institution code was written with lowercase letters; it was read "
+                                  "upper-cased",
+    "region_code_format": "the region code is not six digits (GB/T 2260); the file is refused",
+    "region_code_province": "the region code's first two digits are no province's; the file is refused",
+    "region_code_province_mismatch": "the province written is not the region code's; the file is refused",
+    "region_code_city_mismatch": "the city written is not the prefecture the region code names; the file is refused",
     "column_missing": "a required column of a per-item table is missing",
     "table_header_missing": "the header row of a per-item table is not found; the table is not read",
     "rows_truncated": "a sheet has more rows than are read; the rest is not read",
