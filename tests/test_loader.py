@@ -44,8 +44,9 @@ def test_bundled_packs_and_profiles_load() -> None:
          "expression: __import__('os').system('true')", "not allowed"),
         ("threshold: 0.6", "threshold: sixty", "must be a number"),
         ("    domain: 薪酬制度", "    domian: 薪酬制度", "unknown key"),
-        ("effective_from: 2020-09-20\n    binding: plain\n    unit: \"%\"",
-         "effective_from: 2020-13-45\n    binding: plain\n    unit: \"%\"", "must be a date"),
+        ("    domain: 薪酬制度", "    effective_from: 2020-13-45\n    domain: 薪酬制度", "must be a date"),
+        ("  validity: 有效", "  validity: 作废", "validity: must be one of 有效, 失效, 废止"),
+        ("    continues: true", "    continues: yes please", "must be true or false"),
     ],
 )
 def test_malformed_rule_names_file_line_and_problem(tmp_path: Path, old: str, new: str, message: str) -> None:

@@ -198,6 +198,10 @@ def rules_show(ctx: click.Context, rule_id: str) -> None:
          f"grade={','.join(rule.applies.grade) or 'any'} type={','.join(rule.applies.type) or 'any'}"),
         f"              {rule.applies.description}",
         f"effective:    {rule.effective_from or '-'}   deadline: {rule.deadline or '-'}",
+        (f"time scope:   {rule.scope_start or '-'} .. {rule.scope_end or 'open'}"
+         f"{' (continues beyond its document' + chr(39) + 's scope)' if rule.continues else ''}"
+         f"   document: {rule.citation.validity.value}"
+         f"{' since ' + rule.citation.validity_date.isoformat() if rule.citation.validity_date else ''}"),
         f"binding:      {rule.binding} (a miss is {rule.severity.value})",
         f"unit:         {rule.unit}",
         f"defined at:   {rule.path}:{rule.line}",
@@ -251,7 +255,14 @@ def rules_coverage(ctx: click.Context, output_format: str) -> None:
         click.echo(tabulate(rows + [["total", *totals]],
                             headers=["document", "catalog rows", "encoded", "tested", "left out", "unaccounted"],
                             disable_numparse=True))
-        click.echo(f"\nencoded: {share:.1%} of catalog rows")
+        click.echo(f"\nencoded: {share:.1%} of catalog rows\n")
+        documents = [e for e in entries if e.validity]
+        click.echo(tabulate([[e.pack, e.issued or "-", e.effective, f"{e.scope_start} .. {e.scope_end or 'open'}",
+                              e.validity + (f" {e.validity_date}" if e.validity_date else ""), len(e.continuing)]
+                             for e in documents],
+                            headers=["document", "issued", "effective", "time scope", "validity", "continuing rules"],
+                            disable_numparse=True))
+        click.echo("")
         for entry in entries:
             for req_id, reason in entry.left_out.items():
                 click.echo(f"left out  {req_id}: {reason}")

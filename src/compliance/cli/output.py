@@ -120,6 +120,9 @@ def finding(f: Finding, lang: str) -> dict[str, Any]:
                    "gap_amount": quantity(item.gap_amount), "source": row(item.source),
                    "note": worded.item_note(item, lang, worded.gap_amount_label(f, lang))} for item in f.items],
         "contributors": [{"code": c.code, "name": c.name, "observed": quantity(c.observed)} for c in f.contributors],
+        "hospitals": [{"code": h.code, "name": h.name, "counted": h.counted, "left_out_by": h.attribute or None,
+                       "value": h.value} for h in f.hospitals],
+        "benchmark": [basis.value for basis in f.benchmark],
         "citation": plain(f.citation),
     }
 

@@ -1,12 +1,21 @@
-"""Whether a rule applies to a subject and period, and why not: level, jurisdiction, scope, dates."""
+"""Whether a rule applies to a subject and period, and why not: level, jurisdiction, scope, time.
+
+How time is judged (docs/time.md has the table of examples): a rule judges a period that ends on
+or after its effective date (its own, else its document's), that overlaps its document's time
+scope (unless the rule continues beyond it), and that starts before the document lapsed or was
+repealed.  A benchmark profile sets aside the jurisdiction, the time scope and the validity, and
+the finding records what it set aside; it never judges a period before the rule took effect.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import NamedTuple
 
 from compliance.ingest.submission import Submission
-from compliance.results.findings import Details
-from compliance.results.status import Reason, Status
+from compliance.results.findings import Counted, Details, Finding
+from compliance.results.periods import Period
+from compliance.results.status import Benchmark, Reason, Status
 from compliance.rules.spec import Profile, Rule
 
 SCOPE_ATTRIBUTES = ("ownership", "grade", "type")
@@ -47,7 +56,86 @@ def decide(rule: Rule, submission: Submission, profile: Profile) -> Decided | No
     if rule.effective_from and subject.period.end < rule.effective_from:
         return Decided(Status.NOT_APPLICABLE, Reason.BEFORE_EFFECTIVE,
                        Details.of(effective_from=rule.effective_from, period=subject.period.label))
+    if profile.benchmark:
+        return None
+    if _outside_time_scope(rule, subject.period):
+        return Decided(Status.NOT_APPLICABLE, Reason.OUTSIDE_TIME_SCOPE,
+                       Details.of(scope_start=rule.scope_start, scope_end=rule.scope_end, period=subject.period.label))
+    if _after_validity(rule, subject.period):
+        return Decided(Status.NOT_APPLICABLE, Reason.REPEALED,
+                       Details.of(validity=rule.citation.validity.value, ends=rule.ends, period=subject.period.label))
     return None
+
+
+class CountedHospitals(NamedTuple):
+    """A region as a rule sees it: only the hospitals the rule counts as members, and the verdict
+    on each of the region's hospitals."""
+
+    submission: Submission
+    hospitals: tuple[Counted, ...]
+
+
+def counted_hospitals(rule: Rule, submission: Submission) -> CountedHospitals:
+    """The region's hospitals that `rule` counts (``applies_to.hospitals``), and why the others are
+    left out; a hospital that does not give an attribute the rule filters on is left out undecided."""
+    if not submission.members:
+        return CountedHospitals(submission, ())
+    kept = []
+    verdicts = []
+    for member in submission.members:
+        subject = member.subject
+        left_out = next(((f.key, getattr(subject, f.key)) for f in rule.applies.hospitals
+                         if getattr(subject, f.key) not in f.values), None)
+        if left_out is None:
+            kept.append(member)
+            verdicts.append(Counted(subject.code, subject.name, True))
+        else:
+            verdicts.append(Counted(subject.code, subject.name, False, left_out[0], left_out[1]))
+    view = submission if len(kept) == len(submission.members) else replace(submission, members=tuple(kept))
+    return CountedHospitals(view, tuple(verdicts))
+
+
+def reads_hospitals(rule: Rule, finding: Finding) -> bool:
+    """Whether a region's finding was made from its hospitals' submissions (a summed value, a
+    hospital lacking one, or the hospitals as units)."""
+    if getattr(rule.spec, "units", None) == "hospitals":
+        return True
+    if any(used.summed_over or used.lacking for used in finding.inputs) or finding.contributors:
+        return True
+    # every hospital left out: the total the region left blank could not be summed from any
+    return bool(rule.applies.hospitals) and finding.status is Status.MISSING_DATA and any(
+        used.value is None and used.cell is None for used in finding.inputs)
+
+
+def benchmark_bases(rule: Rule, submission: Submission) -> tuple[Benchmark, ...]:
+    """What a benchmark profile set aside to apply `rule` to `submission` (empty: the rule judges
+    it in its own right)."""
+    subject = submission.subject
+    bases = []
+    if not rule.jurisdiction.covers(subject.province, subject.city):
+        bases.append(Benchmark.JURISDICTION)
+    if _outside_time_scope(rule, subject.period):
+        bases.append(Benchmark.TIME_SCOPE)
+    if _after_validity(rule, subject.period):
+        bases.append(Benchmark.VALIDITY)
+    return tuple(bases)
+
+
+def benchmark_values(rule: Rule) -> dict[str, object]:
+    """What a benchmark finding's sentence names: the document's jurisdiction, time scope and validity."""
+    return {"benchmark_jurisdiction": rule.jurisdiction.label, "benchmark_scope_start": rule.scope_start,
+            "benchmark_scope_end": rule.scope_end, "benchmark_validity": rule.citation.validity.value,
+            "benchmark_ends": rule.ends}
+
+
+def _outside_time_scope(rule: Rule, period: Period) -> bool:
+    if rule.scope_start is not None and period.end < rule.scope_start:
+        return True
+    return rule.scope_end is not None and period.start > rule.scope_end
+
+
+def _after_validity(rule: Rule, period: Period) -> bool:
+    return rule.ends is not None and period.start >= rule.ends
 
 
 def _unknown(attribute: str, submission: Submission) -> Decided:

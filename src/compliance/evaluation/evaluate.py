@@ -7,10 +7,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from compliance.evaluation import engine
-from compliance.evaluation.applicability import decide
+from compliance.evaluation.applicability import (
+    benchmark_bases,
+    benchmark_values,
+    counted_hospitals,
+    decide,
+    reads_hospitals,
+)
 from compliance.ingest.submission import Submission
-from compliance.results.findings import Contributor, Finding
-from compliance.results.status import Reason, Status
+from compliance.results.findings import Contributor, Counted, Details, Finding
+from compliance.results.status import Benchmark, Reason, Status
 from compliance.rules.kinds import KINDS, common
 from compliance.rules.spec import Catalog, Profile, Rule
 
@@ -40,7 +46,8 @@ def evaluate_subject(catalog: Catalog, profile: Profile, rules: Sequence[Rule], 
     for rule, finding in zip(rules, _evaluate_rules(rules, submission, profile, context, compiled)):
         if submission.members and finding.status in (Status.FAIL, Status.WARN) and any(
                 item.summed_over for item in finding.inputs):
-            finding = _with_contributors(rule, finding, submission, profile, context, compiled)
+            counted = counted_hospitals(rule, submission).submission
+            finding = _with_contributors(rule, finding, counted, profile, context, compiled)
         if rule.deadline and check_date < rule.deadline and finding.status in (Status.FAIL, Status.WARN):
             finding = replace(finding, status=Status.NOT_DUE, reason=Reason.BEFORE_DEADLINE,
                               details=finding.details.with_values(deadline=rule.deadline, as_of=check_date,
@@ -53,12 +60,18 @@ def _evaluate_rules(rules: Sequence[Rule], submission: Submission, profile: Prof
                     compiled: engine.CompiledRules) -> list[Finding]:
     pending: list[tuple[Rule, common.Prepared]] = []
     ready: dict[str, Finding] = {}
+    benchmarks: dict[str, tuple[Benchmark, ...]] = {}
+    hospitals: dict[str, tuple[Counted, ...]] = {}
     for rule in rules:
         decided = decide(rule, submission, profile)
         if decided:
             ready[rule.id] = common.finding(rule, submission, decided.status, decided.reason, details=decided.details)
             continue
-        prepared = KINDS[rule.kind].prepare(rule, submission, context)
+        if profile.benchmark:
+            benchmarks[rule.id] = benchmark_bases(rule, submission)
+        counted = counted_hospitals(rule, submission)
+        hospitals[rule.id] = counted.hospitals
+        prepared = KINDS[rule.kind].prepare(rule, counted.submission, context)
         if isinstance(prepared, Finding):
             ready[rule.id] = prepared
         else:
@@ -68,9 +81,31 @@ def _evaluate_rules(rules: Sequence[Rule], submission: Submission, profile: Prof
     position = 0
     for rule, prepared in pending:
         count = len(prepared.facts)
-        ready[rule.id] = KINDS[rule.kind].conclude(rule, submission, prepared, verdicts[position:position + count])
+        ready[rule.id] = KINDS[rule.kind].conclude(rule, counted_hospitals(rule, submission).submission, prepared,
+                                                   verdicts[position:position + count])
         position += count
-    return [ready[rule.id] for rule in rules]
+    for rule in rules:
+        if hospitals.get(rule.id) and reads_hospitals(rule, ready[rule.id]):
+            ready[rule.id] = _with_hospitals(rule, ready[rule.id], submission, hospitals[rule.id])
+    return [_as_benchmark(rule, ready[rule.id], benchmarks[rule.id]) if benchmarks.get(rule.id) else ready[rule.id]
+            for rule in rules]
+
+
+def _with_hospitals(rule: Rule, finding: Finding, region: Submission, hospitals: tuple[Counted, ...]) -> Finding:
+    """A region finding over its hospitals lists each, counted or not; one whose attribute the rule
+    needs is not given leaves the region's figure undecided (missing_data), never silently smaller."""
+    undecided = tuple(item for item in hospitals if item.undecided)
+    if not undecided:
+        return replace(finding, hospitals=hospitals)
+    attributes = tuple(dict.fromkeys(item.attribute for item in undecided))
+    missing = common.finding(rule, region, Status.MISSING_DATA, Reason.HOSPITAL_ATTRIBUTE_MISSING,
+                             details=Details.of(attributes=attributes, hospitals=tuple(item.name for item in undecided)),
+                             inputs=finding.inputs)
+    return replace(missing, hospitals=hospitals)
+
+
+def _as_benchmark(rule: Rule, finding: Finding, bases: tuple[Benchmark, ...]) -> Finding:
+    return replace(finding, benchmark=bases, details=finding.details.with_values(**benchmark_values(rule)))
 
 
 def _with_contributors(rule: Rule, finding: Finding, region: Submission, profile: Profile, context: common.Context,

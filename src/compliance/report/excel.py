@@ -80,6 +80,7 @@ from compliance.wording.catalogue import (
     unit_name,
     vocab_label,
 )
+from compliance.wording.documents import time_scope_text, validity_text
 from compliance.wording.outcomes import outcome_message
 
 SHEET_KEYS = MappingProxyType({
@@ -391,7 +392,8 @@ def finding_columns(lang: str = DEFAULT_LANGUAGE) -> list[Column]:
         Column(t("col.unit"), 7), Column(t("col.gap_amount"), 14), Column(t("col.gap_amount_unit"), 8),
         Column(t("col.message"), 48, wrap=True), Column(t("col.remediation"), 48, wrap=True),
         Column(t("col.data_sources"), 22, wrap=True), Column(t("col.document_number"), 18, wrap=True),
-        Column(t("col.clause"), 10, wrap=True), Column(t("col.source_file"), 22, wrap=True),
+        Column(t("col.document_validity"), 10), Column(t("col.clause"), 10, wrap=True),
+        Column(t("col.benchmark"), 12, wrap=True), Column(t("col.source_file"), 22, wrap=True),
     ]
 
 
@@ -407,7 +409,8 @@ def _findings_sheet(ws: Worksheet, result: CheckResult, links: dict[str, str], l
                                                                     worded.required(f, lang)),
                 _shown(f.gap, worded.gap(f, lang)), unit_name(f.unit, lang), _amount(f, lang), _amount_unit(f, lang),
                 worded.message(f, lang), worded.remediation(f, lang), _data_sources(f, lang),
-                f.citation.document_number, f.citation.clause, f.submission.path,
+                f.citation.document_number, validity_text(f.citation, lang), f.citation.clause,
+                ", ".join(basis.value for basis in f.benchmark), f.submission.path,
             ])
     last = _table(ws, finding_columns(lang), rows)
     _colour_status(ws, 7, 2, last)
@@ -462,18 +465,20 @@ def _rules_sheet(ws: Worksheet, rules: Sequence[Rule], lang: str) -> None:
         Column(t("col.document_number"), 18, wrap=True), Column(t("col.document_title"), 30, wrap=True),
         Column(t("col.clause"), 10, wrap=True), Column(t("col.quote"), 50, wrap=True),
         Column(t("col.jurisdiction"), 14, wrap=True), Column(t("col.applies"), 30, wrap=True),
-        Column(t("col.effective_from"), 12), Column(t("col.deadline"), 12), Column(t("col.binding"), 18, wrap=True),
+        Column(t("col.effective_from"), 12), Column(t("col.time_scope"), 14, wrap=True),
+        Column(t("col.document_validity"), 10), Column(t("col.deadline"), 12), Column(t("col.binding"), 18, wrap=True),
         Column(t("col.severity"), 14), Column(t("col.status_label"), 10),
     ]
     rows = [[
         rule.id, rule.title, paren(_label("kind", rule.kind, lang), rule.kind, lang), domain_label(rule.domain, lang),
         rule.citation.document_number, rule.citation.document_title, rule.citation.clause, rule.citation.quote_text,
-        rule.jurisdiction.label, _applies_text(rule, lang), rule.effective_from, rule.deadline,
+        rule.jurisdiction.label, _applies_text(rule, lang), rule.effective_from,
+        time_scope_text(rule.scope_start, rule.scope_end, lang), validity_text(rule.citation, lang), rule.deadline,
         paren(_label("binding", rule.binding, lang), rule.binding, lang), rule.severity.value,
         status_label(rule.severity, lang),
     ] for rule in rules]
     last = _table(ws, columns, rows)
-    _colour_status(ws, 14, 2, last)
+    _colour_status(ws, 16, 2, last)
 
 
 def _quality_section(ws: Worksheet, first_row: int, quality_ids: Sequence[str], result: CheckResult,

@@ -27,7 +27,7 @@ from compliance.report.fetcher import SafeURLFetcher
 from compliance.results.findings import Finding
 from compliance.results.identity import Subject
 from compliance.results.status import Status
-from compliance.wording import catalogue, quantities
+from compliance.wording import catalogue, documents, quantities
 from compliance.wording import findings as worded
 
 __all__ = ["DocumentCaches", "html_document", "write_pdf"]
@@ -77,6 +77,7 @@ def build_environment() -> Environment:
         "amount_label": _worded(worded.gap_amount_label),
         "conclusion": _worded(worded.message),
         "remediation": _worded(worded.remediation),
+        "document_status": _worded(lambda finding, lang: documents.validity_text(finding.citation, lang)),
         "quantity": pass_context(lambda context, value: quantities.quantity(value, _lang(context))),
         "unit": pass_context(lambda context, unit: catalogue.unit_name(unit, _lang(context))),
         "domain": pass_context(lambda context, domain: catalogue.domain_label(domain, _lang(context))),

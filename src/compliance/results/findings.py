@@ -14,7 +14,7 @@ from typing import Any
 
 from compliance.results.identity import Cell, RowRef, SubmissionRef
 from compliance.results.quantities import Quantity, Requirement
-from compliance.results.status import Reason, Status
+from compliance.results.status import Benchmark, Reason, Status, Validity
 
 InputValue = float | bool | dt.date | str | None
 
@@ -30,6 +30,8 @@ class Citation:
     quote: str
     seed_file: str
     quote_table: tuple[tuple[str, str], ...] = ()  # (column heading, cell) of a table row
+    validity: Validity = Validity.IN_FORCE  # the document's, shown beside the citation
+    validity_date: dt.date | None = None
 
     @property
     def quote_text(self) -> str:
@@ -118,6 +120,22 @@ class Contributor:
 
 
 @dataclass(frozen=True)
+class Counted:
+    """One hospital of a region, and whether a region rule counted it: left out because its
+    ``attribute`` is ``value`` (outside the rule's hospitals), or undecided because it is not given."""
+
+    code: str
+    name: str
+    counted: bool
+    attribute: str = ""
+    value: str | None = None
+
+    @property
+    def undecided(self) -> bool:
+        return not self.counted and self.value is None
+
+
+@dataclass(frozen=True)
 class Finding:
     submission: SubmissionRef
     subject_name: str
@@ -141,6 +159,8 @@ class Finding:
     inputs: tuple[InputUsed, ...] = ()
     items: tuple[ItemResult, ...] = ()
     contributors: tuple[Contributor, ...] = ()  # for a region: hospitals whose own values miss the rule
+    benchmark: tuple[Benchmark, ...] = ()  # why the rule judges this subject only as a benchmark (profile's choice)
+    hospitals: tuple[Counted, ...] = ()  # for a region rule over its hospitals: each, counted or left out and why
 
     @property
     def subject_id(self) -> str:

@@ -29,8 +29,9 @@ _PLAIN = MappingProxyType(str.maketrans(
     "０１２３４５６７８９ＱｑＨｈＭｍ／．－—–―‒−~～〜（）",
     "0123456789QqHhMm/.------~~~()"))
 _CN_DIGITS = MappingProxyType({"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4})
-#: Years a period may be in (four digits; year 0 is no date).
-MIN_YEAR, MAX_YEAR = 1000, 9999
+#: Years a period may be in: a reporting period of this century or the last (a four-digit year
+#: further out is a typing slip, and 9999 has no "same period next year" on the calendar).
+MIN_YEAR, MAX_YEAR = 1900, 2199
 _MONTH = r"(\d{1,2})"
 _TO = r"[-~至到]"
 #: A cumulative or explanatory suffix that does not change the months: 累计, （累计）, 累计数.

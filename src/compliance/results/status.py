@@ -43,7 +43,7 @@ STATUS_MEANING: Mapping[Status, str] = MappingProxyType({
     Status.FAIL: "a binding or plain requirement is missed",
     Status.MISSING_DATA: "an input the rule needs is blank or unusable; never counted as a pass",
     Status.NOT_APPLICABLE: "the rule does not cover this subject or period (ownership, jurisdiction, effective date, "
-                           "exempt items only)",
+                           "its document's time scope or repeal, exempt items only)",
     Status.NOT_DUE: "the rule's deadline is after the as-of date; the gap is still shown",
     Status.WAIVED: "a recorded waiver covers this finding",
     Status.ERROR: "the rule could not be evaluated (e.g. division by zero); the message says why",
@@ -63,11 +63,14 @@ class Reason(enum.StrEnum):
     NO_UNITS = "no_units"
     ITEMS_MISSING = "items_missing"
     SHARE_UNDECIDED = "share_undecided"
+    HOSPITAL_ATTRIBUTE_MISSING = "hospital_attribute_missing"
     # not_applicable
     OTHER_LEVEL = "other_level"
     OUTSIDE_JURISDICTION = "outside_jurisdiction"
     OUTSIDE_SCOPE = "outside_scope"
     BEFORE_EFFECTIVE = "before_effective"
+    OUTSIDE_TIME_SCOPE = "outside_time_scope"
+    REPEALED = "repealed"
     ALL_EXEMPT = "all_exempt"
     EXEMPT = "exempt"
     # not_due
@@ -94,10 +97,15 @@ REASON_MEANING: Mapping[Reason, str] = MappingProxyType({
     Reason.NO_UNITS: "no unit (hospital or unit-table row) of the region is in the rule's scope",
     Reason.ITEMS_MISSING: "some items or units lack a value, and none of the others misses the requirement",
     Reason.SHARE_UNDECIDED: "too many units lack data to tell whether the required share is reached",
+    Reason.HOSPITAL_ATTRIBUTE_MISSING: "a region rule counts only some hospitals (e.g. public ones) and a hospital of "
+                                       "the region does not say whether it is one",
     Reason.OTHER_LEVEL: "the rule is for hospitals and the subject is a region, or the other way round",
     Reason.OUTSIDE_JURISDICTION: "the document's jurisdiction does not cover the subject's province or city",
     Reason.OUTSIDE_SCOPE: "the subject's ownership, grade or type is outside the rule's scope",
-    Reason.BEFORE_EFFECTIVE: "the reporting period ends before the rule took effect",
+    Reason.BEFORE_EFFECTIVE: "the reporting period ends before the rule took effect (its own date, else its document's)",
+    Reason.OUTSIDE_TIME_SCOPE: "the reporting period lies outside the time scope of the rule's document (a task list "
+                               "for 2020 judging 2022), and the rule does not continue beyond it",
+    Reason.REPEALED: "the reporting period starts after the rule's document lapsed (失效) or was repealed (废止)",
     Reason.ALL_EXEMPT: "every item of the table is exempt (e.g. decoction pieces)",
     Reason.EXEMPT: "this item is exempt (an item of a per-item rule)",
     Reason.BEFORE_DEADLINE: "the requirement is missed but its deadline is after the as-of date",
@@ -110,6 +118,40 @@ REASON_MEANING: Mapping[Reason, str] = MappingProxyType({
     Reason.SHARE_OUT_OF_RANGE: "a share is outside 0–100 %; the value is withdrawn",
     Reason.PRIOR_YEAR_CHANGED: "last year's value differs from the same institution's earlier submission",
     Reason.SUSPECT_JUMP: "a value moved more than the field allows against last year; it is still used",
+})
+
+
+class Validity(enum.StrEnum):
+    """Whether a policy document is in force, as its publisher marks it (有效 / 失效 / 废止)."""
+
+    IN_FORCE = "in_force"  # 有效
+    EXPIRED = "expired"  # 失效: lapsed, typically at the end of its time scope
+    REPEALED = "repealed"  # 废止: withdrawn by a later document
+
+
+VALIDITY_WORDS: Mapping[str, Validity] = MappingProxyType({
+    "有效": Validity.IN_FORCE, "失效": Validity.EXPIRED, "废止": Validity.REPEALED,
+})
+
+VALIDITY_MEANING: Mapping[Validity, str] = MappingProxyType({
+    Validity.IN_FORCE: "in force (有效)",
+    Validity.EXPIRED: "lapsed (失效): its rules judge no period that starts after the date it lapsed",
+    Validity.REPEALED: "repealed (废止): its rules judge no period that starts after the date of repeal",
+})
+
+
+class Benchmark(enum.StrEnum):
+    """What a benchmark profile set aside to apply a rule that would not otherwise judge the subject."""
+
+    JURISDICTION = "jurisdiction"  # the subject is outside the document's province or city
+    TIME_SCOPE = "time_scope"  # the period is outside the document's time scope
+    VALIDITY = "validity"  # the period starts after the document lapsed or was repealed
+
+
+BENCHMARK_MEANING: Mapping[Benchmark, str] = MappingProxyType({
+    Benchmark.JURISDICTION: "the subject is outside the document's province or city",
+    Benchmark.TIME_SCOPE: "the period is outside the document's time scope",
+    Benchmark.VALIDITY: "the period starts after the document lapsed or was repealed",
 })
 
 

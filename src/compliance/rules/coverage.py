@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,13 +27,25 @@ class PackCoverage:
     left_out: dict[str, str] = field(default_factory=dict)
     unaccounted: list[str] = field(default_factory=list)
     not_in_catalog: list[str] = field(default_factory=list)
+    issued: str = ""
+    effective: str = ""
+    scope_start: str = ""
+    scope_end: str = ""  # "" for an open time scope
+    validity: str = ""  # in_force, expired, repealed
+    validity_date: str = ""
+    continuing: list[str] = field(default_factory=list)  # rules that continue beyond the time scope
 
     @property
     def untested(self) -> list[str]:
         return [rule_id for rule_id in self.encoded if rule_id not in self.tested]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"pack": self.pack, "document": self.document, "catalog_rows": len(self.catalog_rows),
+        return {"pack": self.pack, "document": self.document,
+                "time": {"issued": self.issued or None, "effective": self.effective or None,
+                         "scope": {"from": self.scope_start or None, "to": self.scope_end or None},
+                         "validity": self.validity or None, "validity_date": self.validity_date or None,
+                         "continuing_rules": self.continuing},
+                "catalog_rows": len(self.catalog_rows),
                 "encoded": len(self.encoded), "tested": len(self.tested), "left_out": self.left_out,
                 "unaccounted": self.unaccounted, "untested": self.untested, "not_in_catalog": self.not_in_catalog}
 
@@ -57,7 +70,12 @@ def coverage(catalog: Catalog, catalog_ids: Iterable[str], cases_dir: Path) -> l
     result = []
     for pack in catalog.packs:
         name = pack.document.pack
-        entry = PackCoverage(name, f"{pack.document.number}《{pack.document.title}》")
+        document = pack.document
+        entry = PackCoverage(name, f"{document.number}《{document.title}》", issued=_day(document.issued),
+                             effective=_day(document.effective), scope_start=_day(document.scope_start),
+                             scope_end=_day(document.scope_end), validity=document.validity.value,
+                             validity_date=_day(document.validity_date),
+                             continuing=[rule.id for rule in pack.rules if rule.continues])
         entry.catalog_rows = [i for i in ids if i.startswith(name + ".")]
         rule_ids = [rule.id for rule in pack.rules]
         entry.encoded = [i for i in rule_ids if i in entry.catalog_rows]
@@ -72,6 +90,10 @@ def coverage(catalog: Catalog, catalog_ids: Iterable[str], cases_dir: Path) -> l
         rows = [i for i in ids if i.startswith(name + ".")]
         result.append(PackCoverage(name, "（尚无规则包）", catalog_rows=rows, unaccounted=rows))
     return result
+
+
+def _day(day: dt.date | None) -> str:
+    return day.isoformat() if day else ""
 
 
 def share_encoded(entries: list[PackCoverage]) -> float:

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from compliance.errors import ConfigError, RuleFileError
-from compliance.results.status import Status
+from compliance.results.status import VALIDITY_WORDS, Status, Validity
 from compliance.rules.kinds import KINDS
 from compliance.rules.node import Node
 from compliance.rules.spec import (
@@ -20,6 +20,7 @@ from compliance.rules.spec import (
     ColumnSpec,
     Document,
     FieldSpec,
+    HospitalFilter,
     Jurisdiction,
     NotEncoded,
     Profile,
@@ -28,15 +29,18 @@ from compliance.rules.spec import (
     TableSpec,
 )
 from compliance.rules.templates import TemplateRejected, check_template
-from compliance.rules.vocab import GRADE, HOSPITAL_TYPE, OWNERSHIP
+from compliance.rules.vocab import GRADE, HOSPITAL_TYPE, OWNERSHIP, VOCABULARIES
 from compliance.rules.yamlfile import load_yaml
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 RESERVED_CODES = frozenset({"id", "sid"})
 BINDINGS = ("binding", "expected", "soft", "plain")
 RULE_KEYS = frozenset({"id", "title", "kind", "domain", "clause", "quote", "quote_columns", "applies_to", "effective_from",
-             "deadline",
+             "deadline", "continues",
              "binding", "severity", "unit", "measure", "remediation", "notes"})
+HOSPITAL_FILTER_KEYS = ("ownership", "grade", "type", "city")  # identification attributes of a hospital's Subject
+DOCUMENT_KEYS = frozenset({"title", "number", "issuer", "issued", "effective", "time_scope", "validity", "validity_date",
+                           "validity_source", "seed_file", "jurisdiction"})
 
 
 def _code(node: Node, key: str) -> str:
@@ -110,25 +114,28 @@ def _rule(node: Node, document: Document, fields: dict[str, FieldSpec], tables: 
     kind = KINDS[kind_name]
     applies = node.child("applies_to")
     assert applies is not None
-    applies.check_keys({"level", "ownership", "grade", "type", "description"})
+    applies.check_keys({"level", "ownership", "grade", "type", "description", "hospitals"})
     binding = node.choice("binding", BINDINGS, "plain")
     default_severity = "warn" if binding in ("expected", "soft") else "fail"
     severity = Status(node.choice("severity", ("fail", "warn"), default_severity))
     measure = node.child("measure")
     assert measure is not None
     spec = kind.parse(measure, fields, tables)
-    effective_from, deadline = node.date("effective_from"), node.date("deadline")
+    effective_from, deadline = node.date("effective_from") or document.effective, node.date("deadline")
     if kind_name == "deadline" and deadline is None:
         raise node.fail("deadline", "a rule of kind deadline needs a deadline date")
     if effective_from and deadline and deadline < effective_from:
-        raise node.fail("deadline", f"{deadline} is before effective_from {effective_from}")
+        raise node.fail("deadline", f"{deadline} is before effective_from {effective_from}",
+                        "a rule without effective_from takes its document's effective date" if not node.has(
+                            "effective_from") else "")
+    continues = node.flag("continues", False)
     return Rule(
         id=rule_id,
         title=node.text("title"),
         kind=kind_name,
         domain=node.text("domain"),
         citation=Citation(document.title, document.number, node.text("clause"), node.text("quote"),
-                          document.seed_file, _quote_table(node)),
+                          document.seed_file, _quote_table(node), document.validity, document.validity_date),
         jurisdiction=document.jurisdiction,
         applies=Applicability(
             level=applies.choice("level", SUBJECT_LEVELS),
@@ -136,6 +143,7 @@ def _rule(node: Node, document: Document, fields: dict[str, FieldSpec], tables: 
             grade=applies.text_list("grade", tuple(GRADE)),
             type=applies.text_list("type", tuple(HOSPITAL_TYPE)),
             description=applies.text("description", ""),
+            hospitals=_hospital_filters(applies),
         ),
         effective_from=effective_from,
         deadline=deadline,
@@ -148,6 +156,75 @@ def _rule(node: Node, document: Document, fields: dict[str, FieldSpec], tables: 
         line=node.line,
         notes=node.text("notes", ""),
         digest=_digest({"rule": node.data, "document": document}),
+        continues=continues,
+        scope_start=document.scope_start,
+        scope_end=None if continues else document.scope_end,
+        ends=document.validity_date if document.validity is not Validity.IN_FORCE else None,
+    )
+
+
+def _hospital_filters(applies: Node) -> tuple[HospitalFilter, ...]:
+    """``applies_to.hospitals``: which of a region's hospitals its sums, shares and counts take."""
+    node = applies.child("hospitals", required=False)
+    if node is None:
+        return ()
+    if applies.text("level") != "region":
+        raise node.fail(None, "only a region rule counts hospitals", "remove hospitals:, or set level: region")
+    node.check_keys(set(HOSPITAL_FILTER_KEYS))
+    filters = []
+    for key in HOSPITAL_FILTER_KEYS:
+        vocabulary = VOCABULARIES.get(key)
+        values = node.text_list(key, tuple(vocabulary[0]) if vocabulary else None)
+        if values:
+            filters.append(HospitalFilter(key, values))
+    if not filters:
+        raise node.fail(None, "names no hospitals", f"give one of {', '.join(HOSPITAL_FILTER_KEYS)} with a list")
+    return tuple(filters)
+
+
+def _document(doc: Node, pack_name: str) -> Document:
+    """The document block: what it is, where it applies, and when (effective date, time scope, validity)."""
+    doc.check_keys(DOCUMENT_KEYS)
+    place = doc.child("jurisdiction")
+    assert place is not None
+    place.check_keys({"province", "city"})
+    issued = doc.date("issued")
+    effective = doc.date("effective") or issued
+    if effective is None:
+        raise doc.fail("effective", "is required when the issue date is unknown",
+                       "give the date the document takes effect (YYYY-MM-DD)")
+    scope = doc.child("time_scope")
+    assert scope is not None
+    scope.check_keys({"from", "to"})
+    scope_start, scope_end = scope.date("from"), scope.date("to")
+    if scope_start is None:
+        raise scope.fail("from", "is required", "the first day of the periods the document's tasks are for")
+    if scope_end is not None and scope_end < scope_start:
+        raise scope.fail("to", f"{scope_end} is before {scope_start}")
+    validity = VALIDITY_WORDS[doc.choice("validity", tuple(VALIDITY_WORDS))]
+    validity_date = doc.date("validity_date")
+    if validity_date is not None and validity is Validity.IN_FORCE:
+        raise doc.fail("validity_date", "a document in force (有效) has no date of lapse or repeal",
+                       "remove validity_date, or set validity to 失效 or 废止")
+    if validity_date is not None and validity_date < effective:
+        raise doc.fail("validity_date", f"{validity_date} is before the document took effect ({effective})")
+    if validity is not Validity.IN_FORCE and not doc.has("validity_source"):
+        raise doc.fail("validity_source", "is required for a document that is 失效 or 废止",
+                       "say where this is stated (the page's 有效性 line, the repealing document)")
+    return Document(
+        pack=pack_name,
+        title=doc.text("title"),
+        number=doc.text("number", "（未载明文号）"),
+        issuer=doc.text("issuer"),
+        issued=issued,
+        seed_file=doc.text("seed_file"),
+        jurisdiction=Jurisdiction(place.text("province"), place.text("city", "") or None),
+        effective=effective,
+        scope_start=scope_start,
+        scope_end=scope_end,
+        validity=validity,
+        validity_date=validity_date,
+        validity_source=doc.text("validity_source", ""),
     )
 
 
@@ -184,19 +261,7 @@ def load_pack(path: Path) -> RulePack:
         raise top.fail("pack", f"pack name {pack_name!r} must match the file name {path.stem!r}")
     doc = top.child("document")
     assert doc is not None
-    doc.check_keys({"title", "number", "issuer", "issued", "seed_file", "jurisdiction"})
-    place = doc.child("jurisdiction")
-    assert place is not None
-    place.check_keys({"province", "city"})
-    document = Document(
-        pack=pack_name,
-        title=doc.text("title"),
-        number=doc.text("number", "（未载明文号）"),
-        issuer=doc.text("issuer"),
-        issued=doc.date("issued"),
-        seed_file=doc.text("seed_file"),
-        jurisdiction=Jurisdiction(place.text("province"), place.text("city", "") or None),
-    )
+    document = _document(doc, pack_name)
     fields: dict[str, FieldSpec] = {}
     for field_node in top.children("fields"):
         spec = _field(field_node)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from compliance.results.findings import Citation
-from compliance.results.status import Status
+from compliance.results.status import Status, Validity
 from compliance.rules.expressions import Expression
 
 COMPARATORS = (">=", "<=", ">", "<", "==")
@@ -36,6 +36,9 @@ class Jurisdiction:
 
 @dataclass(frozen=True)
 class Document:
+    """A policy document and when it judges: from its effective date, over its time scope (the
+    periods its tasks and targets are for; ``None`` ends are open), while its validity lasts."""
+
     pack: str
     title: str
     number: str
@@ -43,6 +46,12 @@ class Document:
     issued: dt.date | None
     seed_file: str
     jurisdiction: Jurisdiction
+    effective: dt.date | None = None  # the date it takes effect (its issue date unless it says otherwise)
+    scope_start: dt.date | None = None
+    scope_end: dt.date | None = None
+    validity: Validity = Validity.IN_FORCE
+    validity_date: dt.date | None = None  # since when it has been 失效 or 废止, where known
+    validity_source: str = ""  # where the validity is stated (the page's 有效性 line, a later document)
 
 
 @dataclass(frozen=True)
@@ -90,12 +99,22 @@ class TableSpec:
 
 
 @dataclass(frozen=True)
+class HospitalFilter:
+    """Which of a region's hospitals a region rule counts: those whose identification ``key``
+    (ownership, grade, type, city …) is one of ``values``."""
+
+    key: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Applicability:
     level: str
     ownership: tuple[str, ...] = ()
     grade: tuple[str, ...] = ()
     type: tuple[str, ...] = ()
     description: str = ""
+    hospitals: tuple[HospitalFilter, ...] = ()  # a region rule's sums, shares and counts: only these hospitals
 
 
 @dataclass(frozen=True)
@@ -149,6 +168,10 @@ class Rule:
     line: int
     notes: str = ""
     digest: str = ""  # of the rule's YAML as loaded
+    continues: bool = False  # the requirement holds beyond its document's time scope (a standing duty)
+    scope_start: dt.date | None = None  # the first day of the periods it judges: its document's time scope
+    scope_end: dt.date | None = None  # the last day of the periods it judges: its document's, None if it continues
+    ends: dt.date | None = None  # its document's 失效 or 废止 date, where known
 
     @property
     def pack(self) -> str:
@@ -182,7 +205,7 @@ class Profile:
     subject_levels: tuple[str, ...]
     packs: tuple[str, ...]
     rule_ids: tuple[str, ...] = ()
-    benchmark: bool = False
+    benchmark: bool = False  # rules judge outside their jurisdiction and time scope, as a benchmark
     path: str = ""
     by_jurisdiction: bool = False  # each subject gets only the packs whose jurisdiction covers it
     digest: str = ""  # of the profile file's bytes

@@ -18,6 +18,7 @@ from compliance.results.problems import DataProblem
 from compliance.results.quantities import Basis, Quantity
 from compliance.results.status import Reason, Status
 from compliance.rules.templates import compile_template
+from compliance.wording import documents, regions
 from compliance.wording import problems as problem_wording
 from compliance.wording import quantities as q
 from compliance.wording.catalogue import (
@@ -152,7 +153,7 @@ def message(finding: Finding, lang: str) -> str:
         if len(names) > MAX_LISTED_UNITS:
             listed += plural("count.more_hospitals", len(names), lang)
         sentence += text("msg.contributors", lang, listed=listed)
-    return sentence
+    return sentence + regions.counted_note(finding, lang) + documents.benchmark_note(finding, lang)
 
 
 def _sentence(f: Finding, reason: Reason, lang: str) -> str:
@@ -272,6 +273,8 @@ _SIMPLE = MappingProxyType({
     Reason.MISSING_INPUT: _missing_input, Reason.MISSING_ATTRIBUTE: _missing_attribute,
     Reason.OTHER_LEVEL: _other_level, Reason.OUTSIDE_JURISDICTION: _outside_jurisdiction,
     Reason.OUTSIDE_SCOPE: _outside_scope, Reason.BEFORE_EFFECTIVE: _before_effective,
+    Reason.OUTSIDE_TIME_SCOPE: documents.outside_time_scope, Reason.REPEALED: documents.repealed,
+    Reason.HOSPITAL_ATTRIBUTE_MISSING: regions.hospital_attribute_missing,
     Reason.DIVISION_BY_ZERO: _division_by_zero, Reason.INVALID_BASE: _invalid_base,
     Reason.OUT_OF_RANGE: _out_of_range, Reason.ENGINE_ERROR: _engine_error, Reason.NO_UNITS: _no_units,
     Reason.NO_ROWS: _no_rows, Reason.ALL_EXEMPT: _all_exempt,
