@@ -83,18 +83,18 @@ def test_same_named_files_keep_their_own_data_problems(same_named: tuple[Path, P
     # each hospital's report and notice: its own file, its own problems only
     for code, own, other in (("12230100MB0000101M", a, b), ("12230100MB0000102Q", b, a)):
         for document in ("report", "notice"):
-            text = subprocess.run(["pdftotext", str(out / f"{code}-2024-inspection-{document}.pdf"), "-"],
+            text = subprocess.run(["pdftotext", str(out / f"{code}-2020-inspection-{document}.pdf"), "-"],
                                   check=True, capture_output=True, text=True).stdout
             flat = re.sub(r"\s+", "", text)
             if document == "report":
                 assert re.sub(r"\s+", "", str(own)) in flat and re.sub(r"\s+", "", str(other)) not in flat
             assert ("五万五" in flat) == (own == b), (code, document)
     # the notice and the file outcome give the same number of data problems
-    notice_b = subprocess.run(["pdftotext", str(out / "12230100MB0000102Q-2024-inspection-notice.pdf"), "-"],
+    notice_b = subprocess.run(["pdftotext", str(out / "12230100MB0000102Q-2020-inspection-notice.pdf"), "-"],
                               check=True, capture_output=True, text=True).stdout
     assert "数据问题1条" in re.sub(r"\s+", "", notice_b)
     report_b = re.sub(r"\s+", "", subprocess.run(
-        ["pdftotext", str(out / "12230100MB0000102Q-2024-inspection-report.pdf"), "-"],
+        ["pdftotext", str(out / "12230100MB0000102Q-2020-inspection-report.pdf"), "-"],
         check=True, capture_output=True, text=True).stdout)
     assert "读取1个机构，1个数据问题" in report_b
 

@@ -206,9 +206,10 @@ def test_matrix_sheet(sichuan_books: dict[str, openpyxl.Workbook], sichuan: Chec
         assert {rule_id: value for rule_id, value in cells[code].items() if value is not None} == own
         assert counts[code] == sum(1 for f in subject.findings if f.status not in SATISFIED)
     assert cells["510000"]["sichuan-14fyp.bmi-enrollment-rate"] == "pass"
-    assert cells["12510100MB0000102L"]["sichuan-2020h2.no-debt-financed-construction"] == "fail"
+    assert cells["12510100MB0000102L"]["sichuan-14fyp.e-voucher-system-integration"] == "fail"
+    assert cells["12510100MB0000102L"]["sichuan-2020h2.no-debt-financed-construction"] == "not_applicable"  # 2020 only
     assert cells["12510100MB0000101H"]["sichuan-14fyp.bmi-enrollment-rate"] is None  # a region rule
-    assert counts["12510100MB0000101H"] == 0 and counts["12510100MB0000102L"] == 10
+    assert counts["12510100MB0000101H"] == 0 and counts["12510100MB0000102L"] == 4
     region = sichuan.subjects[2]
     assert region.members == tuple(s.submission for s in sichuan.subjects[:2])
     # header row of rule titles above the ids

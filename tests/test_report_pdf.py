@@ -142,7 +142,7 @@ def test_region_view_ranks_hospitals_and_lists_failures(sichuan: CheckResult, ca
     assert [h["rank"] for h in view["hospitals"]] == [1, 2]
     assert len(view["rules"]) == 10 and all(len(chunk) <= pdf_region.MATRIX_COLUMNS for chunk in view["matrix"])
     failing = {rule["rule_id"]: [row["name"] for row in rule["rows"]] for rule in view["failing"]}
-    assert failing["sichuan-2020h2.no-debt-financed-construction"] == ["成都市示例第二医院"]
+    assert failing["sichuan-14fyp.e-voucher-system-integration"] == ["成都市示例第二医院"]
     assert view["indicators"] and all(i["chart"].startswith("data:image/") for i in view["indicators"])
     # hospital reports have no region section
     hospital = next(s for s in sichuan.subjects if s.subject.level == "hospital")
@@ -153,7 +153,7 @@ def test_region_view_ranks_hospitals_and_lists_failures(sichuan: CheckResult, ca
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_a_summary_of_many_policy_domains_keeps_to_one_page(sichuan: CheckResult, catalog: Catalog, tmp_path: Path,
                                                            lang: str) -> None:
-    """17 domains: those with something to act on get a row each, the settled ones share a row that
+    """16 domains: those with something to act on get a row each, the settled ones share a row that
     names them, and the whole summary, three largest gaps included, is page 2."""
     region = _region(sichuan)
     domains = {f.domain for f in region.findings}
@@ -162,7 +162,7 @@ def test_a_summary_of_many_policy_domains_keeps_to_one_page(sichuan: CheckResult
     table = html.split('<table class="domains">')[1].split("</table>")[0]
     rows = re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1], flags=re.DOTALL)
     assert len(rows) <= pdf.SUMMARY_DOMAIN_ROWS + 2  # + the shared row and the row naming its domains
-    other = "其余 10 个领域" if lang == "zh" else "Other 10 domains"
+    other = "其余 14 个领域" if lang == "zh" else "Other 14 domains"
     assert other in rows[-2] and ("中医药" if lang == "zh" else "Traditional Chinese medicine") in rows[-1]
     path = pdf.write_inspection_report(SubjectReport.of(sichuan, region), catalog, tmp_path / "region.pdf", lang=lang)
     page2 = subprocess.run(["pdftotext", "-f", "2", "-l", "2", str(path), "-"], check=True, capture_output=True,
@@ -219,8 +219,8 @@ def test_region_pdf_shows_ranking_matrix_and_rules(sichuan: CheckResult, catalog
     path = pdf.write_inspection_report(SubjectReport.of(sichuan, _region(sichuan)), catalog, tmp_path / "region.pdf")
     flat = re.sub(r"\s+", "", _pdf_text(path))
     for expected in ("四川省", "辖区医院检查情况", "医院符合率排名", "成都市示例第一医院", "成都市示例第二医院",
-                     "医院与检查项结果矩阵", "主要指标分布", "各检查项未达标医院", "严禁公立医院举债建设",
-                     "1,200万元"):
+                     "医院与检查项结果矩阵", "主要指标分布", "各检查项未达标医院", "定点医药机构全面完成医保电子凭证系统对接",
+                     "1,100万元"):
         assert expected in flat, expected
     html = pdf.render_inspection_html(SubjectReport.of(sichuan, _region(sichuan)), catalog)
     assert html.count('<img src="data:image/') >= 3  # domain chart + indicator charts

@@ -25,17 +25,18 @@ from compliance.pipeline.check import load_default_catalog  # noqa: E402
 
 JURISDICTIONS: dict[str, dict[str, Any]] = {
     "harbin": {"packs": ["harbin-2017"], "province": "黑龙江省", "city": "哈尔滨市", "region_code": "230100",
-               "region_name": "哈尔滨市", "region_level": "市", "hospital_code": "12230100MB00001%02d"},
+               "region_name": "哈尔滨市", "region_level": "市", "hospital_code": "12230100MB00001%02d",
+               "period": "2020年"},
     "gansu": {"packs": ["gansu-2020h2"], "province": "甘肃省", "city": None, "region_code": "620000",
               "region_name": "甘肃省", "region_level": "省", "city_of_hospitals": "兰州市",
-              "hospital_code": "12620100MB00001%02d"},
+              "hospital_code": "12620100MB00001%02d", "period": "2020年"},
     "sichuan": {"packs": ["sichuan-14fyp", "sichuan-2020h2"], "province": "四川省", "city": None,
                 "region_code": "510000", "region_name": "四川省", "region_level": "省", "city_of_hospitals": "成都市",
-                "hospital_code": "12510100MB00001%02d"},
+                "hospital_code": "12510100MB00001%02d", "period": "2025年"},
     "hebei": {"packs": ["hebei-2020"], "province": "河北省", "city": "石家庄市", "region_code": "130100",
               "region_name": "石家庄市医保统筹区", "region_level": "统筹区", "hospital_code": "12130100MB00001%02d"},
 }
-PERIOD = "2024年"
+PERIOD = "2024年"  # unless a jurisdiction has its own: a year its documents speak for
 
 
 def _cases() -> dict[str, list[dict[str, Any]]]:
@@ -45,11 +46,15 @@ def _cases() -> dict[str, list[dict[str, Any]]]:
     return found
 
 
-def _merge(rule_ids: list[str], cases: dict[str, list[dict[str, Any]]], wanted: str) -> dict[str, Any]:
+def _merge(rule_ids: list[str], cases: dict[str, list[dict[str, Any]]], wanted: str, period: str) -> dict[str, Any]:
+    """The values of each rule's `wanted` case that fits the example (no place of its own, no as-of
+    date, and no period other than the example's)."""
     merged: dict[str, Any] = {"current": {}, "prior": {}, "tables": {}}
     for rule_id in rule_ids:
         case = next((c for c in cases.get(rule_id, []) if c["case"] == wanted
-                     and set(c.get("subject") or {}) <= {"level", "region_level"} and not c.get("as_of")), None)
+                     and set(c.get("subject") or {}) <= {"level", "region_level", "period"}
+                     and str((c.get("subject") or {}).get("period", period)) == period
+                     and not c.get("as_of")), None)
         if case is None:
             continue
         for key in ("current", "prior"):
@@ -107,18 +112,19 @@ def main() -> int:
         hospital_rules = [r.id for r in rules if r.applies.level == "hospital"]
         region_rules = [r.id for r in rules if r.applies.level == "region"]
         city = place["city"] or place.get("city_of_hospitals")
+        period = place.get("period", PERIOD).rstrip("年")
         for index, (wanted, label) in enumerate((("pass", "示例第一医院"), ("fail", "示例第二医院")), start=1):
             code = with_check_character(place["hospital_code"] % index)  # the 17 characters and their check
             info = {"institution_code": code, "institution_name": f"{city}{label}",
                     "province": place["province"], "city": city, "grade": "三级", "type": "综合医院",
-                    "ownership": "公立", "period": PERIOD}
+                    "ownership": "公立", "period": f"{period}年"}
             _fill(templates / "hospital-self-assessment.xlsx", ROOT / "examples" / name / f"hospital-{index}.xlsx",
-                  info, _merge(hospital_rules, cases, wanted), catalog.tables)
+                  info, _merge(hospital_rules, cases, wanted, period), catalog.tables)
         info = {"region_code": place["region_code"], "region_name": place["region_name"],
                 "province": place["province"], "city": place["city"], "region_level": place["region_level"],
-                "period": PERIOD}
+                "period": f"{period}年"}
         _fill(templates / "region-self-assessment.xlsx", ROOT / "examples" / name / "region.xlsx", info,
-              _merge(region_rules, cases, "pass"), catalog.tables)
+              _merge(region_rules, cases, "pass", period), catalog.tables)
     return 0
 
 
