@@ -19,9 +19,9 @@ from openpyxl import load_workbook
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from compliance.ingest.identities import with_check_character  # noqa: E402
-from compliance.ingest.schema import SHEET_INDICATORS, SHEET_INFO  # noqa: E402
-from compliance.pipeline.check import load_default_catalog  # noqa: E402
+from compliance.ingest.identities import with_check_character
+from compliance.ingest.schema import SHEET_INDICATORS, SHEET_INFO
+from compliance.pipeline.check import load_default_catalog
 
 JURISDICTIONS: dict[str, dict[str, Any]] = {
     "harbin": {"packs": ["harbin-2017"], "province": "黑龙江省", "city": "哈尔滨市", "region_code": "230100",
