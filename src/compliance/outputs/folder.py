@@ -115,7 +115,8 @@ def prepare_folder(path: Path) -> Path:
             raise OutputError("output_folder_is_symlink", path, Details.of(target=_link_target(path)))
         if not stat.S_ISDIR(info.st_mode) and not stat.S_ISLNK(info.st_mode):
             if current == path:
-                raise OutputError("output_not_a_folder", path)
+                raise OutputError("output_not_a_folder", path,
+                                  Details.of(kind="file" if stat.S_ISREG(info.st_mode) else "special"))
             raise OutputError("output_parent_not_a_folder", path, Details.of(parent=str(current)))
         break
     for folder in reversed(missing):

@@ -112,7 +112,12 @@ def _limit_memory() -> None:
 
 def _start(setup: WorkerSetup, limit_memory: bool) -> None:
     global _worker
+    # The parent stops the workers itself; a signal sent to the whole process group must not raise
+    # the parent's Interrupted in a worker (a stray "Process ForkProcess-N" traceback).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
     if limit_memory:
         _limit_memory()
     _worker = start_worker_process(setup)

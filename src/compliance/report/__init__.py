@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
 from types import MappingProxyType
 
@@ -58,6 +59,11 @@ def render_task(context: WorkerContext, request: DocumentRequest) -> bytes:
 
 def render_documents(requests: list[DocumentRequest], catalog: Catalog, executor: Executor) -> list[bytes]:
     """The PDFs of `requests`, in order; a document that fails to render raises, naming it."""
+    if executor.workers > 0:
+        # WeasyPrint locates its C libraries with ctypes.util.find_library, which runs gcc and
+        # ldconfig over temporary files: done once here, where a stop unwinds and removes them,
+        # the forked workers inherit the loaded libraries instead of each searching again.
+        import_module("weasyprint")
     results = executor.run(render_task, requests, WorkerSetup(catalog, owns_process=executor.workers > 0))
     for request, result in zip(requests, results):
         if isinstance(result, TaskFailed):

@@ -14,7 +14,7 @@ from compliance.wording.catalogue import join, paren, text
 def output_message(error: OutputError, lang: str) -> str:
     """Where, what was expected, what was found and how to fix it."""
     values = dict(error.values)
-    if error.code == "output_is_not_a_file":
+    if error.code in ("output_is_not_a_file", "output_not_a_folder"):
         values["kind"] = text(f"output.kind.{values.get('kind', 'special')}", lang)
     values.setdefault("detail", "")
     return text("output.message", lang, path=error.path,
