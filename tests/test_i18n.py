@@ -295,3 +295,16 @@ def test_chinese_wording_of_every_finding(example_findings: list[Finding]) -> No
             met += 1
             assert worded.gap(finding, "zh") == "—"
     assert met and met < len(example_findings)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_number_beyond_range_is_worded_never_inf(lang: str) -> None:
+    """A growth over a last-year value of 1e-300 is infinite: the sentence says so in words."""
+    from compliance.results.quantities import PERCENT, POINTS, Quantity
+    from compliance.wording import quantities as q
+
+    for value in (float("inf"), float("-inf"), float("nan")):
+        for unit in (PERCENT, POINTS, "万元"):
+            shown = q.quantity(Quantity(value, unit), lang)
+            assert "inf" not in shown.lower() and "nan" not in shown.lower(), shown
+    assert q.whole_percent(float("inf"), signed=True) == "+∞%"

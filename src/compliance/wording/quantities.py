@@ -28,7 +28,7 @@ DASH = "—"
 def number(value: float, lang: str, decimals: int = 2) -> str:
     """1234.5 → '1,234.5': thousands separators, at most `decimals` places, no trailing zeros."""
     if not math.isfinite(value):
-        return str(value)
+        return text("value.beyond_range", lang)
     pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
     formatted = format_decimal(round(value, decimals) + 0.0, format=pattern, locale=LOCALES[lang])
     return "0" if formatted in ("-0", "") else formatted
@@ -36,11 +36,15 @@ def number(value: float, lang: str, decimals: int = 2) -> str:
 
 def percent(value: float, lang: str) -> str:
     """A fraction as a percentage with one decimal: 0.0915 → '9.2%'."""
+    if not math.isfinite(value * 100):
+        return text("value.beyond_range", lang)
     return f"{_fixed(value * 100, 1)}%"
 
 
 def whole_percent(value: float, signed: bool = False) -> str:
-    """A fraction as a whole percentage: 1.5 → '150%' ('+150%' when `signed`)."""
+    """A fraction as a whole percentage: 1.5 → '150%' ('+150%' when `signed`); an infinite one as ∞."""
+    if not math.isfinite(value * 100):
+        return f"{'+' if signed and value > 0 else '-' if value < 0 else ''}∞%"
     return f"{value * 100:{'+' if signed else ''}.0f}%"
 
 
@@ -50,6 +54,8 @@ def _fixed(value: float, decimals: int) -> str:
 
 
 def points(value: float, lang: str) -> str:
+    if not math.isfinite(value * 100):
+        return text("value.beyond_range", lang)
     return text("value.pp", lang, value=_fixed(value * 100, 1))
 
 
