@@ -16,7 +16,7 @@ from compliance.cli.output import findings_json, findings_table
 from compliance.cli.process import stopping_on_signals, write_crash_log
 from compliance.errors import ComplianceError, ConfigError, Interrupted
 from compliance.ingest.template import write_template
-from compliance.paths import project_home
+from compliance.paths import HOME_VARIABLE, Home, resolve_home
 from compliance.pipeline.check import (
     DEFAULT_PROFILE,
     exit_code,
@@ -96,23 +96,40 @@ def _lang(ctx: click.Context) -> str:
     return (ctx.obj or {}).get("lang", DEFAULT_LANGUAGE)
 
 
+HOME_HELP = (
+    f"A site's folder of rule packs (rules/) and audit profiles (checks/); default: ${HOME_VARIABLE}, else the "
+    "rules and profiles bundled with the package. A home with rules/ replaces the bundled rules and profiles; "
+    "a home with only checks/ adds its profiles to the bundled ones (same name: the home's). "
+    "`compliance template` writes into its inputs/templates/ unless given --out."
+)
+
+
 @click.group(cls=CommandGroup, epilog=EXIT_CODES_HELP)
-@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder holding rules/ and checks/ (default: found from the current folder).")
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None, help=HOME_HELP)
 @click.version_option(package_name="compliance")
 @click.pass_context
 def main(ctx: click.Context, home: Path | None) -> None:
     """Check hospital submissions against health-reform policy rules and write gap reports."""
-    ctx.obj = {"home": home or project_home()}
+    ctx.obj = {"home_option": home}
+
+
+def _home(ctx: click.Context) -> Home:
+    """The home of this run (resolved once, when a command first needs it)."""
+    obj = ctx.find_root().obj
+    if "home" not in obj:
+        obj["home"] = resolve_home(obj["home_option"])
+    home: Home = obj["home"]
+    return home
 
 
 def _catalog(ctx: click.Context) -> Catalog:
-    return load_default_catalog(ctx.obj["home"])
+    return load_default_catalog(_home(ctx))
 
 
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--profile", default=DEFAULT_PROFILE, show_default=True, help="Audit profile from checks/.")
+@click.option("--profile", default=DEFAULT_PROFILE, show_default=True,
+              help="Audit profile: a file name (without .yaml) in checks/ of the home or of the bundled profiles.")
 @click.option("--as-of", callback=_parse_date, help="Check as of this date (YYYY-MM-DD); default: end of each period.")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), default=None,
@@ -221,9 +238,10 @@ def rules_validate(ctx: click.Context, files: tuple[Path, ...]) -> None:
             pack = load_pack(path)
             click.echo(f"ok: {path} ({len(pack.rules)} rules)")
     else:
-        home = ctx.obj["home"]
-        catalog = load_catalog(home / "rules", home / "checks")
+        home = _home(ctx)
+        catalog = load_catalog(home.rules, home.checks)
         click.echo(f"ok: {len(catalog.packs)} packs, {len(catalog.rules)} rules, {len(catalog.profiles)} profiles")
+        click.echo(f"read from {home.description}")
 
 
 @rules.command("coverage")
@@ -238,12 +256,13 @@ def rules_coverage(ctx: click.Context, output_format: str) -> None:
         share_encoded,
     )
 
-    home = ctx.obj["home"]
+    home = _home(ctx)
     catalog = _catalog(ctx)
-    catalog_path = home / "rules" / CATALOG_FILE
+    catalog_path = home.rules / CATALOG_FILE
     if not catalog_path.exists():
         raise ConfigError(f"{catalog_path} not found; it holds the requirements catalog the packs are measured against")
-    entries = coverage(catalog, read_catalog_ids(catalog_path), home / "tests" / "cases")
+    cases = home.rules.parent / "tests" / "cases"  # the per-rule cases, in a checkout (none are bundled)
+    entries = coverage(catalog, read_catalog_ids(catalog_path), cases)
     share = share_encoded(entries)
     if output_format == "json":
         click.echo(json.dumps({"share_encoded": share, "documents": [e.to_dict() for e in entries]},
@@ -279,15 +298,17 @@ def rules_coverage(ctx: click.Context, output_format: str) -> None:
 @click.option("--level", type=click.Choice(["hospital", "region", "all"]), default="all", show_default=True,
               help="Which subject's workbook: a hospital's, a region's, or both.")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="Output folder (default: inputs/templates/ of the project).")
+              help="Output folder (default: inputs/templates/ of the home given by --home or "
+                   f"${HOME_VARIABLE}, or of the source checkout; with neither: the current folder).")
 @click.pass_context
 def template(ctx: click.Context, profile: str | None, level: str, out: Path | None) -> None:
     """Generate blank self-assessment workbooks from the rules (one per subject level)."""
     catalog = _catalog(ctx)
     chosen = get_profile(catalog, profile) if profile else None
     levels = ["hospital", "region"] if level == "all" else [level]
+    folder = out or _home(ctx).templates or Path.cwd()
     for each in levels:
-        path = write_template(catalog, out or ctx.obj["home"] / "inputs" / "templates", chosen, each)
+        path = write_template(catalog, folder, chosen, each)
         click.echo(str(path))
 
 

@@ -15,7 +15,7 @@ from compliance.evaluation.grouping import deduplicate, group_regions
 from compliance.evaluation.quality import check_quality
 from compliance.ingest.reader import require_defusedxml
 from compliance.ingest.submission import Submission
-from compliance.paths import project_home
+from compliance.paths import Home, resolve_home
 from compliance.pipeline.context import WorkerContext, WorkerSetup
 from compliance.pipeline.executors import Executor, InProcessExecutor, TaskFailed
 from compliance.pipeline.read import BatchRead, read_batch
@@ -30,9 +30,11 @@ from compliance.rules.spec import Catalog, Profile
 DEFAULT_PROFILE = "headline"
 
 
-def load_default_catalog(home: Path | None = None) -> Catalog:
-    root = home or project_home()
-    return load_catalog(root / "rules", root / "checks")
+def load_default_catalog(home: Path | Home | None = None) -> Catalog:
+    """The rules and profiles of ``home`` (a folder, see :func:`compliance.paths.resolve_home`); without one,
+    of ``$COMPLIANCE_HOME``, else the bundled ones."""
+    chosen = home if isinstance(home, Home) else resolve_home(home)
+    return load_catalog(chosen.rules, chosen.checks)
 
 
 def get_profile(catalog: Catalog, name: str) -> Profile:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from compliance.errors import ConfigError, RuleFileError
@@ -332,10 +333,12 @@ def load_profile(path: Path, packs: dict[str, RulePack]) -> Profile:
     )
 
 
-def load_catalog(rules_dir: Path, checks_dir: Path | None = None) -> Catalog:
-    """Load every pack in ``rules_dir`` and every profile in ``checks_dir``."""
+def load_catalog(rules_dir: Path, checks_dir: Path | Sequence[Path] | None = None) -> Catalog:
+    """Load every pack in ``rules_dir`` and every profile in ``checks_dir`` (a folder, or folders
+    in order: a later folder's profile replaces an earlier one's of the same name)."""
     if not rules_dir.is_dir():
-        raise ConfigError(f"rules folder {rules_dir} does not exist; pass --rules-dir or run from the project folder")
+        raise ConfigError(f"rules folder {rules_dir} does not exist; pass --home DIR (or set COMPLIANCE_HOME) "
+                          "naming a folder with rules/ and checks/, or leave both out to use the bundled rules")
     packs = {path.stem: load_pack(path) for path in sorted(rules_dir.glob("*.yaml"))}
     if not packs:
         raise ConfigError(f"no rule packs (*.yaml) in {rules_dir}")
@@ -347,8 +350,11 @@ def load_catalog(rules_dir: Path, checks_dir: Path | None = None) -> Catalog:
             seen_rules[rule.id] = rule.path
     _check_shared_fields(packs)
     profiles: dict[str, Profile] = {}
-    if checks_dir is not None and checks_dir.is_dir():
-        for path in sorted(checks_dir.glob("*.yaml")):
+    folders = [] if checks_dir is None else [checks_dir] if isinstance(checks_dir, Path) else list(checks_dir)
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.yaml")):
             profile = load_profile(path, packs)
             profiles[profile.name] = profile
     return Catalog(packs=tuple(packs.values()), profiles=profiles)
