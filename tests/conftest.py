@@ -18,6 +18,15 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # On Python 3.12 durable-rules 2.0.28 calls datetime.utcfromtimestamp() for every event it handles
+    # (durable/engine.py, _unix_now). Python ignores that DeprecationWarning outside __main__, but pytest
+    # records each one: tens of thousands per run, which also made the engine's memory test measure the
+    # warning log. The warning is durable-rules' own, so only it is filtered.
+    config.addinivalue_line(
+        "filterwarnings", r"ignore:datetime\.datetime\.utcfromtimestamp\(\) is deprecated:DeprecationWarning:durable\.engine")
+
+
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
     return load_default_catalog(ROOT)
