@@ -16,6 +16,7 @@ from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).resolve().parent
 BUNDLED = {"rules": ("*.yaml", "*.csv"), "checks": ("*.yaml",)}  # kept in step with MANIFEST.in
+OPTIONAL = {"checks/waivers": ("*.yaml",)}  # shipped when there are any (a checkout has none by default)
 
 
 class BuildPyWithRules(build_py):  # type: ignore[misc]
@@ -25,8 +26,10 @@ class BuildPyWithRules(build_py):  # type: ignore[misc]
         super().run()
         if getattr(self, "editable_mode", False):
             return
-        for folder, patterns in BUNDLED.items():
+        for folder, patterns in {**BUNDLED, **OPTIONAL}.items():
             sources = sorted({path for pattern in patterns for path in (HERE / folder).glob(pattern)})
+            if not sources and folder in OPTIONAL:
+                continue
             if not sources:
                 raise SystemExit(f"setup.py: no {' or '.join(patterns)} files in {HERE / folder}; "
                                  "the package would ship without its rules")
@@ -38,7 +41,7 @@ class BuildPyWithRules(build_py):  # type: ignore[misc]
     def get_outputs(self, include_bytecode: bool = True) -> list[str]:
         outputs = list(super().get_outputs(include_bytecode))
         if not getattr(self, "editable_mode", False):
-            for folder, patterns in BUNDLED.items():
+            for folder, patterns in {**BUNDLED, **OPTIONAL}.items():
                 names = sorted({path.name for pattern in patterns for path in (HERE / folder).glob(pattern)})
                 outputs += [str(Path(self.build_lib, "compliance", "bundled", folder, name)) for name in names]
         return outputs

@@ -26,7 +26,7 @@ from compliance.pipeline.check import (
 )
 from compliance.results.status import ExitCode, FileStatus
 from compliance.rules.dictionary import data_dictionary
-from compliance.rules.loader import load_catalog, load_pack
+from compliance.rules.loader import load_catalog, load_pack, load_waivers, waiver_files
 from compliance.rules.spec import Catalog
 from compliance.wording.catalogue import DEFAULT_LANGUAGE, text
 from compliance.wording.errors import (
@@ -242,6 +242,27 @@ def rules_validate(ctx: click.Context, files: tuple[Path, ...]) -> None:
         catalog = load_catalog(home.rules, home.checks)
         click.echo(f"ok: {len(catalog.packs)} packs, {len(catalog.rules)} rules, {len(catalog.profiles)} profiles")
         click.echo(f"read from {home.description}")
+
+
+@main.group()
+def waivers() -> None:
+    """Check waiver files (checks/waivers/*.yaml): exceptions to a rule for one subject."""
+
+
+@waivers.command("lint")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def waivers_lint(ctx: click.Context, files: tuple[Path, ...]) -> None:
+    """Validate waiver files (default: checks/waivers/ of the home, else the bundled ones) against the
+    rules; an error names file and line (exit 2)."""
+    home = _home(ctx)
+    catalog = load_catalog(home.rules, home.checks, waivers=False)
+    paths = list(files) or waiver_files(home.checks)
+    loaded = load_waivers(paths, frozenset(rule.id for rule in catalog.rules))
+    for path in paths:
+        click.echo(f"ok: {path} ({sum(waiver.path == str(path) for waiver in loaded)} waivers)")
+    if not paths:
+        click.echo(f"ok: no waiver files in {', '.join(str(folder / 'waivers') for folder in home.checks)}")
 
 
 @rules.command("coverage")

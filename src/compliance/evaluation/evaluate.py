@@ -18,7 +18,9 @@ from compliance.ingest.submission import Submission
 from compliance.results.findings import Contributor, Counted, Details, Finding
 from compliance.results.status import Benchmark, Reason, Status
 from compliance.rules.kinds import KINDS, common
-from compliance.rules.spec import Catalog, Profile, Rule
+from compliance.rules.spec import Catalog, Profile, Rule, Waiver
+
+WAIVABLE = (Status.FAIL, Status.WARN, Status.NOT_DUE)  # the statuses a waiver turns into waived
 
 
 def compile_rules(rules: Iterable[Rule]) -> engine.CompiledRules:
@@ -52,8 +54,24 @@ def evaluate_subject(catalog: Catalog, profile: Profile, rules: Sequence[Rule], 
             finding = replace(finding, status=Status.NOT_DUE, reason=Reason.BEFORE_DEADLINE,
                               details=finding.details.with_values(deadline=rule.deadline, as_of=check_date,
                                                                   missed=finding.reason))
+        waiver = catalog.waiver_for(rule.id, submission.subject.code, submission.subject.period.label) \
+            if catalog.waivers else None
+        if waiver is not None and finding.status in WAIVABLE:
+            finding = _with_waiver(finding, waiver, check_date)
         findings.append(finding)
     return findings
+
+
+def _with_waiver(finding: Finding, waiver: Waiver, check_date: dt.date) -> Finding:
+    """A finding a waiver covers: waived (its gap, values and items kept) while the waiver is valid
+    at the check date (its expiry date included); after that, as it was, with the expiry noted."""
+    if waiver.expired(check_date):
+        return replace(finding, details=finding.details.with_values(
+            waiver_expired=waiver.expires, waiver_approver=waiver.approver, waiver_granted=waiver.granted))
+    return replace(finding, status=Status.WAIVED, reason=Reason.WAIVED, details=finding.details.with_values(
+        justification=waiver.justification, approver=waiver.approver, granted=waiver.granted,
+        expires=waiver.expires, waived_status=finding.status, waived_reason=finding.reason,
+        waiver_period=waiver.period))
 
 
 def _evaluate_rules(rules: Sequence[Rule], submission: Submission, profile: Profile, context: common.Context,

@@ -75,6 +75,8 @@ class Reason(enum.StrEnum):
     EXEMPT = "exempt"
     # not_due
     BEFORE_DEADLINE = "before_deadline"
+    # waived
+    WAIVED = "waived"
     # error
     DIVISION_BY_ZERO = "division_by_zero"
     INVALID_BASE = "invalid_base"
@@ -109,6 +111,8 @@ REASON_MEANING: Mapping[Reason, str] = MappingProxyType({
     Reason.ALL_EXEMPT: "every item of the table is exempt (e.g. decoction pieces)",
     Reason.EXEMPT: "this item is exempt (an item of a per-item rule)",
     Reason.BEFORE_DEADLINE: "the requirement is missed but its deadline is after the as-of date",
+    Reason.WAIVED: "a waiver (checks/waivers/) covers the rule for this subject and period and has not expired at "
+                   "the check date; the details name its justification, approver, dates and the status it replaces",
     Reason.DIVISION_BY_ZERO: "a denominator of the rule's measure is 0",
     Reason.INVALID_BASE: "last year's value a growth rate is measured against is 0 or negative",
     Reason.OUT_OF_RANGE: "the measured value is beyond the range the rule engine compares",

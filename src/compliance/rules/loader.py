@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from compliance.errors import ConfigError, RuleFileError
+from compliance.ingest.identities import REGION_CODE_LENGTH, check_institution_code, check_region_code
+from compliance.results.periods import parse_period
 from compliance.results.status import VALIDITY_WORDS, Status, Validity
 from compliance.rules.kinds import KINDS
 from compliance.rules.node import Node
@@ -28,6 +30,7 @@ from compliance.rules.spec import (
     Rule,
     RulePack,
     TableSpec,
+    Waiver,
 )
 from compliance.rules.templates import TemplateRejected, check_template
 from compliance.rules.vocab import GRADE, HOSPITAL_TYPE, OWNERSHIP, VOCABULARIES
@@ -333,9 +336,86 @@ def load_profile(path: Path, packs: dict[str, RulePack]) -> Profile:
     )
 
 
-def load_catalog(rules_dir: Path, checks_dir: Path | Sequence[Path] | None = None) -> Catalog:
+WAIVERS = "waivers"  # the subfolder of a checks folder that holds waiver files
+WAIVER_KEYS = frozenset({"rule", "subject", "period", "justification", "approver", "granted", "expires"})
+
+
+def _waiver_subject(node: Node) -> str:
+    """An institution code (18 characters, GB 32100-2015) or a region code (6 digits), as written."""
+    written = node.text("subject")
+    if len(written) == REGION_CODE_LENGTH:
+        checked = check_region_code(written, None, None)
+    else:
+        checked = check_institution_code(written)
+    if not checked.usable or checked.code != written:
+        problem = f" ({checked.problem})" if checked.problem else ""
+        raise node.fail("subject", f"{written!r} is not a valid institution or region code{problem}",
+                        "give the 18-character unified social credit code of the institution, or the "
+                        "6-digit code of the region")
+    return written
+
+
+def load_waiver_file(path: Path, rule_ids: set[str] | frozenset[str]) -> tuple[Waiver, ...]:
+    """The waivers of one file (``waivers:`` a list); RuleFileError names file, line and problem."""
+    top = Node(load_yaml(path), str(path), "waivers", 1)
+    top.check_keys({"waivers"})
+    if not isinstance(top.data.get("waivers"), list):
+        raise top.fail("waivers", "must be a list of waivers")
+    waivers = []
+    for node in top.children("waivers"):
+        node.check_keys(set(WAIVER_KEYS))
+        rule = node.text("rule")
+        if rule not in rule_ids:
+            raise node.fail("rule", f"unknown rule {rule!r}", "see `compliance rules list` for the rule ids")
+        subject = _waiver_subject(node)
+        period = None
+        if node.has("period"):
+            written = node.text("period")
+            parsed = parse_period(written)
+            if parsed is None or parsed.label != written:
+                suggestion = f"write {parsed.label!r}" if parsed is not None else "e.g. 2024, 2024H1, 2024Q3, 2024-09"
+                raise node.fail("period", f"{written!r} is not a canonical period label", suggestion)
+            period = written
+        for key in ("granted", "expires"):
+            if not node.has(key):
+                raise node.fail(key, "is required", "a date written YYYY-MM-DD")
+        granted, expires = node.date("granted"), node.date("expires")
+        assert granted is not None and expires is not None
+        if expires <= granted:
+            raise node.fail("expires", f"{expires} is not after the date the waiver was granted ({granted})")
+        waivers.append(Waiver(rule, subject, period, node.text("justification"), node.text("approver"), granted,
+                              expires, str(path), node.line))
+    return tuple(waivers)
+
+
+def load_waivers(paths: Sequence[Path], rule_ids: set[str] | frozenset[str]) -> tuple[Waiver, ...]:
+    """The waivers of every file, in order; no two for the same rule, subject and period."""
+    seen: dict[tuple[str, str, str | None], Waiver] = {}
+    for path in paths:
+        for waiver in load_waiver_file(path, rule_ids):
+            key = (waiver.rule, waiver.subject, waiver.period)
+            if key in seen:
+                other = seen[key]
+                raise RuleFileError(waiver.path, waiver.line,
+                                    f"a second waiver of {waiver.rule} for {waiver.subject}"
+                                    f"{' in ' + waiver.period if waiver.period else ''}; the first is at "
+                                    f"{other.path}:{other.line}", "keep one of them")
+            seen[key] = waiver
+    return tuple(seen.values())
+
+
+def waiver_files(checks_dir: Path | Sequence[Path] | None) -> list[Path]:
+    """The waiver files (``waivers/*.yaml``) of the checks folders, in order."""
+    folders = [] if checks_dir is None else [checks_dir] if isinstance(checks_dir, Path) else list(checks_dir)
+    return [path for folder in folders if (folder / WAIVERS).is_dir()
+            for path in sorted((folder / WAIVERS).glob("*.yaml"))]
+
+
+def load_catalog(rules_dir: Path, checks_dir: Path | Sequence[Path] | None = None, *,
+                 waivers: bool = True) -> Catalog:
     """Load every pack in ``rules_dir`` and every profile in ``checks_dir`` (a folder, or folders
-    in order: a later folder's profile replaces an earlier one's of the same name)."""
+    in order: a later folder's profile replaces an earlier one's of the same name), and the
+    waivers in their ``waivers/`` subfolders (unless `waivers` is false)."""
     if not rules_dir.is_dir():
         raise ConfigError(f"rules folder {rules_dir} does not exist; pass --home DIR (or set COMPLIANCE_HOME) "
                           "naming a folder with rules/ and checks/, or leave both out to use the bundled rules")
@@ -357,7 +437,8 @@ def load_catalog(rules_dir: Path, checks_dir: Path | Sequence[Path] | None = Non
         for path in sorted(folder.glob("*.yaml")):
             profile = load_profile(path, packs)
             profiles[profile.name] = profile
-    return Catalog(packs=tuple(packs.values()), profiles=profiles)
+    loaded = load_waivers(waiver_files(folders), frozenset(seen_rules)) if waivers else ()
+    return Catalog(packs=tuple(packs.values()), profiles=profiles, waivers=loaded)
 
 
 def _check_shared_fields(packs: dict[str, RulePack]) -> None:

@@ -212,18 +212,54 @@ class Profile:
 
 
 @dataclass(frozen=True)
+class Waiver:
+    """An exception to one rule for one subject (``checks/waivers/*.yaml``): its findings that
+    fail, warn or are not due become ``waived`` until ``expires`` (that day included)."""
+
+    rule: str
+    subject: str  # institution code (18 characters) or region code (6 digits)
+    period: str | None  # a canonical period label, or None for every period
+    justification: str
+    approver: str
+    granted: dt.date
+    expires: dt.date
+    path: str = ""
+    line: int = 0
+
+    def covers(self, rule_id: str, subject: str, period: str) -> bool:
+        return self.rule == rule_id and self.subject == subject and self.period in (None, period)
+
+    def expired(self, check_date: dt.date) -> bool:
+        """Expired at `check_date`: a waiver is still valid on its expiry date."""
+        return check_date > self.expires
+
+    @property
+    def key(self) -> str:
+        return f"waiver {self.rule} {self.subject} {self.period or '*'} {self.granted} {self.expires} " \
+               f"{self.approver} {self.justification}"
+
+
+@dataclass(frozen=True)
 class Catalog:
     """Every loaded pack and profile, with the merged data dictionary."""
 
     packs: tuple[RulePack, ...]
     profiles: dict[str, Profile] = field(default_factory=dict)
+    waivers: tuple[Waiver, ...] = ()
 
     @property
     def digest(self) -> str:
-        """A hash of every rule pack and profile loaded: two runs with equal digests used the same rules."""
+        """A hash of every rule pack, profile and waiver loaded: two runs with equal digests used the
+        same rules."""
         parts = [f"pack {pack.document.pack} {pack.digest}" for pack in self.packs]
         parts += [f"profile {name} {profile.digest}" for name, profile in sorted(self.profiles.items())]
+        parts += sorted(waiver.key for waiver in self.waivers)
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+    def waiver_for(self, rule_id: str, subject: str, period: str) -> Waiver | None:
+        """The waiver of this rule, subject and period: one naming the period, else one for every period."""
+        matching = [waiver for waiver in self.waivers if waiver.covers(rule_id, subject, period)]
+        return next((waiver for waiver in matching if waiver.period is not None), matching[0] if matching else None)
 
     @property
     def rules(self) -> tuple[Rule, ...]:

@@ -153,6 +153,8 @@ def message(finding: Finding, lang: str) -> str:
         if len(names) > MAX_LISTED_UNITS:
             listed += plural("count.more_hospitals", len(names), lang)
         sentence += text("msg.contributors", lang, listed=listed)
+    if finding.details.get("waiver_expired") is not None:
+        sentence += text("msg.waiver_expired", lang, expires=finding.details["waiver_expired"].isoformat())
     return sentence + regions.counted_note(finding, lang) + documents.benchmark_note(finding, lang)
 
 
@@ -162,6 +164,10 @@ def _sentence(f: Finding, reason: Reason, lang: str) -> str:
         missed = _sentence(f, details.get("missed", Reason.NOT_MET), lang)
         return text("msg.before_deadline", lang, deadline=details["deadline"].isoformat(),
                     as_of=details["as_of"].isoformat(), missed=missed)
+    if reason is Reason.WAIVED:
+        missed = _sentence(f, details.get("waived_reason", Reason.NOT_MET), lang)
+        return text("msg.waived", lang, approver=details["approver"], justification=details["justification"],
+                    expires=details["expires"].isoformat(), missed=missed)
     if f.kind == "quality":
         return _quality(f, lang)
     simple = _SIMPLE.get(reason)
