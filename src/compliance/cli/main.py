@@ -345,3 +345,35 @@ def fields(ctx: click.Context, output_format: str) -> None:
     click.echo(tabulate([[e["code"], e["section"], e["name"], e["unit"], e["type"], ",".join(e["used_by"])]
                          for e in entries], headers=["code", "section", "name", "unit", "type", "used by"],
                         disable_numparse=True))
+
+
+@main.group()
+def db() -> None:
+    """The history store: $DATABASE_URL, else store.sqlite3 in the home (see README, History store)."""
+
+
+def _print_store(state: Any) -> None:
+    click.echo(f"database: {state.vendor} {state.location}")
+    click.echo(f"applied: {', '.join(state.applied) or '(none)'}")
+    if state.unapplied:
+        click.echo(f"unapplied: {', '.join(state.unapplied)} (run `compliance db migrate`)")
+    else:
+        click.echo("up to date")
+
+
+@db.command("migrate")
+@click.pass_context
+def db_migrate(ctx: click.Context) -> None:
+    """Create or update the history store's tables."""
+    from compliance.store import api  # Django is loaded only by the commands that use the store
+
+    _print_store(api.migrate(home=ctx.find_root().obj["home_option"]))
+
+
+@db.command("status")
+@click.pass_context
+def db_status(ctx: click.Context) -> None:
+    """Which database the history store is, and which of its migrations are applied."""
+    from compliance.store import api
+
+    _print_store(api.status(home=ctx.find_root().obj["home_option"]))

@@ -1,0 +1,91 @@
+"""The tables of the history store.  Only :mod:`compliance.store.api` uses them.
+
+Values that may be a number, yes/no, a date or text are kept as strict JSON (dates as ISO text,
+see :func:`compliance.cli.output.plain`), with a type tag where a reader needs to tell them apart.
+"""
+
+from __future__ import annotations
+
+from compliance.store.setup import configure
+
+configure()  # importing the models (a module walk, say) sets Django up first; a no-op during django.setup()
+
+from django.db import models  # noqa: E402
+
+
+class Submission(models.Model):
+    """One subject's data for one period in one file, by the file's content hash: saved once,
+    however many runs read it."""
+
+    sha256 = models.CharField(max_length=64)
+    path = models.TextField()  # as the user gave it (archive.zip/member.xlsx for a member)
+    level = models.CharField(max_length=16)  # hospital or region
+    region_level = models.CharField(max_length=16, blank=True, default="")
+    code = models.CharField(max_length=64)  # institution or region code
+    name = models.TextField(blank=True, default="")
+    period = models.CharField(max_length=16)  # canonical label: 2024, 2024H1, 2024Q3 ...
+    period_start = models.DateField()
+    period_end = models.DateField()
+    received = models.DateTimeField()  # when the store first saw it
+    identification = models.JSONField(default=list)  # [{code, name, value, cell}] as submitted
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["sha256", "level", "code", "period"],
+                                               name="submission_unique")]
+        indexes = [models.Index(fields=["code", "period"], name="submission_code_period")]
+
+
+class Reading(models.Model):
+    """A value a rule read from a submission, and the cell it came from."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="readings")
+    field = models.CharField(max_length=128)  # field code, or column code of a table
+    which = models.CharField(max_length=64)  # current, prior, or the table's code
+    item = models.TextField(blank=True, default="")  # the table row's label
+    value_type = models.CharField(max_length=8)  # number, bool, date, text, none
+    value = models.JSONField(null=True)
+    unit = models.CharField(max_length=64, blank=True, default="")
+    cell_file = models.TextField(blank=True, default="")
+    cell_sheet = models.TextField(blank=True, default="")
+    cell_ref = models.CharField(max_length=16, blank=True, default="")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["submission", "field", "which", "item"],
+                                               name="reading_unique")]
+
+
+class Run(models.Model):
+    """One check: when, under which profile and rules, as of which date, started by whom or what."""
+
+    run_id = models.CharField(max_length=64, unique=True)
+    started = models.DateTimeField()
+    profile = models.CharField(max_length=128)
+    profile_title = models.TextField(blank=True, default="")
+    catalog_digest = models.CharField(max_length=128)
+    as_of = models.DateField(null=True)
+    started_by = models.TextField(blank=True, default="")
+    saved = models.DateTimeField()
+
+
+class Finding(models.Model):
+    """One rule's verdict on one submission in one run, as structured values (no sentences)."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="findings")
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="findings")
+    rule_id = models.CharField(max_length=200)
+    rule_digest = models.CharField(max_length=128)
+    status = models.CharField(max_length=32)
+    reason = models.CharField(max_length=64)
+    severity = models.CharField(max_length=32)
+    observed_value = models.JSONField(null=True)
+    observed_unit = models.CharField(max_length=64, blank=True, default="")
+    required_comparator = models.CharField(max_length=8, blank=True, default="")
+    required_threshold = models.JSONField(null=True)
+    required_unit = models.CharField(max_length=64, blank=True, default="")
+    gap_value = models.JSONField(null=True)
+    gap_unit = models.CharField(max_length=64, blank=True, default="")
+    details = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "submission", "rule_id"], name="finding_unique")]
+        indexes = [models.Index(fields=["rule_id", "status"], name="finding_rule_status")]
