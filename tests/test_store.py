@@ -186,3 +186,13 @@ def test_postgres_stores_what_sqlite_stores(harbin: CheckResult, url: str) -> No
     shas = {s.submission.file.sha256 for s in harbin.subjects}
     on_postgres = [s for s in api.submissions(url=POSTGRES) if s.sha256 in shas]
     assert len(on_postgres) == len(harbin.subjects)  # however many runs saved these files before
+
+
+def test_migrations_match_the_models() -> None:
+    """A change to models.py comes with its migration (makemigrations would write none)."""
+    from django.core.management import call_command
+
+    from compliance.store.setup import configure
+
+    configure()
+    call_command("makemigrations", "compliance_store", check=True, dry_run=True, verbosity=0)
