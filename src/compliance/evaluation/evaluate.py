@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from compliance.evaluation import engine
 from compliance.evaluation.applicability import (
+    CountedHospitals,
     benchmark_bases,
     benchmark_values,
     counted_hospitals,
@@ -79,7 +80,7 @@ def _evaluate_rules(rules: Sequence[Rule], submission: Submission, profile: Prof
     pending: list[tuple[Rule, common.Prepared]] = []
     ready: dict[str, Finding] = {}
     benchmarks: dict[str, tuple[Benchmark, ...]] = {}
-    hospitals: dict[str, tuple[Counted, ...]] = {}
+    views: dict[str, CountedHospitals] = {}
     for rule in rules:
         decided = decide(rule, submission, profile)
         if decided:
@@ -87,8 +88,7 @@ def _evaluate_rules(rules: Sequence[Rule], submission: Submission, profile: Prof
             continue
         if profile.benchmark:
             benchmarks[rule.id] = benchmark_bases(rule, submission)
-        counted = counted_hospitals(rule, submission)
-        hospitals[rule.id] = counted.hospitals
+        counted = views[rule.id] = counted_hospitals(rule, submission)
         prepared = KINDS[rule.kind].prepare(rule, counted.submission, context)
         if isinstance(prepared, Finding):
             ready[rule.id] = prepared
@@ -99,12 +99,12 @@ def _evaluate_rules(rules: Sequence[Rule], submission: Submission, profile: Prof
     position = 0
     for rule, prepared in pending:
         count = len(prepared.facts)
-        ready[rule.id] = KINDS[rule.kind].conclude(rule, counted_hospitals(rule, submission).submission, prepared,
+        ready[rule.id] = KINDS[rule.kind].conclude(rule, views[rule.id].submission, prepared,
                                                    verdicts[position:position + count])
         position += count
     for rule in rules:
-        if hospitals.get(rule.id) and reads_hospitals(rule, ready[rule.id]):
-            ready[rule.id] = _with_hospitals(rule, ready[rule.id], submission, hospitals[rule.id])
+        if rule.id in views and views[rule.id].hospitals and reads_hospitals(rule, ready[rule.id]):
+            ready[rule.id] = _with_hospitals(rule, ready[rule.id], submission, views[rule.id].hospitals)
     return [_as_benchmark(rule, ready[rule.id], benchmarks[rule.id]) if benchmarks.get(rule.id) else ready[rule.id]
             for rule in rules]
 
