@@ -318,7 +318,8 @@ def test_every_output_problem_is_worded_with_where_what_found_and_fix(lang: str)
     from compliance.wording.errors import output_message
 
     for code in OUTPUT_PROBLEM_MEANING:
-        values = Details.of(detail="Input/output error", parent="/srv", target="/etc/passwd", kind="folder")
+        values = Details.of(detail="Input/output error", parent="/srv", target="/etc/passwd", kind="folder",
+                              profile="sichuan-province", period="2025Q3", waited=0)
         message = output_message(OutputError(code, "/srv/reports/x.pdf", values), lang)
         assert "/srv/reports/x.pdf" in message and "{" not in message, (code, message)
         assert ("应为" in message and "实际为" in message) if lang == "zh" else ("expected" in message), message

@@ -14,6 +14,7 @@ from tabulate import tabulate
 
 from compliance.cli.output import findings_json, findings_table
 from compliance.cli.process import stopping_on_signals, write_crash_log
+from compliance.cli.progress import PROGRESS_CHOICES, choose_progress, stamp
 from compliance.errors import ComplianceError, ConfigError, Interrupted
 from compliance.ingest.template import write_template
 from compliance.paths import HOME_VARIABLE, Home, resolve_home
@@ -143,14 +144,26 @@ def _catalog(ctx: click.Context) -> Catalog:
                    "process).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of the tool's own wording in the output and reports (rule text stays as written).")
+@click.option("--progress", type=click.Choice(PROGRESS_CHOICES), default="auto", show_default=True,
+              help="Progress of reading, checking and rendering on standard error: a bar on a terminal, "
+                   "lines otherwise (auto), or none.")
+@click.option("--save", is_flag=True, help="Save the run and its findings in the history store (see `compliance db`).")
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[Path, ...], profile: str, as_of: dt.date | None, output_format: str,
-          out: Path | None, pdf_documents: str, workers: int | None, lang: str) -> None:
+          out: Path | None, pdf_documents: str, workers: int | None, lang: str, progress: str, save: bool) -> None:
     """Check workbooks (.xlsx .xlsm .xls .ods .csv, folders or .zip archives); one finding per rule and subject."""
     ctx.obj["lang"] = lang
     catalog = _catalog(ctx)
     chosen = get_profile(catalog, profile)
-    result = run_check(catalog, chosen, paths, as_of, workers, started_by="cli", owns_process=True)
+    shown = choose_progress(progress, lang, lambda line: click.echo(f"{stamp()} {line}", err=True))
+    if save:
+        from compliance.store import api
+
+        api.status(home=ctx.find_root().obj["home_option"])  # a store that cannot be used stops the run first
+    result = run_check(catalog, chosen, paths, as_of, workers, started_by="cli", owns_process=True,
+                       progress=shown)
+    if save:
+        api.save_run(result, home=ctx.find_root().obj["home_option"])
     for outcome in result.outcomes:
         message = outcome_message(outcome, len(result.problems_in(outcome.file)), lang)
         if outcome.status is FileStatus.REFUSED:
@@ -164,7 +177,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], profile: str, as_of: dt.d
         from compliance.report import write_reports
 
         written = write_reports(result, catalog, out, lang=lang, pdf=pdf_documents, workers=workers,
-                                owns_process=True)
+                                owns_process=True, progress=shown)
         for collision in written.collisions:
             click.echo(collision_message(collision, lang), err=True)
         for path in written.paths:
@@ -365,7 +378,9 @@ def _print_store(state: Any) -> None:
 @click.pass_context
 def db_migrate(ctx: click.Context) -> None:
     """Create or update the history store's tables."""
-    from compliance.store import api  # Django is loaded only by the commands that use the store
+    from compliance.store import (
+        api,  # Django is loaded only by the commands that use the store
+    )
 
     _print_store(api.migrate(home=ctx.find_root().obj["home_option"]))
 
@@ -377,3 +392,6 @@ def db_status(ctx: click.Context) -> None:
     from compliance.store import api
 
     _print_store(api.status(home=ctx.find_root().obj["home_option"]))
+
+
+from compliance.cli import audit as _audit_commands  # noqa: E402,F401 - registers audit and history on main

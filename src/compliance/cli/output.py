@@ -141,6 +141,7 @@ def outcome(o: FileOutcome, result: CheckResult, lang: str) -> dict[str, Any]:
     return {"path": o.path, "sha256": o.file.sha256, "status": o.status.value,
             "submissions": [submission(ref) for ref in o.submissions],
             "not_checked": [submission(ref) for ref in o.not_checked],
+            "other_period": [submission(ref) for ref in o.other_period],
             "message": outcome_message(o, len(result.problems_in(o.file)), lang),
             "refusal": problem(o.refusal, lang) if o.refusal else None}
 

@@ -12,11 +12,13 @@ problem saying why) beside the quality findings, and changes nothing it was give
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from compliance.evaluation.earlier import earlier_key, with_stored_priors
 from compliance.ingest.submission import Reading, Submission
 from compliance.results.findings import Citation, Details, Finding, InputUsed
+from compliance.results.history import EarlierSubmission, SubjectPeriod
 from compliance.results.problems import DataProblem, Place
 from compliance.results.quantities import PERCENT, Quantity
 from compliance.results.status import Reason, Status
@@ -160,13 +162,28 @@ def _earlier(submission: Submission, everyone: Sequence[Submission]) -> Submissi
     return None
 
 
-def _prior_changed(submission: Submission, everyone: Sequence[Submission], fields: dict[str, FieldSpec]) -> list[Finding]:
+def _earlier_values(submission: Submission, everyone: Sequence[Submission],
+                    stored: Mapping[SubjectPeriod, EarlierSubmission]) -> tuple[str, str, dict[str, Reading]] | None:
+    """The period, file and current values of the same subject's submission a year before: from
+    this batch, else from the history store."""
     earlier = _earlier(submission, everyone)
+    if earlier is not None:
+        return earlier.subject.period.label, earlier.file.path, earlier.current
+    kept = stored.get(earlier_key(submission))
+    if kept is None:
+        return None
+    return kept.period, kept.path, {value.field: Reading(value.value, value.cell) for value in kept.values}
+
+
+def _prior_changed(submission: Submission, everyone: Sequence[Submission], fields: dict[str, FieldSpec],
+                   stored: Mapping[SubjectPeriod, EarlierSubmission]) -> list[Finding]:
+    earlier = _earlier_values(submission, everyone, stored)
     if earlier is None:
         return []
+    period, path, values = earlier
     found = []
     for code, reading in submission.prior.items():
-        stated, reported = _number(reading), _number(earlier.current.get(code))
+        stated, reported = _number(reading), _number(values.get(code))
         if stated is None or reported is None:
             continue
         if abs(stated - reported) <= CHANGE_TOLERANCE * max(abs(reported), 1e-9):
@@ -174,19 +191,23 @@ def _prior_changed(submission: Submission, everyone: Sequence[Submission], field
         spec = fields[code]
         found.append(_finding(PRIOR_CHANGED, submission, Status.WARN,
                               Details.of(field=code, reported=Quantity(reported, spec.unit),
-                                         earlier_period=earlier.subject.period.label, earlier_file=earlier.file.path,
-                                         earlier_cell=earlier.current[code].cell),
+                                         earlier_period=period, earlier_file=path,
+                                         earlier_cell=values[code].cell),
                               [_used(spec, reading, True)]))
     return found
 
 
-def check_quality(catalog: Catalog, submissions: Sequence[Submission]) -> list[Checked]:
+def check_quality(catalog: Catalog, submissions: Sequence[Submission],
+                  stored: Mapping[SubjectPeriod, EarlierSubmission] | None = None) -> list[Checked]:
     """Each submission after the checks (impossible values withdrawn, in a new value) with its
-    quality findings, in the order given."""
+    quality findings, in the order given.  `stored`: earlier submissions from the history store
+    (an audit's), to compare stated prior-year values with and to fill blank ones from."""
     fields = catalog.fields
+    stored = stored or {}
     checked = []
-    for submission in submissions:
-        found = _prior_changed(submission, submissions, fields)
+    for given in submissions:
+        found = _prior_changed(given, submissions, fields, stored)
+        submission = with_stored_priors(given, stored.get(earlier_key(given)), fields)
         withdrawals = _Withdrawals(submission)
         found += _part_of_total(withdrawals, fields)
         found += _share_range(withdrawals, fields)

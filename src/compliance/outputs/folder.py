@@ -52,6 +52,7 @@ OUTPUT_PROBLEM_MEANING: Mapping[str, str] = MappingProxyType({
     "output_no_space": "the disk is full or the user's quota is used up",
     "output_name_too_long": "the path or a file name is longer than the file system allows",
     "output_folder_busy": "another run of the tool is writing into the same folder",
+    "audit_running": "another audit of the same profile and period into the same output folder is running",
     "output_failed": "the operating system refused the write for another reason (named in the message)",
 })
 

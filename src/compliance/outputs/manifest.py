@@ -50,8 +50,10 @@ def manifest_bytes(result: CheckResult, outputs: Sequence[tuple[PlannedOutput, W
         "tool": {"name": "compliance", "version": __version__},
         "run": {"id": run.id, "started": run.started.isoformat(), "catalog_digest": run.catalog_digest,
                 "profile": run.profile, "as_of": run.as_of.isoformat() if run.as_of else None,
-                "started_by": run.started_by, **options},
-        "finished": (finished or dt.datetime.now(dt.UTC)).isoformat(),
+                "started_by": run.started_by,
+                **({"audit_period": run.audit_period.label} if run.audit_period else {}), **options},
+        # an audit's manifest follows from its run alone (a rerun writes it again byte for byte); its log has the times
+        **({} if run.audit_period else {"finished": (finished or dt.datetime.now(dt.UTC)).isoformat()}),
         "inputs": [{"path": outcome.file.path, "sha256": outcome.file.sha256, "outcome": outcome.status.value}
                    for outcome in result.outcomes],
         "outputs": [{"name": planned.name, "kind": planned.kind, "bytes": written.size, "sha256": written.sha256,

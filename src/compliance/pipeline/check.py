@@ -5,7 +5,7 @@ audit and the portal; each stage takes and returns immutable values."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -18,8 +18,10 @@ from compliance.ingest.submission import Submission
 from compliance.paths import Home, resolve_home
 from compliance.pipeline.context import WorkerContext, WorkerSetup
 from compliance.pipeline.executors import Executor, InProcessExecutor, TaskFailed
+from compliance.pipeline.progress import NO_PROGRESS, Progress
 from compliance.pipeline.read import BatchRead, read_batch
 from compliance.results.findings import Finding
+from compliance.results.history import EarlierSubmission, SubjectPeriod
 from compliance.results.identity import SubmissionRef
 from compliance.results.problems import FileOutcome
 from compliance.results.run import CheckResult, Identification, Run, SubjectResult
@@ -74,14 +76,20 @@ def _identification(submission: Submission) -> tuple[Identification, ...]:
 
 
 def check_submissions(catalog: Catalog, profile: Profile, batch: BatchRead, run: Run,
-                      executor: Executor | None = None) -> CheckResult:
-    """Group and evaluate what was read: one result per subject and period, one outcome per file."""
+                      executor: Executor | None = None,
+                      stored: Mapping[SubjectPeriod, EarlierSubmission] | None = None,
+                      progress: Progress = NO_PROGRESS) -> CheckResult:
+    """Group and evaluate what was read: one result per subject and period, one outcome per file.
+    `stored`: earlier submissions from the history store, for blank and restated prior-year values."""
     deduplicated = deduplicate(batch.submissions)
-    checked = check_quality(catalog, deduplicated.submissions)
+    checked = check_quality(catalog, deduplicated.submissions, stored)
     grouped = group_regions([item.submission for item in checked])
     payloads = [EvaluationPayload(profile, run.as_of, submission) for submission in grouped]
     executor = executor or InProcessExecutor()
-    evaluated = executor.run(evaluate_task, payloads, WorkerSetup(catalog, owns_process=executor.workers > 0))
+    progress.start("evaluate", len(payloads))
+    evaluated = executor.run(evaluate_task, payloads, WorkerSetup(catalog, owns_process=executor.workers > 0),
+                             progress=progress.advance)
+    progress.finish()
     subjects = []
     for submission, quality, findings in zip(grouped, checked, evaluated):
         if isinstance(findings, TaskFailed):
@@ -118,7 +126,7 @@ def _final_outcomes(outcomes: Sequence[FileOutcome], subjects: Sequence[SubjectR
 
 def run_check(catalog: Catalog, profile: Profile, paths: Iterable[Path], as_of: dt.date | None = None,
               workers: int | None = None, *, executor: Executor | None = None, started_by: str = "",
-              owns_process: bool = False) -> CheckResult:
+              owns_process: bool = False, progress: Progress = NO_PROGRESS) -> CheckResult:
     """Check every file; a file that cannot be read is recorded as refused and the rest go on.
 
     Files are read by `executor` (default: worker processes, one per core; ``workers=0``: this
@@ -127,8 +135,8 @@ def run_check(catalog: Catalog, profile: Profile, paths: Iterable[Path], as_of: 
     """
     require_defusedxml()
     run = Run.new(catalog.digest, profile.name, profile.title, as_of, started_by)
-    batch = read_batch(paths, catalog, workers, executor=executor, owns_process=owns_process)
-    return check_submissions(catalog, profile, batch, run)
+    batch = read_batch(paths, catalog, workers, executor=executor, owns_process=owns_process, progress=progress)
+    return check_submissions(catalog, profile, batch, run, progress=progress)
 
 
 def exit_code(result: CheckResult) -> ExitCode:

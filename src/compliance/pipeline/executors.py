@@ -30,6 +30,11 @@ from compliance.pipeline.context import WorkerContext, WorkerSetup, start_worker
 P = TypeVar("P")
 R = TypeVar("R")
 Task = Callable[[WorkerContext, P], R]
+Advance = Callable[[int], None]  # told how many more payloads are done, in the parent process
+
+
+def _no_progress(count: int) -> None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,7 @@ class Executor(Protocol):
     workers: int
 
     def run(self, task: Task[P, R], payloads: Sequence[P], setup: WorkerSetup, *, timeout: float | None = None,
-            per_task: int = 1) -> list[R | TaskFailed[P]]: ...
+            per_task: int = 1, progress: Advance | None = None) -> list[R | TaskFailed[P]]: ...
 
 
 class InProcessExecutor:
@@ -61,7 +66,7 @@ class InProcessExecutor:
         self.collect_quietly = collect_quietly  # collector off during the run: only in a process the tool owns
 
     def run(self, task: Task[P, R], payloads: Sequence[P], setup: WorkerSetup, *, timeout: float | None = None,
-            per_task: int = 1) -> list[R | TaskFailed[P]]:
+            per_task: int = 1, progress: Advance | None = None) -> list[R | TaskFailed[P]]:
         context = self._context if self._context is not None else WorkerContext(setup)
         results: list[R | TaskFailed[P]] = []
         collecting = gc.isenabled()
@@ -75,6 +80,8 @@ class InProcessExecutor:
                     raise
                 except Exception as exc:  # noqa: BLE001 - one task's failure is recorded, the others go on
                     results.append(TaskFailed(payload, type(exc).__name__, str(exc)[:200]))
+                if progress is not None:
+                    progress(1)
         finally:
             if self.collect_quietly and collecting:
                 gc.enable()
@@ -176,37 +183,41 @@ class ProcessPool:
         self.collect_quietly = collect_quietly
 
     def run(self, task: Task[P, R], payloads: Sequence[P], setup: WorkerSetup, *, timeout: float | None = None,
-            per_task: int = 1) -> list[R | TaskFailed[P]]:
+            per_task: int = 1, progress: Advance | None = None) -> list[R | TaskFailed[P]]:
         if not payloads:
             return []
         collecting = gc.isenabled()
         if self.collect_quietly:
             gc.disable()
         try:
-            found = self._run(task, list(range(len(payloads))), payloads, setup, timeout, per_task, self.workers)
+            found = self._run(task, list(range(len(payloads))), payloads, setup, timeout, per_task, self.workers,
+                              progress or _no_progress)
         finally:
             if self.collect_quietly and collecting:
                 gc.enable()
         return [found[index] for index in range(len(payloads))]
 
     def _run(self, task: Task[P, R], indices: list[int], payloads: Sequence[P], setup: WorkerSetup,
-             timeout: float | None, per_task: int, workers: int) -> dict[int, R | TaskFailed[P]]:
+             timeout: float | None, per_task: int, workers: int, progress: Advance) -> dict[int, R | TaskFailed[P]]:
         results: dict[int, R | TaskFailed[P]] = {}
         pending = list(indices)
         while pending:
             size = chunk_size(len(pending), workers, per_task)
             chunks = [pending[i:i + size] for i in range(0, len(pending), size)]
-            suspects = self._round(task, chunks, payloads, setup, timeout, min(workers, len(chunks)), results)
+            suspects = self._round(task, chunks, payloads, setup, timeout, min(workers, len(chunks)), results,
+                                   progress)
             pending = [index for index in pending if index not in results and index not in suspects]
             for index in suspects:
                 if len(suspects) == 1 or workers == 1:
                     results[index] = TaskFailed(payloads[index], "crashed", "the worker process died or hung")
+                    progress(1)
                 else:
-                    results.update(self._run(task, [index], payloads, setup, timeout, 1, 1))
+                    results.update(self._run(task, [index], payloads, setup, timeout, 1, 1, progress))
         return results
 
     def _round(self, task: Task[P, R], chunks: list[list[int]], payloads: Sequence[P], setup: WorkerSetup,
-               timeout: float | None, workers: int, results: dict[int, R | TaskFailed[P]]) -> list[int]:
+               timeout: float | None, workers: int, results: dict[int, R | TaskFailed[P]],
+               progress: Advance) -> list[int]:
         """Run the chunks in one pool until all are done or a worker dies or hangs; record the
         results and return the payloads of the chunks that took a worker down (the suspects)."""
         queue = iter(chunks)
@@ -237,11 +248,13 @@ class ProcessPool:
                     chunk = futures[future]
                     try:
                         results.update(zip(chunk, future.result()))
+                        progress(len(chunk))
                     except BrokenProcessPool:
                         suspects.extend(chunk)
                     except Exception as exc:  # noqa: BLE001 - an unpicklable result: the payloads fail
                         for index in chunk:
                             results[index] = TaskFailed(payloads[index], type(exc).__name__, str(exc)[:200])
+                        progress(len(chunk))
                     if not suspects:
                         before = set(futures)
                         submit_next()

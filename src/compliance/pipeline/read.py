@@ -22,6 +22,7 @@ from compliance.ingest.reader import (
 from compliance.ingest.submission import Submission
 from compliance.pipeline.context import WorkerContext, WorkerSetup
 from compliance.pipeline.executors import Executor, TaskFailed, executor_for
+from compliance.pipeline.progress import NO_PROGRESS, Progress
 from compliance.results.findings import Details
 from compliance.results.problems import FileOutcome
 from compliance.rules.spec import Catalog
@@ -56,7 +57,7 @@ def _failed(failure: TaskFailed[FileToRead], timeout: float) -> FileRead:
 
 def read_batch(paths: Iterable[Path], catalog: Catalog, workers: int | None = None,
                timeout: float = DEFAULT_TIMEOUT, executor: Executor | None = None,
-               owns_process: bool = False) -> BatchRead:
+               owns_process: bool = False, progress: Progress = NO_PROGRESS) -> BatchRead:
     """Read files, folders and zip archives; every file gets an outcome, in the order given.
 
     `executor` defaults to worker processes (one per core, at most one per file; ``workers=0``:
@@ -72,7 +73,10 @@ def read_batch(paths: Iterable[Path], catalog: Catalog, workers: int | None = No
             executor = executor_for(workers, tasks=len(files), limit_memory=True, collect_quietly=owns_process)
         setup = WorkerSetup(catalog, owns_process=owns_process or executor.workers > 0)
         payloads = [(str(path), shown) for path, shown in files]
-        results = executor.run(read_task, payloads, setup, timeout=timeout, per_task=MAX_FILES_PER_TASK)
+        progress.start("read", len(payloads))
+        results = executor.run(read_task, payloads, setup, timeout=timeout, per_task=MAX_FILES_PER_TASK,
+                               progress=progress.advance)
+        progress.finish()
         reads = [_failed(result, timeout) if isinstance(result, TaskFailed) else result for result in results]
     everything = [*early, *reads]
     return BatchRead(tuple(s for read in everything for s in read.submissions),

@@ -31,6 +31,7 @@ from compliance.pipeline.executors import (
     TaskFailed,
     executor_for,
 )
+from compliance.pipeline.progress import NO_PROGRESS, Progress
 from compliance.report.inputs import DocumentRequest, SubjectReport
 from compliance.results.run import CheckResult, SubjectResult
 from compliance.rules.spec import Catalog
@@ -57,14 +58,16 @@ def render_task(context: WorkerContext, request: DocumentRequest) -> bytes:
     return make(request.report, context.catalog, context.documents, request.today, request.lang)
 
 
-def render_documents(requests: list[DocumentRequest], catalog: Catalog, executor: Executor) -> list[bytes]:
+def render_documents(requests: list[DocumentRequest], catalog: Catalog, executor: Executor,
+                     progress: Progress = NO_PROGRESS) -> list[bytes]:
     """The PDFs of `requests`, in order; a document that fails to render raises, naming it."""
     if executor.workers > 0:
         # WeasyPrint locates its C libraries with ctypes.util.find_library, which runs gcc and
         # ldconfig over temporary files: done once here, where a stop unwinds and removes them,
         # the forked workers inherit the loaded libraries instead of each searching again.
         import_module("weasyprint")
-    results = executor.run(render_task, requests, WorkerSetup(catalog, owns_process=executor.workers > 0))
+    results = executor.run(render_task, requests, WorkerSetup(catalog, owns_process=executor.workers > 0),
+                           progress=progress.advance)
     for request, result in zip(requests, results):
         if isinstance(result, TaskFailed):
             who = request.report.subject.subject
@@ -101,7 +104,8 @@ def planned_outputs(result: CheckResult, pdf: str) -> tuple[list[PlannedOutput],
 
 def write_reports(result: CheckResult, catalog: Catalog, out_dir: Path, lang: str = "zh",
                   workers: int | None = None, pdf: str = "report", *, executor: Executor | None = None,
-                  today: dt.date | None = None, owns_process: bool = False) -> WrittenReports:
+                  today: dt.date | None = None, owns_process: bool = False,
+                  progress: Progress = NO_PROGRESS) -> WrittenReports:
     """Write the batch's gap workbook, per subject the PDF documents `pdf` names, and last the
     run's manifest into `out_dir` (see :mod:`compliance.outputs`); return what was written.
 
@@ -126,13 +130,16 @@ def write_reports(result: CheckResult, catalog: Catalog, out_dir: Path, lang: st
         requests = [DocumentRequest(output.kind.removeprefix("inspection_"), SubjectReport.of(result, subject), lang,
                                     today) for output, subject in zip(documents, _subjects_of(result, pdf))]
         if requests:
+            progress.start("render", len(requests))
             executor = executor or executor_for(workers, tasks=len(requests))
             if executor.workers == 0 and owns_process:
                 executor = InProcessExecutor(WorkerContext(WorkerSetup(catalog, owns_process=True)))
             for start in range(0, len(requests), RENDER_ROUND):
                 chosen = slice(start, start + RENDER_ROUND)
-                for output, document in zip(documents[chosen], render_documents(requests[chosen], catalog, executor)):
+                for output, document in zip(documents[chosen],
+                                            render_documents(requests[chosen], catalog, executor, progress)):
                     written.append((output, folder.write(output.name, document)))
+            progress.finish()
         folder.sync()
         options = {"lang": lang, "pdf": pdf}
         manifest = folder.write(MANIFEST_NAME, manifest_bytes(result, written, collisions, options))

@@ -8,8 +8,11 @@ language asked for; text from rule packs and submissions is written as it is.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import os
 import re
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from types import MappingProxyType
@@ -115,8 +118,40 @@ def _label(table: str, code: str, lang: str) -> str:
 def gap_workbook_bytes(result: CheckResult, catalog: Catalog, lang: str = DEFAULT_LANGUAGE) -> bytes:
     """The batch's gap workbook in ``lang`` ("zh" or "en"), as the bytes of an .xlsx file."""
     workbook = build_gap_workbook(result, catalog, lang)
+    return workbook_bytes(workbook, result.run.started)
+
+
+class _StampedZip(zipfile.ZipFile):
+    """A zip whose members all carry one time (openpyxl stamps each with the clock otherwise)."""
+
+    def __init__(self, file: io.BytesIO, stamp: tuple[int, int, int, int, int, int]) -> None:
+        super().__init__(file, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+        self.stamp = stamp
+
+    def writestr(self, name: str | zipfile.ZipInfo, data: str | bytes, compress_type: int | None = None,
+                 compresslevel: int | None = None) -> None:
+        if isinstance(name, str):
+            name = zipfile.ZipInfo(name, date_time=self.stamp)
+            name.compress_type = zipfile.ZIP_DEFLATED
+        super().writestr(name, data, compress_type, compresslevel)
+
+    def write(self, filename: str | os.PathLike[str], arcname: str | None = None, compress_type: int | None = None,
+              compresslevel: int | None = None) -> None:
+        """A worksheet openpyxl wrote to a temporary file: its bytes, under the one time (not the file's)."""
+        self.writestr(arcname or os.path.basename(filename), Path(filename).read_bytes())
+
+
+def workbook_bytes(workbook: Workbook, made: dt.datetime) -> bytes:
+    """`workbook` as .xlsx bytes that depend on its content and `made` only (the run's start, as
+    the document's created and modified time and every member's time): the same run writes the
+    same bytes."""
+    from openpyxl.writer.excel import ExcelWriter
+
+    utc = made.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
+    workbook.properties.created = workbook.properties.modified = utc
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    with _StampedZip(buffer, (max(utc.year, 1980), utc.month, utc.day, utc.hour, utc.minute, utc.second)) as archive:
+        ExcelWriter(workbook, archive).save()
     return buffer.getvalue()
 
 

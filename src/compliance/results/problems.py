@@ -191,6 +191,7 @@ class FileOutcome:
     unpacked: int = 0
     skipped: tuple[str, ...] = ()
     not_checked: tuple[SubmissionRef, ...] = ()  # replaced by another file's submission of the same subject and period
+    other_period: tuple[SubmissionRef, ...] = ()  # of another period than the audit's: set aside, not checked
 
     @property
     def path(self) -> str:

@@ -7,7 +7,9 @@ import uuid
 from dataclasses import dataclass
 
 from compliance.results.findings import Finding, InputValue
+from compliance.results.history import SubjectTrend
 from compliance.results.identity import Cell, FileRef, Subject, SubmissionRef
+from compliance.results.periods import Period
 from compliance.results.problems import DataProblem, FileOutcome
 from compliance.results.status import SATISFIED, SEVERITY_ORDER, FileStatus, Status
 
@@ -24,6 +26,7 @@ class Run:
     profile_title: str
     as_of: dt.date | None = None
     started_by: str = ""
+    audit_period: Period | None = None  # the one period an audit covers; None for a check of any files
 
     @classmethod
     def new(cls, catalog_digest: str, profile: str, profile_title: str, as_of: dt.date | None = None,
@@ -54,6 +57,7 @@ class SubjectResult:
     identification: tuple[Identification, ...] = ()
     members: tuple[SubmissionRef, ...] = ()
     superseded: tuple[SubmissionRef, ...] = ()  # other submissions of the same subject and period, not used
+    trend: SubjectTrend | None = None  # changes since the last audit (set by an audit, from the history store)
 
     @property
     def worst(self) -> Status:

@@ -9,7 +9,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from compliance.errors import ConfigError, RuleFileError
-from compliance.ingest.identities import REGION_CODE_LENGTH, check_institution_code, check_region_code
+from compliance.ingest.identities import (
+    REGION_CODE_LENGTH,
+    check_institution_code,
+    check_region_code,
+)
 from compliance.results.periods import parse_period
 from compliance.results.status import VALIDITY_WORDS, Status, Validity
 from compliance.rules.kinds import KINDS

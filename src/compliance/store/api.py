@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import types
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +19,17 @@ from typing import Any
 from compliance.cli.output import plain
 from compliance.errors import ConfigError
 from compliance.results.findings import Finding, InputValue
+from compliance.results.history import (
+    AuditPoint,
+    EarlierSubmission,
+    StoredValue,
+    SubjectHistory,
+    SubjectPeriod,
+)
+from compliance.results.identity import Cell
 from compliance.results.quantities import Quantity
 from compliance.results.run import CheckResult, SubjectResult
+from compliance.results.status import Status
 from compliance.store import setup
 
 APP = "compliance_store"
@@ -107,6 +116,7 @@ class HistoryEntry:
     started: dt.datetime
     as_of: dt.date | None
     sha256: str
+    profile: str
 
 
 def _alias(url: str | None, home: Path | None) -> str:
@@ -186,9 +196,12 @@ def save_run(result: CheckResult, url: str | None = None, home: Path | None = No
         if existing is not None:
             return int(existing.pk)
         now = dt.datetime.now(dt.UTC)
+        period = run.audit_period
         row = models.Run.objects.using(name).create(
             run_id=run.id, started=run.started, profile=run.profile, profile_title=run.profile_title,
-            catalog_digest=run.catalog_digest, as_of=run.as_of, started_by=run.started_by, saved=now)
+            catalog_digest=run.catalog_digest, as_of=run.as_of, started_by=run.started_by, saved=now,
+            kind="audit" if period else "check", period=period.label if period else "",
+            period_start=period.start if period else None, period_end=period.end if period else None)
         for subject in result.subjects:
             submission = _submission(name, subject, now)
             models.Finding.objects.using(name).bulk_create(
@@ -314,4 +327,64 @@ def history(code: str, url: str | None = None, home: Path | None = None) -> tupl
         return tuple(HistoryEntry(
             r.submission.period, r.submission.period_start, r.submission.period_end, r.rule_id, r.status,
             r.reason, r.observed_value, r.observed_unit, r.gap_value, r.gap_unit, r.run.run_id, r.run.started,
-            r.run.as_of, r.submission.sha256) for r in rows)
+            r.run.as_of, r.submission.sha256, r.run.profile) for r in rows)
+
+
+def stored_run(run_id: str, url: str | None = None,
+               home: Path | None = None) -> tuple[dt.datetime, str] | None:
+    """When the stored run `run_id` started and who or what started it (None when the store has no such run)."""
+    from compliance.store import models
+
+    name = _existing(url, home)
+    with _errors(name):
+        row = models.Run.objects.using(name).filter(run_id=run_id).only("started", "started_by").first()
+        return None if row is None else (row.started, row.started_by)
+
+
+def earlier_submissions(keys: Iterable[SubjectPeriod], url: str | None = None,
+                        home: Path | None = None) -> dict[SubjectPeriod, EarlierSubmission]:
+    """For each (level, code, period) the latest stored submission with the current values its
+    rules read (a later resubmission replaces an earlier one); keys the store has nothing for are left out."""
+    from compliance.store import models
+
+    name = _existing(url, home)
+    found: dict[SubjectPeriod, EarlierSubmission] = {}
+    with _errors(name):
+        for level, code, period in sorted(set(keys)):
+            row = models.Submission.objects.using(name).filter(level=level, code=code, period=period).order_by(
+                "-received", "-pk").first()
+            if row is None:
+                continue
+            values = tuple(
+                StoredValue(r.field, r.value, r.unit, Cell(r.cell_file, r.cell_sheet, r.cell_ref) if r.cell_ref else None)
+                for r in row.readings.filter(which="current", item="").order_by("field"))
+            found[(level, code, period)] = EarlierSubmission(level, code, period, row.path, row.sha256, values)
+    return found
+
+
+def audit_history(profile: str, subjects: Iterable[tuple[str, str]], before: dt.date, url: str | None = None,
+                  home: Path | None = None) -> dict[tuple[str, str], SubjectHistory]:
+    """Each subject's (level, code) findings in the audits of `profile` of periods that ended before
+    `before`: for each period the latest audit of it only, oldest period first."""
+    from compliance.store import models
+
+    name = _existing(url, home)
+    wanted = set(subjects)
+    points: dict[tuple[str, str], list[AuditPoint]] = {key: [] for key in wanted}
+    with _errors(name):
+        runs = models.Run.objects.using(name).filter(profile=profile, kind="audit", period_end__lt=before).order_by(
+            "period_start", "period_end", "started", "pk")
+        latest = {(run.period_start, run.period_end): run for run in runs}  # the last audit of each period wins
+        for run in sorted(latest.values(), key=lambda r: (r.period_start, r.period_end)):
+            rows = models.Finding.objects.using(name).filter(
+                run=run, submission__code__in=sorted(code for _, code in wanted)).select_related(
+                "submission").order_by("submission__code", "rule_id", "pk")
+            for r in rows:
+                key = (r.submission.level, r.submission.code)
+                if key not in wanted:
+                    continue
+                points[key].append(AuditPoint(run.period, run.period_start, run.period_end, r.rule_id,
+                                              Status(r.status), r.observed_value, r.observed_unit,
+                                              r.required_comparator, r.required_threshold, r.required_unit,
+                                              run.run_id))
+    return {key: SubjectHistory(key[0], key[1], tuple(found)) for key, found in points.items() if found}

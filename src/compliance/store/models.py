@@ -65,6 +65,13 @@ class Run(models.Model):
     as_of = models.DateField(null=True)
     started_by = models.TextField(blank=True, default="")
     saved = models.DateTimeField()
+    kind = models.CharField(max_length=8, default="check")  # check (any files) or audit (one period)
+    period = models.CharField(max_length=16, blank=True, default="")  # an audit's period label
+    period_start = models.DateField(null=True)
+    period_end = models.DateField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["profile", "kind", "period_end"], name="run_profile_period")]
 
 
 class Finding(models.Model):

@@ -27,6 +27,11 @@ def outcome_message(outcome: FileOutcome, problems: int, lang: str) -> str:
     if outcome.not_checked:
         message += text("outcome.not_checked", lang,
                         institutions=plural("count.institutions", len(outcome.not_checked), lang))
+    if outcome.other_period:
+        periods = sorted({ref.period for ref in outcome.other_period})
+        message += text("outcome.other_period", lang,
+                        institutions=plural("count.institutions", len(outcome.other_period), lang),
+                        periods=join(periods, lang))
     return message
 
 
