@@ -27,7 +27,8 @@ from compliance.results.status import SEVERITY_ORDER, Status
 if TYPE_CHECKING:
     from compliance.report.render import DocumentCaches
 
-__all__ = ["STATUS_COLOURS", "DistributionPoint", "distribution_chart", "domain_status_chart"]
+__all__ = ["STATUS_COLOURS", "DistributionPoint", "TrendPanel", "distribution_chart", "domain_status_chart",
+           "trend_chart"]
 
 #: Fill colours per status, matching the badge/dot colours of inspection.css.
 STATUS_COLOURS: Mapping[Status, str] = MappingProxyType({
@@ -277,3 +278,80 @@ def _short(name: str, limit: int = 16) -> str:
 
 def is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+@dataclass(frozen=True)
+class TrendPanel:
+    """One key indicator of a subject over the audited periods (values already scaled for display)."""
+
+    title: str
+    axis_label: str
+    periods: tuple[str, ...]
+    values: tuple[float | None, ...]
+    statuses: tuple[Status, ...]
+    threshold: float | None
+    threshold_label: str
+
+
+def trend_chart(panels: Sequence[TrendPanel], labels: dict[Status, str], columns: int = 2) -> str | None:
+    """Small multiples: each indicator's values over the periods (a line through the reported
+    values, dots coloured by the period's status) with the required value as a dashed line."""
+    if not panels:
+        return None
+    rows = math.ceil(len(panels) / columns)
+    figure = _figure(_WIDTH_IN, 1.85 * rows)
+    grid = figure.subplots(rows, columns, squeeze=False)
+    for index, axes in enumerate(grid.flat):
+        if index >= len(panels):
+            axes.set_visible(False)
+            continue
+        panel = panels[index]
+        xs = list(range(len(panel.periods)))
+        shown = [(x, v, s) for x, v, s in zip(xs, panel.values, panel.statuses) if v is not None]
+        axes.plot([x for x, _, _ in shown], [v for _, v, _ in shown], color="#98a2b3", linewidth=1.0, zorder=2)
+        axes.scatter([x for x, _, _ in shown], [v for _, v, _ in shown], s=26, zorder=3, edgecolors="white",
+                     linewidths=0.5, c=[STATUS_COLOURS[s] for _, _, s in shown])
+        values = [v for _, v, _ in shown] + ([panel.threshold] if panel.threshold is not None else [])
+        low, high = min(values), max(values)
+        pad = (high - low) * 0.15 or max(abs(high) * 0.05, 1.0)
+        axes.set_ylim(low - pad, high + pad)
+        if panel.threshold is not None:
+            axes.axhline(panel.threshold, color="#b42318", linewidth=0.9, linestyle=(0, (4, 2)), zorder=1)
+            axes.annotate(panel.threshold_label, xy=(0.0, panel.threshold), xycoords=("axes fraction", "data"),
+                          xytext=(2, 2), textcoords="offset points", fontproperties=_font(6.5), color="#b42318",
+                          va="bottom", ha="left")
+        _plain_axes(axes)
+        axes.yaxis.set_major_formatter(_PlainMinus())
+        axes.set_xticks(xs, list(panel.periods))
+        axes.set_xlim(-0.4, len(xs) - 0.6)
+        axes.set_title(_wrapped(panel.title, 30), fontproperties=_font(8, "bold"), color=_INK, loc="left")
+        if panel.axis_label:
+            axes.set_ylabel(panel.axis_label, fontproperties=_font(7), color=_INK)
+        axes.grid(axis="y", color=_GRID, linewidth=0.5)
+        axes.grid(axis="x", visible=False)
+    present = [s for s in SEVERITY_ORDER if any(s in panel.statuses for panel in panels)]
+    first = grid.flat[0]
+    handles = [first.scatter([], [], s=26, c=STATUS_COLOURS[s], label=labels[s]) for s in present]
+    first.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.5), ncol=len(present), frameon=False,
+                 prop=_font(7), handletextpad=0.2, columnspacing=0.9, borderaxespad=0.0, labelcolor=_INK)
+    figure.subplots_adjust(hspace=0.95, wspace=0.3)
+    return _data_url(figure)
+
+
+def _wrapped(text: str, width: int, lines: int = 2) -> str:
+    """`text` broken into at most `lines` lines of `width` display columns (CJK counts 2), the last shortened."""
+    parts: list[str] = []
+    rest = text
+    while rest and len(parts) < lines - 1:
+        used, cut = 0, 0
+        for cut, char in enumerate(rest):
+            used += _width(char)
+            if used > width:
+                break
+        else:
+            cut = len(rest)
+        parts.append(rest[:cut])
+        rest = rest[cut:]
+    if rest:
+        parts.append(_short(rest, width))
+    return "\n".join(parts)

@@ -25,6 +25,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.worksheet import Worksheet
 
 from compliance.evaluation.quality import CHECKS as QUALITY_CHECKS
+from compliance.report.excel_trends import has_trends, trends_sheet
 from compliance.report.summary import all_counts, count_statuses, ordered_findings
 from compliance.report.xlsxcells import (
     BOLD_FONT,
@@ -88,9 +89,10 @@ from compliance.wording.outcomes import outcome_message
 
 SHEET_KEYS = MappingProxyType({
     "summary": "sheet.summary", "matrix": "sheet.matrix", "findings": "sheet.findings", "items": "sheet.items",
-    "rules": "sheet.rules", "inputs": "sheet.inputs", "problems": "sheet.problems",
+    "rules": "sheet.rules", "inputs": "sheet.inputs", "problems": "sheet.problems", "trends": "sheet.trends",
 })
-SHEET_ORDER = ("summary", "matrix", "findings", "items", "rules", "inputs", "problems")
+#: The sheets in order; ``trends`` only in an audit's workbook (see report/excel_trends.py).
+SHEET_ORDER = ("summary", "matrix", "trends", "findings", "items", "rules", "inputs", "problems")
 
 
 def sheet_name(sheet: str, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -179,6 +181,8 @@ def build_gap_workbook(result: CheckResult, catalog: Catalog, lang: str = DEFAUL
     summary.title = sheet_name("summary", lang)
     _summary_sheet(summary, result, rules, lang)
     _matrix_sheet(workbook.create_sheet(sheet_name("matrix", lang)), result, rules, lang)
+    if has_trends(result):
+        trends_sheet(workbook.create_sheet(sheet_name("trends", lang)), result, lang)
     _findings_sheet(workbook.create_sheet(sheet_name("findings", lang)), result, links, lang)
     _items_sheet(workbook.create_sheet(sheet_name("items", lang)), result, catalog, links, lang)
     _rules_sheet(workbook.create_sheet(rules_sheet), rules, lang)

@@ -15,7 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from compliance.report import charts, pdf_region, render
+from compliance.report import charts, pdf_region, pdf_trends, render
 from compliance.report.inputs import SubjectReport
 from compliance.report.summary import count_statuses, largest_gaps, ordered_findings
 from compliance.results.findings import Finding, InputUsed
@@ -238,6 +238,7 @@ def build_context(report: SubjectReport, catalog: Catalog, caches: render.Docume
                            "source": worded.input_source(i, lang)} for i in _scalar_inputs(findings)],
         "appendix_tables": _appendix_tables(findings, catalog, lang),
         "region": pdf_region.region_view(report, lang) if is_region else None,
+        "trends": pdf_trends.trend_view(report, lang),
     }
 
 
