@@ -394,4 +394,4 @@ def db_status(ctx: click.Context) -> None:
     _print_store(api.status(home=ctx.find_root().obj["home_option"]))
 
 
-from compliance.cli import audit as _audit_commands  # noqa: E402,F401 - registers audit and history on main
+from compliance.cli import audit as _audit_commands  # noqa: F401 - registers audit and history on main

@@ -65,13 +65,15 @@ def subject_trend(subject: SubjectResult, history: SubjectHistory | None, max_se
                              before.observed_value if before else None,
                              finding.observed.value if finding.observed is not None else None,
                              finding.observed.unit if finding.observed is not None else ""))
-    return SubjectTrend(previous_period, tuple(rows), _series(findings, points, subject.subject.period.label,
+    changed = {row.rule_id for row in rows if row.trend in (Trend.NEWLY_FAILING, Trend.STILL_FAILING, Trend.FIXED)}
+    charted = sorted(findings, key=lambda f: f.rule_id not in changed)  # what changed first, else the profile's order
+    return SubjectTrend(previous_period, tuple(rows), _series(charted, points, subject.subject.period.label,
                                                                max_series))
 
 
 def _series(findings: list[Finding], points: tuple[AuditPoint, ...], period: str,
             max_series: int) -> tuple[IndicatorSeries, ...]:
-    """The rules with a number now and in at least one earlier audit, in the profile's order."""
+    """The rules with a number now and in at least one earlier audit, in the order given."""
     periods = sorted({(p.period_start, p.period_end, p.period) for p in points})
     by_rule: dict[str, dict[str, AuditPoint]] = {}
     for point in points:

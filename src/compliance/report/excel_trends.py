@@ -8,7 +8,14 @@ from typing import Any
 
 from openpyxl.worksheet.worksheet import Worksheet
 
-from compliance.report.xlsxcells import STATUS_COLOURS, Column, Num, _colour_status, _table, number_format
+from compliance.report.xlsxcells import (
+    STATUS_COLOURS,
+    Column,
+    Num,
+    _colour_status,
+    _table,
+    number_format,
+)
 from compliance.results.history import Trend
 from compliance.results.quantities import PERCENT
 from compliance.results.run import CheckResult
@@ -34,7 +41,7 @@ def _value(value: Any, unit: str) -> Any:
 
 
 def trends_sheet(ws: Worksheet, result: CheckResult, lang: str) -> None:
-    t = lambda key: text(key, lang)  # noqa: E731
+    t = lambda key: text(key, lang)
     columns = [
         Column(t("col.subject_code"), 20), Column(t("col.subject_name"), 24, wrap=True), Column(t("col.period"), 10),
         Column(t("trend.col.previous_period"), 12), Column(t("col.rule_id"), 34, wrap=True),

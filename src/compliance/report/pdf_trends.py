@@ -24,7 +24,7 @@ SHOWN = (Trend.NEWLY_FAILING, Trend.STILL_FAILING, Trend.FIXED)  # the rows the 
 def _value(value: Any, unit: str, lang: str) -> str:
     if value is None:
         return "—"
-    if isinstance(value, bool) or isinstance(value, (int, float)):
+    if isinstance(value, (bool, int, float)):
         return q.quantity(Quantity(value, unit), lang)
     return str(value)
 
