@@ -148,9 +148,9 @@ def run_audit(catalog: Catalog, request: AuditRequest, *, log: Log | None = None
         result = check_submissions(catalog, profile, batch, run, stored=stored, progress=progress)
         histories = api.audit_history(profile.name, [(s.subject.level, s.subject.code) for s in result.subjects],
                                       period.start, request.store_url, request.home)
-        result = replace(result, subjects=tuple(
-            replace(s, trend=subject_trend(s, histories.get((s.subject.level, s.subject.code))))
-            for s in result.subjects))
+        result = replace(result, subjects=tuple(  # a subject without findings (a region's hospital) has no trend
+            replace(s, trend=subject_trend(s, histories.get((s.subject.level, s.subject.code))) if s.findings
+                    else None) for s in result.subjects))
         progress.start("store", 1)
         api.save_run(result, request.store_url, request.home)
         progress.advance(1)
