@@ -22,7 +22,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from compliance.audit.lock import audit_lock
-from compliance.evaluation.earlier import wanted_earlier
+from compliance.errors import ConfigError
+from compliance.evaluation.earlier import earlier_from_submission, wanted_earlier
+from compliance.ingest.submission import Submission
 from compliance.evaluation.trends import subject_trend
 from compliance.ingest.reader import require_defusedxml
 from compliance.outputs.folder import prepare_folder
@@ -53,8 +55,6 @@ def audit_period(text: str | None, today: dt.date) -> Period:
         return last_finished_quarter(today)
     period = parse_period(text)
     if period is None:
-        from compliance.errors import ConfigError
-
         raise ConfigError(f"--period {text!r} is not a reporting period; write it as 2025Q3, 2025H1, 2025 or "
                           "2025-09")
     return period
@@ -88,10 +88,11 @@ def audit_folder(out: Path, profile: Profile, period: Period) -> Path:
     return out / safe_component(profile.name) / period.label
 
 
-def _set_aside(batch: BatchRead, period: Period) -> tuple[BatchRead, int]:
-    """The batch with only `period`'s submissions; each file's outcome names the others."""
+def _set_aside(batch: BatchRead, period: Period) -> tuple[BatchRead, tuple[Submission, ...]]:
+    """The batch with only `period`'s submissions (each file's outcome names the others), and the others."""
     kept = tuple(s for s in batch.submissions if s.subject.period == period)
-    other = [s.ref for s in batch.submissions if s.subject.period != period]
+    others = tuple(s for s in batch.submissions if s.subject.period != period)
+    other = [s.ref for s in others]
     outcomes: list[FileOutcome] = []
     for outcome in batch.outcomes:
         mine = tuple(ref for ref in other if ref.file == outcome.file)
@@ -99,12 +100,16 @@ def _set_aside(batch: BatchRead, period: Period) -> tuple[BatchRead, int]:
             status = FileStatus.READ_WITH_WARNINGS if outcome.status is FileStatus.READ else outcome.status
             outcome = replace(outcome, other_period=mine, status=status)
         outcomes.append(outcome)
-    return BatchRead(kept, tuple(outcomes)), len(other)
+    return BatchRead(kept, tuple(outcomes)), others
 
 
 def run_id(catalog: Catalog, profile: Profile, period: Period, as_of: dt.date | None, batch: BatchRead) -> str:
-    """A digest of everything the audit's findings depend on, but the store's earlier runs."""
-    contents = sorted(outcome.file.sha256 for outcome in batch.outcomes)
+    """A digest of everything the audit's findings depend on, but the store's earlier runs: the
+    files with a submission of the period, and those refused (not those wholly of other periods,
+    nor an archive's own hash: its members count one by one)."""
+    contents = sorted(outcome.file.sha256 for outcome in batch.outcomes
+                      if not (outcome.is_archive and not outcome.submissions)
+                      and len(outcome.other_period) < max(1, len(outcome.submissions)))
     key = json.dumps({"catalog": catalog.digest, "profile": profile.name, "period": period.label,
                       "as_of": as_of.isoformat() if as_of else None, "files": contents}, sort_keys=True)
     return "audit-" + hashlib.sha256(key.encode()).hexdigest()[:32]
@@ -126,25 +131,30 @@ def run_audit(catalog: Catalog, request: AuditRequest, *, log: Log | None = None
 
     say = log or (lambda event, values: None)
     require_defusedxml()
-    state = api.status(request.store_url, request.home)  # before any work: a store that cannot be used stops it
-    if not state.up_to_date:
-        from compliance.errors import ConfigError
-
-        raise ConfigError(f"the history store ({state.vendor} {state.location}) is not migrated "
-                          f"({', '.join(state.unapplied)} not applied); run `compliance db migrate` first")
+    api.require_up_to_date(request.store_url, request.home)  # before any work: a store that cannot be used stops it
     profile, period = request.profile, request.period
     folder = audit_folder(request.out, profile, period)
     prepare_folder(folder.parent)
     with audit_lock(folder.parent, safe_component(profile.name), period.label, request.wait):
         say("audit_started", {"profile": profile.name, "period": period.label, "inbox": str(request.inbox)})
         batch = read_batch([request.inbox], catalog, request.workers, owns_process=owns_process, progress=progress)
-        batch, set_aside = _set_aside(batch, period)
+        batch, others = _set_aside(batch, period)
+        set_aside = len(others)
+        if not batch.submissions:
+            found = sorted({s.subject.period.label for s in others})
+            raise ConfigError(f"{request.inbox} holds no submission for {period.label} (it holds "
+                              f"{', '.join(found) or 'none that could be read'}); nothing was audited or saved. "
+                              "Name the period with --period, or put the period's workbooks in the inbox")
         identity = run_id(catalog, profile, period, request.as_of, batch)
         stored_run = api.stored_run(identity, request.store_url, request.home)
         started, started_by = stored_run if stored_run else (dt.datetime.now(dt.UTC), _started_by())
         run = Run(identity, started, catalog.digest, profile.name, profile.title, request.as_of, started_by, period)
-        stored = api.earlier_submissions(wanted_earlier(list(batch.submissions), catalog.fields), request.store_url,
-                                         request.home)
+        wanted = wanted_earlier(list(batch.submissions), catalog.fields)
+        stored = api.earlier_submissions(wanted, request.store_url, request.home)
+        for other in others:  # last year's files in the inbox stand in for what the store lacks
+            key = (other.subject.level, other.subject.code, other.subject.period.label)
+            if key in wanted and key not in stored:
+                stored[key] = earlier_from_submission(other, catalog.fields)
         result = check_submissions(catalog, profile, batch, run, stored=stored, progress=progress)
         histories = api.audit_history(profile.name, [(s.subject.level, s.subject.code) for s in result.subjects],
                                       period.start, request.store_url, request.home)

@@ -89,14 +89,17 @@ def audit(ctx: click.Context, profile: str, period: str | None, inbox: Path, out
         code = exit_code(result)
         write(text("audit.finished", lang, code=int(code)))
     except BaseException as exc:
-        write(text("audit.stopped", lang, kind=type(exc).__name__))
+        log.write(f"{stamp()} {prefix} {_stopped(exc, lang)}")  # standard error gets the error from the command group
         raise
     finally:
         log.close()
     ctx.exit(code)
 
 
-@main.command(epilog=EXIT_CODES_HELP)
+HISTORY_EXIT_HELP = "\b\nExit codes:\n  0  printed\n  2  no such subject in the store, or the store cannot be used"
+
+
+@main.command(epilog=HISTORY_EXIT_HELP)
 @click.argument("subject")
 @click.option("--profile", default=None, help="Only the runs of this profile.")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
@@ -104,7 +107,8 @@ def audit(ctx: click.Context, profile: str, period: str | None, inbox: Path, out
 @click.pass_context
 def history(ctx: click.Context, subject: str, profile: str | None, output_format: str, lang: str) -> None:
     """A subject's (institution or region code) status on each rule over the stored periods: for each
-    period, the latest run's verdict (table), or every stored verdict (json)."""
+    period, the latest audit's verdict (else the latest saved check's) as a table, or every stored
+    verdict with its run (json)."""
     from compliance.errors import ConfigError
     from compliance.store import api
 
@@ -122,11 +126,29 @@ def history(ctx: click.Context, subject: str, profile: str | None, output_format
         return
     periods = sorted({(e.period_start, e.period_end, e.period) for e in entries})
     latest: dict[tuple[str, str], Any] = {}
-    for entry in entries:  # oldest run first: a later run of a period replaces an earlier one
-        latest[(entry.rule_id, entry.period)] = entry
+    for entry in entries:  # oldest run first: a later run of a period replaces an earlier one, a check never an audit
+        key = (entry.rule_id, entry.period)
+        if entry.run_kind == "audit" or key not in latest or latest[key].run_kind != "audit":
+            latest[key] = entry
     rules = sorted({e.rule_id for e in entries})
     rows = [[rule, *(status_label(Status(latest[(rule, p)].status), lang) if (rule, p) in latest else "-"
                      for _, _, p in periods)] for rule in rules]
     click.echo(tabulate(rows, headers=[text("cli.col.rule", lang), *(p for _, _, p in periods)],
                         disable_numparse=True))
 
+
+
+def _stopped(exc: BaseException, lang: str) -> str:
+    """The log's last line of an audit that did not finish: why, and the exit code it ends with."""
+    from compliance.errors import ComplianceError, Interrupted
+    from compliance.wording.errors import error_message, interrupted_message
+
+    if isinstance(exc, ComplianceError):
+        message, code = error_message(exc, lang), int(exc.exit_code)
+    elif isinstance(exc, Interrupted):
+        message, code = interrupted_message(exc.signal_number, lang), 128 + exc.signal_number
+    elif isinstance(exc, KeyboardInterrupt):
+        message, code = interrupted_message(2, lang), 130
+    else:
+        message, code = text("audit.internal", lang, kind=type(exc).__name__), 3
+    return text("audit.stopped", lang, message=message, code=code)

@@ -159,7 +159,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], profile: str, as_of: dt.d
     if save:
         from compliance.store import api
 
-        api.status(home=ctx.find_root().obj["home_option"])  # a store that cannot be used stops the run first
+        api.require_up_to_date(home=ctx.find_root().obj["home_option"])  # before any file is read
     result = run_check(catalog, chosen, paths, as_of, workers, started_by="cli", owns_process=True,
                        progress=shown)
     if save:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from compliance.ingest.submission import Reading, Submission
-from compliance.results.history import EarlierSubmission, SubjectPeriod
+from compliance.results.history import EarlierSubmission, StoredValue, SubjectPeriod
 from compliance.rules.spec import FieldSpec
 
 
@@ -48,3 +48,12 @@ def with_stored_priors(submission: Submission, earlier: EarlierSubmission | None
     if filled == submission.prior:
         return submission
     return replace(submission, prior=filled)
+
+
+def earlier_from_submission(submission: Submission, fields: Mapping[str, FieldSpec]) -> EarlierSubmission:
+    """A submission read in this run (last year's file in an audit's inbox), as the store would keep it."""
+    subject = submission.subject
+    values = tuple(StoredValue(code, reading.value, fields[code].unit if code in fields else "", reading.cell)
+                   for code, reading in sorted(submission.current.items()) if not reading.missing)
+    return EarlierSubmission(subject.level, subject.code, subject.period.label, submission.file.path,
+                             submission.file.sha256, values)

@@ -54,7 +54,9 @@ def manifest_bytes(result: CheckResult, outputs: Sequence[tuple[PlannedOutput, W
                 **({"audit_period": run.audit_period.label} if run.audit_period else {}), **options},
         # an audit's manifest follows from its run alone (a rerun writes it again byte for byte); its log has the times
         **({} if run.audit_period else {"finished": (finished or dt.datetime.now(dt.UTC)).isoformat()}),
-        "inputs": [{"path": outcome.file.path, "sha256": outcome.file.sha256, "outcome": outcome.status.value}
+        "inputs": [{"path": outcome.file.path, "sha256": outcome.file.sha256, "outcome": outcome.status.value,
+                    **({"set_aside": [{"code": ref.institution, "period": ref.period} for ref in outcome.other_period]}
+                       if outcome.other_period else {})}
                    for outcome in result.outcomes],
         "outputs": [{"name": planned.name, "kind": planned.kind, "bytes": written.size, "sha256": written.sha256,
                      "subject": _subject(planned.subject) if planned.subject else None}

@@ -117,6 +117,7 @@ class HistoryEntry:
     as_of: dt.date | None
     sha256: str
     profile: str
+    run_kind: str  # audit or check
 
 
 def _alias(url: str | None, home: Path | None) -> str:
@@ -178,6 +179,15 @@ def status(url: str | None = None, home: Path | None = None) -> StoreStatus:
     ours = sorted(key for key in loader.disk_migrations if key[0] == APP)
     return StoreStatus(vendor, where, tuple(m for a, m in ours if (a, m) in applied),
                        tuple(m for a, m in ours if (a, m) not in applied))
+
+
+def require_up_to_date(url: str | None = None, home: Path | None = None) -> StoreStatus:
+    """The store's status; a ConfigError naming it when it does not exist or lacks a migration."""
+    state = status(url, home)
+    if not state.up_to_date:
+        raise ConfigError(f"the history store ({state.vendor} {state.location}) is not migrated "
+                          f"({', '.join(state.unapplied)} not applied); run `compliance db migrate` first")
+    return state
 
 
 def save_run(result: CheckResult, url: str | None = None, home: Path | None = None) -> int:
@@ -327,7 +337,7 @@ def history(code: str, url: str | None = None, home: Path | None = None) -> tupl
         return tuple(HistoryEntry(
             r.submission.period, r.submission.period_start, r.submission.period_end, r.rule_id, r.status,
             r.reason, r.observed_value, r.observed_unit, r.gap_value, r.gap_unit, r.run.run_id, r.run.started,
-            r.run.as_of, r.submission.sha256, r.run.profile) for r in rows)
+            r.run.as_of, r.submission.sha256, r.run.profile, r.run.kind) for r in rows)
 
 
 def stored_run(run_id: str, url: str | None = None,
