@@ -63,3 +63,12 @@ def test_every_output_problem_code_is_in_the_readme() -> None:
     section = README.split("### How outputs are written", 1)[1].split("\n## ", 1)[0]
     documented = re.findall(r"^\| `(\w+)` \|", section, flags=re.MULTILINE)
     assert sorted(documented) == sorted(OUTPUT_PROBLEM_MEANING)
+
+
+def test_every_trend_code_is_documented() -> None:
+    from compliance.results.history import TREND_MEANING, Trend
+
+    assert set(TREND_MEANING) == set(Trend)
+    for trend in Trend:
+        assert f"| `{trend.value}` |" in RULES_DOC, trend
+        assert f"`{trend.value}`" in README, trend
