@@ -140,3 +140,26 @@ def test_a_stored_value_for_another_period_is_not_used(catalog) -> None:
                                                                       {"total_medical_revenue": 100})}
     (checked,) = check_quality(catalog, [submission], stored)
     assert "total_medical_revenue" not in checked.submission.prior  # 2023 is not the same months as 2024Q3
+
+
+def test_a_finding_says_its_prior_value_came_from_the_earlier_submission(catalog) -> None:
+    from compliance.pipeline.check import check_submissions
+    from compliance.pipeline.read import BatchRead
+    from compliance.results.run import Run
+    from compliance.wording.findings import input_source
+
+    profile = get_profile(catalog, "headline")
+    submission = make_submission({"period": "2024"}, current={"total_medical_revenue": 130})
+    stored = {("hospital", submission.subject.code, "2023"): _earlier(submission.subject.code,
+                                                                      {"total_medical_revenue": 100})}
+    run = Run.new(catalog.digest, profile.name, profile.title)
+    result = check_submissions(catalog, profile, BatchRead((submission,)), run, stored=stored)
+    growth = next(f for f in result.findings if f.rule_id == GROWTH)
+    assert growth.status is Status.FAIL and growth.observed.value == pytest.approx(0.3)
+    prior = next(i for i in growth.inputs if i.which == "prior")
+    current = next(i for i in growth.inputs if i.which == "current")
+    assert (prior.earlier, current.earlier) == ("2023", "")
+    assert input_source(prior, "zh") == "取自2023年度报送的 2023.xlsx 指标!D5"
+    assert input_source(prior, "en").startswith("taken from the ") and "2023.xlsx 指标!D5" in input_source(prior, "en")
+    assert input_source(current, "zh") == "指标!D3"
+    assert pickle.loads(pickle.dumps(result.subjects[0].findings)) == result.subjects[0].findings

@@ -113,7 +113,8 @@ def finding(f: Finding, lang: str) -> dict[str, Any]:
         "message": worded.message(f, lang),
         "remediation": worded.remediation(f, lang),
         "inputs": [{"field": i.field, "name": i.name, "value": plain(i.value), "unit": i.unit, "which": i.which,
-                    "item": i.item, "cell": plain(i.cell), "source": worded.input_source(i, lang)}
+                    "item": i.item, "cell": plain(i.cell), "source": worded.input_source(i, lang),
+                    **({"earlier_period": i.earlier} if i.earlier else {})}
                    for i in f.inputs],
         "items": [{"label": item.label, "status": item.status.value, "reason": item.reason.value,
                    "observed": quantity(item.observed), "gap": quantity(item.gap),

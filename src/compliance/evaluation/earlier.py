@@ -38,6 +38,7 @@ def with_stored_priors(submission: Submission, earlier: EarlierSubmission | None
     if earlier is None:
         return submission
     filled = dict(submission.prior)
+    taken = []
     for code, spec in fields.items():
         if not spec.has_prior or not filled.get(code, Reading(None)).missing:
             continue
@@ -45,9 +46,10 @@ def with_stored_priors(submission: Submission, earlier: EarlierSubmission | None
         if stored is None or stored.value is None:
             continue
         filled[code] = Reading(stored.value, stored.cell)
-    if filled == submission.prior:
+        taken.append((code, earlier.period, earlier.path))
+    if not taken:
         return submission
-    return replace(submission, prior=filled)
+    return replace(submission, prior=filled, prior_from=submission.prior_from + tuple(taken))
 
 
 def earlier_from_submission(submission: Submission, fields: Mapping[str, FieldSpec]) -> EarlierSubmission:

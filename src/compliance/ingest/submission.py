@@ -60,6 +60,8 @@ class Submission:
     problems: tuple[DataProblem, ...]
     identification: dict[str, Reading]
     members: tuple[Submission, ...] = ()
+    #: prior-year values an audit took from an earlier submission (the field, that one's period and file)
+    prior_from: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def ref(self) -> SubmissionRef:
@@ -72,6 +74,10 @@ class Submission:
     def reading(self, code: str, prior: bool = False) -> Reading:
         return (self.prior if prior else self.current).get(code, _NO_READING)
 
+    def prior_taken_from(self, code: str) -> str:
+        """The period of the earlier submission a prior-year value was taken from ('' when submitted here)."""
+        return next((period for field, period, _ in self.prior_from if field == code), "")
+
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # A batch pickles every submission in a worker process for the parent: its readings go as
         # columns of plain values (see _pack_readings), pickled without a call into Python per
@@ -80,10 +86,11 @@ class Submission:
         packed = _pack_readings(groups)
         if packed is None:  # a reading without a cell: the plain way
             return _rebuild_submission, (self.file, self.subject, self.current, self.prior, self.tables,
-                                         self.table_sources, self.problems, self.identification, self.members)
+                                         self.table_sources, self.problems, self.identification, self.members,
+                                         self.prior_from)
         shape = {code: len(rows) for code, rows in self.tables.items()}
         return _unpack_submission, (self.file, self.subject, packed, shape, self.table_sources, self.problems,
-                                    self.members)
+                                    self.members, self.prior_from)
 
 
 def _pack_readings(groups: list[dict[str, Reading]]) -> tuple[tuple[Any, ...], ...] | None:
@@ -99,7 +106,7 @@ def _pack_readings(groups: list[dict[str, Reading]]) -> tuple[tuple[Any, ...], .
 
 def _unpack_submission(file: FileRef, subject: Subject, packed: tuple[tuple[Any, ...], ...], shape: dict[str, int],
                        table_sources: dict[str, TableSource], problems: tuple[DataProblem, ...],
-                       members: tuple[Submission, ...]) -> Submission:
+                       members: tuple[Submission, ...], prior_from: tuple[tuple[str, str, str], ...] = ()) -> Submission:
     sizes, codes, values, files, sheets, refs = packed
     cells = map(_NEW_TUPLE, repeat(Cell), zip(files, sheets, refs))  # tuple.__new__: C, no Python call per cell
     readings = list(map(_NEW_TUPLE, repeat(Reading), zip(values, cells)))
@@ -110,11 +117,13 @@ def _unpack_submission(file: FileRef, subject: Subject, packed: tuple[tuple[Any,
         start += size
     rows = iter(groups[3:])
     tables = {code: tuple(next(rows) for _ in range(count)) for code, count in shape.items()}
-    return Submission(file, subject, groups[0], groups[1], tables, table_sources, problems, groups[2], members)
+    return Submission(file, subject, groups[0], groups[1], tables, table_sources, problems, groups[2], members,
+                      prior_from)
 
 
 def _rebuild_submission(file: FileRef, subject: Subject, current: dict[str, Reading], prior: dict[str, Reading],
                         tables: dict[str, tuple[TableRow, ...]], table_sources: dict[str, TableSource],
                         problems: tuple[DataProblem, ...], identification: dict[str, Reading],
-                        members: tuple[Submission, ...]) -> Submission:
-    return Submission(file, subject, current, prior, tables, table_sources, problems, identification, members)
+                        members: tuple[Submission, ...], prior_from: tuple[tuple[str, str, str], ...] = ()) -> Submission:
+    return Submission(file, subject, current, prior, tables, table_sources, problems, identification, members,
+                      prior_from)

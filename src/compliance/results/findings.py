@@ -85,6 +85,7 @@ class InputUsed:
     item: str = ""  # the label of the table row (or of the hospital) the value belongs to
     summed_over: int = 0  # a region's total summed over this many hospitals of the run
     lacking: tuple[str, ...] = ()  # hospitals without the value, so no total could be formed
+    earlier: str = ""  # a prior-year value an audit took from the subject's submission of this period
 
     @property
     def source(self) -> str:

@@ -233,8 +233,8 @@ def _submission(name: str, subject: SubjectResult, now: dt.datetime) -> Any:
         for finding in subject.findings:
             for used in finding.inputs:
                 key = (used.field, used.which, used.item)
-                if used.summed_over or used.lacking or key in readings:
-                    continue  # a region's total is the tool's sum, not a value read
+                if used.summed_over or used.lacking or used.earlier or key in readings:
+                    continue  # a region's total is the tool's sum, an earlier submission's value not read here
                 cell = used.cell
                 readings[key] = models.Reading(
                     submission=row, field=used.field, which=used.which, item=used.item,

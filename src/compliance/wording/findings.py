@@ -100,6 +100,9 @@ def input_source(used: InputUsed, lang: str) -> str:
         return text("value.summed", lang, hospitals=plural("count.hospitals", used.summed_over, lang))
     if used.lacking:
         return text("value.not_summed", lang, names=join(list(used.lacking[:10]), lang))
+    if used.earlier:
+        return text("value.earlier", lang, period=period_text(used.earlier, lang),
+                    file=used.cell.file.rsplit("/", 1)[-1] if used.cell else "", cell=str(used.cell) if used.cell else "")
     return str(used.cell) if used.cell else ""
 
 

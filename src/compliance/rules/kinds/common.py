@@ -148,7 +148,8 @@ def input_used(spec: FieldSpec, submission: Submission, prior: bool = False) -> 
             return InputUsed(spec.code, spec.name, None, spec.unit, which, lacking=lacking)
         total = round(sum(float(value) for _, value in values), AMOUNT_DIGITS)
         return InputUsed(spec.code, spec.name, total, spec.unit, which, summed_over=len(values))
-    return InputUsed(spec.code, spec.name, reading.value, spec.unit, which, reading.cell)
+    return InputUsed(spec.code, spec.name, reading.value, spec.unit, which, reading.cell,
+                     earlier=submission.prior_taken_from(spec.code) if prior else "")
 
 
 def is_number(value: object) -> bool:
