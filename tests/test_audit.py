@@ -160,10 +160,10 @@ def store_rows(url: str) -> tuple[Any, ...]:
 
 def finding_rows(findings: tuple[api.StoredFinding, ...]) -> list[tuple[Any, ...]]:
     """Stored findings as plain tuples (no database ids), in a vendor-independent order."""
-    return sorted(((f.run_id, f.sha256, f.code, f.period, f.rule_id, f.rule_digest, f.status, f.reason, f.severity,
+    return sorted((f.run_id, f.sha256, f.code, f.period, f.rule_id, f.rule_digest, f.status, f.reason, f.severity,
                     json.dumps(f.observed_value), f.observed_unit, f.required_comparator,
                     json.dumps(f.required_threshold), f.required_unit, json.dumps(f.gap_value), f.gap_unit,
-                    json.dumps(dict(f.details), sort_keys=True)) for f in findings))
+                    json.dumps(dict(f.details), sort_keys=True)) for f in findings)
 
 
 def trend_classes(result: CheckResult) -> dict[str, tuple[Any, ...]]:
@@ -727,6 +727,43 @@ def test_killed_audit_leaves_whole_files_and_an_intact_store(point: str, referen
     (stored,) = api.runs(url)
     assert stored.id == clean.result.run.id
     assert finding_rows(api.findings(stored.id, url)) == clean_findings
+
+
+def _rewriting(folder: Path) -> Any:
+    """True once a rerun has begun replacing the folder's finished files (its manifest gone, or a part file there)."""
+    def found() -> bool:
+        names = os.listdir(folder)
+        return "manifest.json" not in names or any(name.endswith(".compliance-part") for name in names)
+    return found
+
+
+def test_audit_killed_while_rewriting_a_finished_folder(reference: Audited, catalog: Catalog, profile: Profile,
+                                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rerun killed while it replaces a finished run's files leaves no manifest claiming a whole run:
+    either the old complete set with its manifest, or whole files without one; a rerun completes it."""
+    url = migrated(tmp_path / "store.sqlite3")
+    out = tmp_path / "out"
+    folder = out / PROFILE / "2024Q4"
+    inbox = INBOX / "2024Q4"
+    fixed_clock(monkeypatch)
+    audit(catalog, profile, "2024Q4", inbox, out, url, pdf="report")
+    finished = snapshot(folder)
+    args = command("audit", "--profile", PROFILE, "--period", "2024Q4", "--inbox", str(inbox), "--out", str(out),
+                   "--workers", "0", "--progress", "none", clock=CLOCK)
+    with open(tmp_path / "stderr.txt", "w", encoding="utf-8") as stderr:
+        process = start(args, url, stderr=stderr)
+        try:
+            _wait_for(process, _rewriting(folder))
+        finally:
+            kill(process)
+    manifest = assert_complete_files(folder)  # every file there is whole, and a manifest lists only whole files
+    if manifest is None:
+        assert "manifest.json" not in os.listdir(folder)
+    else:
+        assert snapshot(folder) == finished  # killed before it removed anything
+    (stored,) = api.runs(url)  # the rerun added nothing
+    again = audit(catalog, profile, "2024Q4", inbox, out, url, pdf="report")
+    assert again.rerun and parts_under(out) == [] and snapshot(folder) == finished
 
 
 # --------------------------------------------------------------------------------------------- 7. SQLite and PostgreSQL
