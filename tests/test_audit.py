@@ -761,7 +761,7 @@ def test_audit_killed_while_rewriting_a_finished_folder(reference: Audited, cata
         assert "manifest.json" not in os.listdir(folder)
     else:
         assert snapshot(folder) == finished  # killed before it removed anything
-    (stored,) = api.runs(url)  # the rerun added nothing
+    assert len(api.runs(url)) == 1  # the rerun added nothing
     again = audit(catalog, profile, "2024Q4", inbox, out, url, pdf="report")
     assert again.rerun and parts_under(out) == [] and snapshot(folder) == finished
 
