@@ -196,3 +196,21 @@ def test_migrations_match_the_models() -> None:
 
     configure()
     call_command("makemigrations", "compliance_store", check=True, dry_run=True, verbosity=0)
+
+
+def test_cli_check_save(runner: CliRunner, url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`check --save` refuses an unmigrated store before reading anything, else keeps the run as a check."""
+    monkeypatch.setenv("DATABASE_URL", url)
+    args = ["check", str(ROOT / "examples" / "harbin"), "--profile", "auto", "--workers", "0", "--format", "json",
+            "--progress", "none", "--save"]
+    refused = runner.invoke(main, args)
+    assert refused.exit_code == 2 and "compliance db migrate" in refused.stderr and not refused.stdout
+    api.migrate(url)
+    saved = runner.invoke(main, args)
+    assert saved.exit_code == 1, saved.output
+    (run,) = api.runs(url)
+    assert run.started_by == "cli" and run.submissions == 3
+    entries = api.history("230100", url)
+    assert entries and {e.run_kind for e in entries} == {"check"} and {e.period for e in entries} == {"2020"}
+    table = runner.invoke(main, ["history", "230100"])
+    assert table.exit_code == 0 and "2020" in table.stdout
