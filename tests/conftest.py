@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -157,3 +160,30 @@ def as_date(text: str | dt.date | None) -> dt.date | None:
     if isinstance(text, dt.date):
         return text
     return dt.date.fromisoformat(text) if text else None
+
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@pytest.fixture(scope="session")
+def soffice(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., list[Path]]:
+    """Convert files with LibreOffice headless, in a private profile; skip when LibreOffice is missing."""
+    if SOFFICE is None:
+        pytest.skip("LibreOffice (soffice) is not installed; the committed conversions in tests/fixtures cover the formats")
+    profile = tmp_path_factory.mktemp("libreoffice-profile")
+
+    def convert(sources: list[Path], target: str, outdir: Path) -> list[Path]:
+        outdir.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run([SOFFICE, "--headless", "--norestore", "--nolockcheck",
+                               f"-env:UserInstallation={profile.as_uri()}", "--convert-to", target,
+                               "--outdir", str(outdir), *map(str, sources)],
+                              capture_output=True, text=True, timeout=300, check=False)
+        output = done.stdout + done.stderr
+        assert done.returncode == 0 and "Error" not in output, output
+        extension = target.split(":")[0]
+        converted = [outdir / f"{source.stem}.{extension}" for source in sources]
+        for path in converted:
+            assert path.exists() and path.stat().st_size > 0, output
+        return converted
+
+    return convert

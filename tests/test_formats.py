@@ -14,7 +14,6 @@ import re
 import shutil
 import subprocess
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +31,6 @@ FIXTURES = Path(__file__).parent / "fixtures"
 EXAMPLE = EXAMPLES / "hospital-noncompliant.xlsx"
 CONVERSIONS = ["hospital-noncompliant.xlsm", "hospital-noncompliant.xls", "hospital-noncompliant.ods",
                "hospital-noncompliant-libreoffice.xlsx"]
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 HEADLINE = {
     "harbin-2017.drug-markup-removal": "fail",
     "harbin-2017.hospital-medical-cost-growth-cap": "fail",
@@ -179,28 +177,6 @@ def test_xlsm_with_a_vba_project_reads_normally(catalog, tmp_path: Path, source:
 
 # --------------------------------------------------------------------------- LibreOffice at test time
 
-@pytest.fixture(scope="session")
-def soffice(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., list[Path]]:
-    """Convert files with LibreOffice headless, in a private profile; skip when LibreOffice is missing."""
-    if SOFFICE is None:
-        pytest.skip("LibreOffice (soffice) is not installed; the committed conversions in tests/fixtures cover the formats")
-    profile = tmp_path_factory.mktemp("libreoffice-profile")
-
-    def convert(sources: list[Path], target: str, outdir: Path) -> list[Path]:
-        outdir.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run([SOFFICE, "--headless", "--norestore", "--nolockcheck",
-                               f"-env:UserInstallation={profile.as_uri()}", "--convert-to", target,
-                               "--outdir", str(outdir), *map(str, sources)],
-                              capture_output=True, text=True, timeout=300, check=False)
-        output = done.stdout + done.stderr
-        assert done.returncode == 0 and "Error" not in output, output
-        extension = target.split(":")[0]
-        converted = [outdir / f"{source.stem}.{extension}" for source in sources]
-        for path in converted:
-            assert path.exists() and path.stat().st_size > 0, output
-        return converted
-
-    return convert
 
 
 @pytest.mark.parametrize("target", ["xls", "ods", "xlsm:Calc MS Excel 2007 VBA XML"])

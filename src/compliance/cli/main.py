@@ -334,15 +334,26 @@ def rules_coverage(ctx: click.Context, output_format: str) -> None:
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: inputs/templates/ of the home given by --home or "
                    f"${HOME_VARIABLE}, or of the source checkout; with neither: the current folder).")
+@click.option("--identify", "identify", multiple=True, metavar="FIELD=VALUE",
+              help="Fill in the basic-information sheet, e.g. --identify institution_code=12230100MB0000101M "
+                   "--identify institution_name=某医院 (with --level hospital or region).")
 @click.pass_context
-def template(ctx: click.Context, profile: str | None, level: str, out: Path | None) -> None:
+def template(ctx: click.Context, profile: str | None, level: str, out: Path | None, identify: tuple[str, ...]) -> None:
     """Generate blank self-assessment workbooks from the rules (one per subject level)."""
     catalog = _catalog(ctx)
     chosen = get_profile(catalog, profile) if profile else None
     levels = ["hospital", "region"] if level == "all" else [level]
+    filled: dict[str, str] = {}
+    for item in identify:
+        field, sep, value = item.partition("=")
+        if not sep or not field.strip():
+            raise click.BadParameter(f"{item!r} is not FIELD=VALUE", param_hint="--identify")
+        filled[field.strip()] = value.strip()
+    if filled and level == "all":
+        raise click.BadParameter("give --level hospital or region with --identify", param_hint="--identify")
     folder = out or _home(ctx).templates or Path.cwd()
     for each in levels:
-        path = write_template(catalog, folder, chosen, each)
+        path = write_template(catalog, folder, chosen, each, filled)
         click.echo(str(path))
 
 
