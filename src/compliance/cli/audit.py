@@ -152,3 +152,4 @@ def _stopped(exc: BaseException, lang: str) -> str:
     else:
         message, code = text("audit.internal", lang, kind=type(exc).__name__), 3
     return text("audit.stopped", lang, message=message, code=code)
+

@@ -158,7 +158,7 @@ def migrate(url: str | None = None, home: Path | None = None) -> StoreStatus:
     if vendor == "sqlite" and where != ":memory:":
         Path(where).parent.mkdir(parents=True, exist_ok=True)
     with _errors(name):
-        call_command("migrate", APP, database=name, verbosity=0, interactive=False)
+        call_command("migrate", database=name, verbosity=0, interactive=False)  # with Django's auth, for accounts
     return status(url, home)
 
 
@@ -176,9 +176,11 @@ def status(url: str | None = None, home: Path | None = None) -> StoreStatus:
         with _errors(name):
             loader = MigrationLoader(connections[name])
             applied = set(loader.applied_migrations)
-    ours = sorted(key for key in loader.disk_migrations if key[0] == APP)
-    return StoreStatus(vendor, where, tuple(m for a, m in ours if (a, m) in applied),
-                       tuple(m for a, m in ours if (a, m) not in applied))
+    # the store's own migrations by name, those of Django's apps it needs (auth) as app.name
+    everything = sorted(loader.disk_migrations, key=lambda key: (key[0] != APP, key))
+    named = [(key, m if a == APP else f"{a}.{m}") for key in everything for a, m in [key]]
+    return StoreStatus(vendor, where, tuple(n for key, n in named if key in applied),
+                       tuple(n for key, n in named if key not in applied))
 
 
 def require_up_to_date(url: str | None = None, home: Path | None = None) -> StoreStatus:

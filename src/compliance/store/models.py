@@ -96,3 +96,14 @@ class Finding(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["run", "submission", "rule_id"], name="finding_unique")]
         indexes = [models.Index(fields=["rule_id", "status"], name="finding_rule_status")]
+
+
+class Account(models.Model):
+    """What a portal user may see: a hospital user one institution, a supervisor one jurisdiction
+    (a GB/T 2260 province, city or county code), an administrator everything."""
+
+    user = models.OneToOneField("auth.User", on_delete=models.CASCADE, related_name="compliance_account")
+    role = models.CharField(max_length=16)  # hospital, supervisor or admin
+    institution_code = models.CharField(max_length=18, blank=True, default="")
+    jurisdiction_code = models.CharField(max_length=6, blank=True, default="")
+    created = models.DateTimeField()

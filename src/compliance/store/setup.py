@@ -84,7 +84,10 @@ def configure() -> None:
         return
     settings.configure(
         DATABASES={DEFAULT_ALIAS: {"ENGINE": "django.db.backends.dummy"}},
-        INSTALLED_APPS=["compliance.store.apps.StoreConfig"],
+        INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "compliance.store.apps.StoreConfig"],
+        # Argon2 for new passwords (argon2-cffi); the others only read hashes made elsewhere
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.Argon2PasswordHasher",
+                          "django.contrib.auth.hashers.PBKDF2PasswordHasher"],
         USE_TZ=True,
         TIME_ZONE="UTC",
         DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
