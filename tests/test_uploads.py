@@ -11,7 +11,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compliance.web.uploads import ACCEPTED, Refusal, Refused, Upload, clean_name, receive
+from compliance.web.uploads import (
+    ACCEPTED,
+    Refusal,
+    Refused,
+    Upload,
+    clean_name,
+    receive,
+)
 
 from .conftest import EXAMPLES
 
