@@ -140,6 +140,10 @@ def run_audit(catalog: Catalog, request: AuditRequest, *, log: Log | None = None
         batch = read_batch([request.inbox], catalog, request.workers, owns_process=owns_process, progress=progress)
         batch, others = _set_aside(batch, period)
         set_aside = len(others)
+        if others:
+            periods = sorted({o.subject.period for o in others})
+            say("audit_set_aside", {"count": set_aside, "periods": ", ".join(
+                f"{p.label} ({sum(o.subject.period == p for o in others)})" for p in periods)})
         if not batch.submissions:
             found = sorted({s.subject.period.label for s in others})
             raise ConfigError(f"{request.inbox} holds no submission for {period.label} (it holds "
@@ -161,10 +165,11 @@ def run_audit(catalog: Catalog, request: AuditRequest, *, log: Log | None = None
         result = replace(result, subjects=tuple(  # a subject without findings (a region's hospital) has no trend
             replace(s, trend=subject_trend(s, histories.get((s.subject.level, s.subject.code))) if s.findings
                     else None) for s in result.subjects))
-        progress.start("store", 1)
-        api.save_run(result, request.store_url, request.home)
-        progress.advance(1)
-        progress.finish()
+        if stored_run is None:  # a rerun has nothing to save
+            progress.start("store", 1)
+            api.save_run(result, request.store_url, request.home)
+            progress.advance(1)
+            progress.finish()
         say("audit_rerun" if stored_run else "audit_saved",
             {"run": identity, "subjects": len(result.subjects), "findings": len(result.findings),
              "set_aside": set_aside})

@@ -83,9 +83,11 @@ def audit(ctx: click.Context, profile: str, period: str | None, inbox: Path, out
         done = run_audit(catalog, request, log=say, progress=choose_progress(progress, lang, write),
                          owns_process=True)
         result = done.result
-        for outcome in result.outcomes:
-            if outcome.status.value != "read":
-                write(f"{outcome.path}: {outcome_message(outcome, len(result.problems_in(outcome.file)), lang)}")
+        for outcome in result.outcomes:  # files of other periods only were summed up when they were set aside
+            problems = len(result.problems_in(outcome.file))
+            if outcome.status.value != "read" and (problems or outcome.not_checked or not outcome.other_period
+                                                   or outcome.status.value == "refused"):
+                write(f"{outcome.path}: {outcome_message(outcome, problems, lang)}")
         code = exit_code(result)
         write(text("audit.finished", lang, code=int(code)))
     except BaseException as exc:
