@@ -33,7 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_jurisdiction_examples import JURISDICTIONS, ROOT, _cases, _fill  # noqa: E402  (also puts src/ on the path)
+from make_jurisdiction_examples import JURISDICTIONS, ROOT, _cases, _fill, _merge  # noqa: E402  (also puts src/ on the path)
 
 from openpyxl import load_workbook  # noqa: E402
 
@@ -229,24 +229,6 @@ REGION_EXTRA: Values = {"cdmz_prior_filing_abolished": True,
                         "cdmz_prior_filing_evidence": "川医保发〔2023〕X号 成德眉资异地就医免备案"}
 
 
-def _merge(rule_ids: list[str], cases: dict[str, list[dict[str, Any]]], wanted: str) -> dict[str, Any]:
-    """Like make_jurisdiction_examples._merge, for any period: the values of each rule's `wanted`
-    case that has no place of its own and no as-of date (the first case to set a value wins)."""
-    merged: dict[str, Any] = {"current": {}, "prior": {}, "tables": {}}
-    for rule_id in rule_ids:
-        case = next((c for c in cases.get(rule_id, []) if c["case"] == wanted
-                     and set(c.get("subject") or {}) <= {"level", "region_level", "period"}
-                     and not c.get("as_of") and not c.get("members")), None)
-        if case is None:
-            continue
-        for key in ("current", "prior"):
-            for code, value in (case.get(key) or {}).items():
-                merged[key].setdefault(code, value)
-        for table, rows in (case.get("tables") or {}).items():
-            merged["tables"].setdefault(table, rows)
-    return merged
-
-
 def _date_milestones(current: Values, t: int) -> None:
     """Report a milestone dated after the end of quarter t as not done (no date, no evidence)."""
     end = _period(t).end.isoformat()
@@ -300,12 +282,12 @@ def main() -> int:
     prior_fields = {code for code, spec in catalog.fields.items() if spec.has_prior}
     city = PLACE["city_of_hospitals"]
 
-    region_base = _merge(region_rules, cases, "pass")
+    region_base = _merge(region_rules, cases, "pass", None, without_members=True)
     region_base["current"].update(REGION_EXTRA)
     for code in ("inpatient_expense_total", "inpatient_expense_non_ffs"):  # summed over the hospitals
         region_base["current"].pop(code, None)
     region_base["tables"]["ms_pooling_areas"] = POOLING_AREAS
-    hospital_bases = [_merge(hospital_rules, cases, wanted) for wanted in ("pass", "fail")]
+    hospital_bases = [_merge(hospital_rules, cases, wanted, None, without_members=True) for wanted in ("pass", "fail")]
 
     for t, label in enumerate(QUARTERS):
         assert parse_period(_period_cell(t)) == _period(t) and _period(t).label == label, label

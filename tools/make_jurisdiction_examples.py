@@ -46,15 +46,17 @@ def _cases() -> dict[str, list[dict[str, Any]]]:
     return found
 
 
-def _merge(rule_ids: list[str], cases: dict[str, list[dict[str, Any]]], wanted: str, period: str) -> dict[str, Any]:
+def _merge(rule_ids: list[str], cases: dict[str, list[dict[str, Any]]], wanted: str, period: str | None,
+           without_members: bool = False) -> dict[str, Any]:
     """The values of each rule's `wanted` case that fits the example (no place of its own, no as-of
-    date, and no period other than the example's)."""
+    date, no period other than the example's unless `period` is None, and with `without_members` no
+    hospitals of its own); the first case to set a value wins."""
     merged: dict[str, Any] = {"current": {}, "prior": {}, "tables": {}}
     for rule_id in rule_ids:
         case = next((c for c in cases.get(rule_id, []) if c["case"] == wanted
                      and set(c.get("subject") or {}) <= {"level", "region_level", "period"}
-                     and str((c.get("subject") or {}).get("period", period)) == period
-                     and not c.get("as_of")), None)
+                     and (period is None or str((c.get("subject") or {}).get("period", period)) == period)
+                     and not c.get("as_of") and not (without_members and c.get("members"))), None)
         if case is None:
             continue
         for key in ("current", "prior"):
