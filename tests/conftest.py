@@ -187,3 +187,24 @@ def soffice(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., list[Path
         return converted
 
     return convert
+
+
+@pytest.fixture(scope="session")
+def shared_pool() -> Any:
+    """One pool of worker processes for every portal test (as one server has)."""
+    from compliance.pipeline.shared import SharedPool
+
+    pool = SharedPool(2)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture
+def site(tmp_path: Path, shared_pool: Any) -> Any:
+    """A portal on a store of its own (tests/portal_site.py), served to Django's test client."""
+    from tests.portal_site import make_site, serving
+
+    portal = make_site(tmp_path, shared_pool)
+    with serving(portal):
+        yield portal
+    portal.jobs.shutdown(wait=True)

@@ -38,6 +38,9 @@ ALLOWED: dict[str, str] = {
                                              "immutable, safe to render from any thread, hold no run's data",
     "compliance.pipeline.executors._worker": "the context of a pool worker process, set by the pool's initializer "
                                              "in that process only (the parent never sets it)",
+    "compliance.pipeline.shared._contexts": "the contexts of a shared-pool worker process by catalog digest, "
+                                            "made in that process only (the parent never fills it)",
+    "compliance.web.urls.urlpatterns": "Django's URL configuration: a list Django reads, never changed",
 }
 # openpyxl style values (fonts, fills, borders, alignments) are copied into each cell that uses them.
 STYLE_MODULES = ("openpyxl.styles",)
@@ -60,7 +63,7 @@ def _assigned(module: types.ModuleType) -> list[str]:
 
 def _immutable(value: object) -> bool:
     if isinstance(value, (str, bytes, int, float, complex, bool, type(None), range, re.Pattern, PurePath, enum.Enum,
-                          struct.Struct, dt.date, logging.Logger, typing.TypeVar, types.UnionType)):
+                          struct.Struct, dt.date, dt.tzinfo, logging.Logger, typing.TypeVar, types.UnionType)):
         return True
     if isinstance(value, (tuple, frozenset)):
         return all(_immutable(item) for item in value)

@@ -30,6 +30,7 @@ from compliance.ingest.reader import require_defusedxml
 from compliance.outputs.folder import prepare_folder
 from compliance.outputs.names import safe_component
 from compliance.pipeline.check import check_submissions
+from compliance.pipeline.executors import Executor
 from compliance.pipeline.progress import NO_PROGRESS, Progress
 from compliance.pipeline.read import BatchRead, read_batch
 from compliance.results.periods import Period, parse_period
@@ -124,8 +125,11 @@ def _started_by() -> str:
 
 
 def run_audit(catalog: Catalog, request: AuditRequest, *, log: Log | None = None,
-              progress: Progress = NO_PROGRESS, owns_process: bool = False) -> AuditResult:
-    """Audit `request.period` under `request.profile`; see the module's description."""
+              progress: Progress = NO_PROGRESS, owns_process: bool = False,
+              executor: Executor | None = None) -> AuditResult:
+    """Audit `request.period` under `request.profile`; see the module's description.  `executor`:
+    where files are read, subjects evaluated and PDFs rendered (a server's shared pool; default:
+    worker processes of this run's own, evaluation in this process)."""
     from compliance.report import write_reports
     from compliance.store import api
 
@@ -137,7 +141,8 @@ def run_audit(catalog: Catalog, request: AuditRequest, *, log: Log | None = None
     prepare_folder(folder.parent)
     with audit_lock(folder.parent, safe_component(profile.name), period.label, request.wait):
         say("audit_started", {"profile": profile.name, "period": period.label, "inbox": str(request.inbox)})
-        batch = read_batch([request.inbox], catalog, request.workers, owns_process=owns_process, progress=progress)
+        batch = read_batch([request.inbox], catalog, request.workers, executor=executor, owns_process=owns_process,
+                           progress=progress)
         batch, others = _set_aside(batch, period)
         set_aside = len(others)
         if others:
@@ -159,7 +164,7 @@ def run_audit(catalog: Catalog, request: AuditRequest, *, log: Log | None = None
             key = (other.subject.level, other.subject.code, other.subject.period.label)
             if key in wanted and key not in stored:
                 stored[key] = earlier_from_submission(other, catalog.fields)
-        result = check_submissions(catalog, profile, batch, run, stored=stored, progress=progress)
+        result = check_submissions(catalog, profile, batch, run, executor, stored=stored, progress=progress)
         histories = api.audit_history(profile.name, [(s.subject.level, s.subject.code) for s in result.subjects],
                                       period.start, request.store_url, request.home)
         result = replace(result, subjects=tuple(  # a subject without findings (a region's hospital) has no trend
@@ -174,6 +179,7 @@ def run_audit(catalog: Catalog, request: AuditRequest, *, log: Log | None = None
             {"run": identity, "subjects": len(result.subjects), "findings": len(result.findings),
              "set_aside": set_aside})
         written = write_reports(result, catalog, folder, lang=request.lang, pdf=request.pdf, workers=request.workers,
-                                today=started.astimezone().date(), owns_process=owns_process, progress=progress)
+                                executor=executor, today=started.astimezone().date(), owns_process=owns_process,
+                                progress=progress)
         say("audit_written", {"folder": str(folder), "files": len(written.files)})
     return AuditResult(result, folder, tuple(written.paths), stored_run is not None, set_aside)

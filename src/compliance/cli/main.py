@@ -407,3 +407,4 @@ def db_status(ctx: click.Context) -> None:
 
 from compliance.cli import audit as _audit_commands  # noqa: F401 - registers audit and history on main
 from compliance.cli import users as _users_commands  # noqa: F401 - registers users on main
+from compliance.cli import serve as _serve_commands  # noqa: F401 - registers serve on main

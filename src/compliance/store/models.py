@@ -107,3 +107,66 @@ class Account(models.Model):
     institution_code = models.CharField(max_length=18, blank=True, default="")
     jurisdiction_code = models.CharField(max_length=6, blank=True, default="")
     created = models.DateTimeField()
+
+
+class Upload(models.Model):
+    """A workbook a hospital user sent through the portal, under a generated name, and what became
+    of it: checked (its run and submission), refused (why) or failed.  A later upload for the same
+    institution and period supersedes it; both stay."""
+
+    token = models.CharField(max_length=32, unique=True)  # in URLs; random, never the row id
+    user = models.ForeignKey("auth.User", on_delete=models.PROTECT, related_name="compliance_uploads")
+    institution_code = models.CharField(max_length=18)
+    original_name = models.TextField()
+    stored_name = models.CharField(max_length=64)
+    sha256 = models.CharField(max_length=64)
+    size = models.BigIntegerField()
+    received = models.DateTimeField()
+    state = models.CharField(max_length=16)  # checked, refused or failed
+    reason = models.CharField(max_length=64, blank=True, default="")  # why refused or failed (a code)
+    details = models.JSONField(default=dict)
+    profile = models.CharField(max_length=128, blank=True, default="")
+    period = models.CharField(max_length=16, blank=True, default="")
+    period_end = models.DateField(null=True)
+    run = models.ForeignKey(Run, on_delete=models.PROTECT, null=True, related_name="uploads")
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, null=True, related_name="uploads")
+    worst = models.CharField(max_length=32, blank=True, default="")  # the worst finding status
+    counts = models.JSONField(default=dict)  # findings per status
+    superseded_by = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, related_name="supersedes")
+
+    class Meta:
+        indexes = [models.Index(fields=["institution_code", "period"], name="upload_institution_period")]
+
+
+class PortalEvent(models.Model):
+    """The portal's access log: logins, uploads, downloads, waivers and audits, who and from where."""
+
+    when = models.DateTimeField()
+    username = models.CharField(max_length=150, blank=True, default="")
+    action = models.CharField(max_length=32)
+    outcome = models.CharField(max_length=16)  # ok, refused, denied
+    target = models.TextField(blank=True, default="")
+    address = models.CharField(max_length=64, blank=True, default="")
+    details = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [models.Index(fields=["when"], name="portal_event_when")]
+
+
+class AuditJob(models.Model):
+    """A supervisor's audit of a period, run in the background: its state and progress."""
+
+    token = models.CharField(max_length=32, unique=True)
+    user = models.ForeignKey("auth.User", on_delete=models.PROTECT, related_name="compliance_audits")
+    jurisdiction_code = models.CharField(max_length=6)
+    profile = models.CharField(max_length=128)
+    period = models.CharField(max_length=16)
+    state = models.CharField(max_length=16)  # queued, running, done, failed
+    stage = models.CharField(max_length=32, blank=True, default="")
+    done = models.IntegerField(default=0)
+    total = models.IntegerField(default=0)
+    started = models.DateTimeField()
+    finished = models.DateTimeField(null=True)
+    run_id = models.CharField(max_length=64, blank=True, default="")
+    files = models.JSONField(default=list)  # names written in the job's folder
+    message = models.TextField(blank=True, default="")

@@ -62,6 +62,13 @@ def parse(url: str) -> dict[str, Any]:
         raise ConfigError(f"the database URL {redacted(url)} is not one Django can use: {exc}") from exc
     if not config.get("ENGINE"):
         raise ConfigError(f"the database URL {redacted(url)} names no database engine")
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # Several writers at once (the portal's threads, an audit beside them): each write transaction
+        # takes the lock when it begins and waits for it, instead of failing at once on the upgrade
+        # from reading; readers go on beside the writer (write-ahead log).
+        config.setdefault("OPTIONS", {}).update(
+            {"transaction_mode": "IMMEDIATE", "timeout": 60,
+             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"})
     return config
 
 
@@ -82,18 +89,9 @@ def configure() -> None:
     configured by then, so that call returns."""
     if settings.configured:
         return
-    settings.configure(
-        DATABASES={DEFAULT_ALIAS: {"ENGINE": "django.db.backends.dummy"}},
-        INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "compliance.store.apps.StoreConfig"],
-        # Argon2 for new passwords (argon2-cffi); the others only read hashes made elsewhere
-        PASSWORD_HASHERS=["django.contrib.auth.hashers.Argon2PasswordHasher",
-                          "django.contrib.auth.hashers.PBKDF2PasswordHasher"],
-        USE_TZ=True,
-        TIME_ZONE="UTC",
-        DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
-        MIGRATION_MODULES={"compliance_store": "compliance.store.migrations"},
-        LOGGING_CONFIG=None,  # leave the tool's logging alone
-    )
+    from compliance.web.settings import django_settings
+
+    settings.configure(**django_settings())
     django.setup()
 
 

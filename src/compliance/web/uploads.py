@@ -106,44 +106,84 @@ def _looks_like(suffix: str, head: bytes) -> bool:
     return any(head.startswith(signature) for signature in SIGNATURES[suffix])
 
 
+class Intake:
+    """One upload taken in chunk by chunk as the body streams (the push side of :func:`receive`):
+    :meth:`write` each chunk until it says stop, then :meth:`finish`; :meth:`abort` on any failure."""
+
+    def __init__(self, name: str, folder: Path, limit: int = MAX_FILE_BYTES) -> None:
+        self.limit = limit
+        self.kept = clean_name(name)
+        self.refused: Refused | None = None
+        self.size = 0
+        self._digest = hashlib.sha256()
+        self._head = b""
+        self._fd: int | None = None
+        if self.kept is None:
+            self.refused = Refused(name[:MAX_NAME_CHARACTERS] if name else "", Refusal.BAD_NAME)
+            return
+        self.suffix = Path(self.kept).suffix.lower()
+        if self.suffix not in ACCEPTED:
+            self.refused = Refused(self.kept, Refusal.BAD_EXTENSION)
+            return
+        stem = secrets.token_hex(16)
+        self.target, self.partial = folder / f"{stem}{self.suffix}", folder / f".{stem}.part"  # named once accepted
+        self._fd = os.open(self.partial, _FLAGS, 0o600)
+
+    def write(self, chunk: bytes) -> bool:
+        """Keep `chunk`; False once the upload is refused (the rest of it need not be read)."""
+        if self._fd is None:
+            return False
+        self.size += len(chunk)
+        if self.size > self.limit:
+            self._discard(Refusal.TOO_LARGE)
+            return False
+        if len(self._head) < 8192:
+            self._head += chunk[:8192 - len(self._head)]
+        self._digest.update(chunk)
+        view = memoryview(chunk)
+        while view:
+            view = view[os.write(self._fd, view):]
+        return True
+
+    def finish(self) -> Upload | Refused:
+        if self.refused is not None:
+            return self.refused
+        assert self._fd is not None and self.kept is not None
+        refusal = Refusal.EMPTY if self.size == 0 else None if _looks_like(self.suffix, self._head) else \
+            Refusal.BAD_SIGNATURE
+        if refusal is not None:
+            self._discard(refusal)
+            assert self.refused is not None
+            return self.refused
+        try:
+            os.fsync(self._fd)
+        finally:
+            os.close(self._fd)
+            self._fd = None
+        os.rename(self.partial, self.target)  # a fresh random name: nothing is there to replace
+        return Upload(self.target, self.kept, self.size, self._digest.hexdigest())
+
+    def abort(self) -> None:
+        """Leave nothing of an upload that broke off."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+            self.partial.unlink(missing_ok=True)
+
+    def _discard(self, refusal: Refusal) -> None:
+        self.abort()
+        assert self.kept is not None
+        self.refused = Refused(self.kept, refusal, self.limit)
+
+
 def receive(chunks: Iterable[bytes], name: str, folder: Path, limit: int = MAX_FILE_BYTES) -> Upload | Refused:
     """Take one uploaded file from `chunks` (the request's stream, read in order) into `folder`."""
-    kept = clean_name(name)
-    if kept is None:
-        return Refused(name[:MAX_NAME_CHARACTERS] if name else "", Refusal.BAD_NAME)
-    suffix = Path(kept).suffix.lower()
-    if suffix not in ACCEPTED:
-        return Refused(kept, Refusal.BAD_EXTENSION)
-    stem = secrets.token_hex(16)
-    target, partial = folder / f"{stem}{suffix}", folder / f".{stem}.part"  # named only once accepted
-    digest = hashlib.sha256()
-    size = 0
-    head = b""
-    fd = os.open(partial, _FLAGS, 0o600)
+    intake = Intake(name, folder, limit)
     try:
         for chunk in chunks:
-            if not chunk:
-                continue
-            size += len(chunk)
-            if size > limit:
+            if chunk and not intake.write(chunk):
                 break
-            if len(head) < 8192:
-                head += chunk[:8192 - len(head)]
-            digest.update(chunk)
-            view = memoryview(chunk)
-            while view:
-                view = view[os.write(fd, view):]
-        refusal = Refusal.TOO_LARGE if size > limit else Refusal.EMPTY if size == 0 else \
-            None if _looks_like(suffix, head) else Refusal.BAD_SIGNATURE
-        if refusal is None:
-            os.fsync(fd)
+        return intake.finish()
     except BaseException:
-        os.close(fd)
-        partial.unlink(missing_ok=True)
+        intake.abort()
         raise
-    os.close(fd)
-    if refusal is not None:
-        partial.unlink(missing_ok=True)
-        return Refused(kept, refusal, limit)
-    os.rename(partial, target)  # a fresh random name: nothing is there to replace
-    return Upload(target, kept, size, digest.hexdigest())

@@ -1,0 +1,223 @@
+"""The supervisors' pages: the jurisdiction's dashboard, a hospital's drill-down, waivers granted
+with the supervisor as approver, and audits of a period run in the background."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET
+
+from compliance.errors import ComplianceError
+from compliance.outputs import write_file
+from compliance.pipeline.progress import Progress
+from compliance.rules.loader import load_waivers, waiver_files
+from compliance.store import portal as store
+from compliance.store.accounts import Role
+from compliance.web.access import for_roles, portal, record
+from compliance.web.pages import render
+from compliance.web.views import open_private
+
+FILTERS = ("city", "grade", "ownership")
+
+
+@require_GET
+@for_roles(Role.SUPERVISOR)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    filters = {key: request.GET.get(key, "") for key in FILTERS}
+    board = store.dashboard(request.tenant, request.GET.get("period") or None, filters,  # type: ignore[attr-defined]
+                            portal().config.store_url)
+    return render(request, "web/dashboard.html", board=board, filters=filters)
+
+
+@require_GET
+@for_roles(Role.SUPERVISOR)
+def institution(request: HttpRequest, code: str) -> HttpResponse:
+    tenant = request.tenant  # type: ignore[attr-defined]
+    if not tenant.covers(code):
+        raise Http404()
+    url = portal().config.store_url
+    uploads = store.uploads(tenant, institution=code, url=url)
+    trend = store.institution_trend(tenant, code, url=url)
+    name = next((upload.name for upload in uploads if upload.name), "")
+    return render(request, "web/institution.html", code=code, name=name, uploads=uploads, trend=trend)
+
+
+def _waivers_of(tenant: Any) -> list[Any]:
+    catalog = portal().catalog()
+    return sorted((w for w in catalog.waivers if tenant.covers(w.subject)), key=lambda w: (w.subject, w.rule))
+
+
+@for_roles(Role.SUPERVISOR)
+def waivers(request: HttpRequest) -> HttpResponse:
+    tenant = request.tenant  # type: ignore[attr-defined]
+    catalog = portal().catalog()
+    problem = ""
+    values = {key: request.POST.get(key, "").strip() for key in ("rule", "subject", "period", "justification",
+                                                                 "expires")}
+    if request.method == "POST":
+        problem = _grant(request, values)
+        if not problem:
+            return redirect("waivers")
+    elif request.method != "GET":
+        raise Http404()
+    rules = sorted(rule.id for rule in catalog.rules if rule.applies.level == "hospital")
+    return render(request, "web/waivers.html", status=400 if problem else 200, waivers=_waivers_of(tenant),
+                  rules=rules, problem=problem, values=values, today=dt.date.today().isoformat())
+
+
+def _grant(request: HttpRequest, values: dict[str, str]) -> str:
+    """Add a waiver to the portal's waiver file (checked as the tool checks any waiver file); the
+    problem's wording key, or '' once granted."""
+    tenant = request.tenant  # type: ignore[attr-defined]
+    if not values["justification"]:
+        return "web.waiver.no_justification"
+    if not tenant.covers(values["subject"]):
+        return "web.waiver.not_yours"
+    entry: dict[str, Any] = {"rule": values["rule"], "subject": values["subject"],
+                             "justification": values["justification"],
+                             "approver": f"{request.user.get_username()} ({tenant.jurisdiction_code})",
+                             "granted": dt.date.today(), "expires": values["expires"]}
+    if values["period"]:
+        entry["period"] = values["period"]
+    try:
+        entry["expires"] = dt.date.fromisoformat(values["expires"])
+    except ValueError:
+        return "web.waiver.bad_expiry"
+    target = portal().waiver_file
+    catalog = portal().catalog()
+    with portal().waiver_lock:
+        existing = yaml.safe_load(target.read_text(encoding="utf-8")) if target.is_file() else None
+        entries = list((existing or {}).get("waivers", []))
+        entries.append(entry)
+        text = yaml.safe_dump({"waivers": entries}, allow_unicode=True, sort_keys=False)
+        trial = portal().checks / ".waiver-trial.yaml"  # outside waivers/: not read as a waiver file
+        try:
+            write_file(trial, text.encode())
+            others = [path for path in waiver_files(list(_checks_folders())) if path != target]
+            load_waivers([*others, trial], frozenset(rule.id for rule in catalog.rules))
+        except ComplianceError as exc:
+            told = " ".join(part for part in (getattr(exc, "problem", str(exc)), getattr(exc, "fix", "")) if part)
+            request.waiver_error = told  # type: ignore[attr-defined]
+            return "web.waiver.invalid"
+        finally:
+            trial.unlink(missing_ok=True)
+        write_file(target, text.encode())
+    record(request, "waiver", target=values["subject"], rule=values["rule"], period=values["period"],
+           expires=values["expires"])
+    return ""
+
+
+def _checks_folders() -> tuple[Path, ...]:
+    from compliance.paths import resolve_home
+
+    return (*resolve_home(portal().config.home).checks, portal().checks)
+
+
+class JobProgress(Progress):
+    """An audit's progress, written to its job row as it goes."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.done = 0
+
+    def start(self, stage: str, total: int) -> None:
+        self.done = 0
+        store.update_job(self.token, portal().config.store_url, stage=stage, total=total, done=0)
+
+    def advance(self, count: int = 1) -> None:
+        self.done += count
+        store.update_job(self.token, portal().config.store_url, done=self.done)
+
+    def finish(self) -> None:
+        return None
+
+
+def _run_job(job: store.JobInfo, inputs: tuple[store.UploadInfo, ...]) -> None:
+    from compliance.audit.run import AuditRequest, run_audit
+    from compliance.pipeline.check import get_profile
+    from compliance.results.periods import parse_period
+    from compliance.web.processing import upload_file
+
+    url = portal().config.store_url
+    folder = portal().audits / job.token
+    inbox = folder / "inbox"
+    try:
+        inbox.mkdir(parents=True, mode=0o700)
+        for item in inputs:
+            own = inbox / item.token
+            own.mkdir(mode=0o700)
+            shutil.copyfile(upload_file(portal(), item.stored_name), own / item.original_name)
+        store.update_job(job.token, url, state="running")
+        catalog = portal().catalog()
+        period = parse_period(job.period)
+        assert period is not None
+        request = AuditRequest(get_profile(catalog, job.profile), period, inbox, folder / "out", store_url=url,
+                               pdf="both")
+        done = run_audit(catalog, request, progress=JobProgress(job.token), executor=portal().pool)
+        files = [str(path.relative_to(folder / "out")) for path in done.written]
+        store.update_job(job.token, url, state="done", finished=dt.datetime.now(dt.UTC), run_id=done.result.run.id,
+                         files=files)
+    except Exception as exc:  # noqa: BLE001 - recorded on the job; the traceback goes to the log
+        import logging
+
+        logging.getLogger("compliance.web").exception("audit job %s failed", job.token)
+        store.update_job(job.token, url, state="failed", finished=dt.datetime.now(dt.UTC),
+                         message=str(exc)[:500] if isinstance(exc, ComplianceError) else type(exc).__name__)
+    finally:
+        shutil.rmtree(inbox, ignore_errors=True)
+
+
+@for_roles(Role.SUPERVISOR)
+def audits(request: HttpRequest) -> HttpResponse:
+    tenant = request.tenant  # type: ignore[attr-defined]
+    url = portal().config.store_url
+    board = store.dashboard(tenant, None, None, url)
+    catalog = portal().catalog()
+    if request.method == "POST":
+        period, profile = request.POST.get("period", ""), request.POST.get("profile", "")
+        if period not in board.periods or profile not in catalog.profiles:
+            raise Http404()
+        job = store.create_job(tenant, request.user.get_username(), profile, period, url)
+        inputs = store.audit_inputs(tenant, period, url)
+        record(request, "audit", target=job.token, period=period, profile=profile, hospitals=len(inputs))
+        portal().jobs.submit(_run_job, job, inputs)
+        return redirect("audit", token=job.token)
+    if request.method != "GET":
+        raise Http404()
+    return render(request, "web/audits.html", jobs=store.jobs(tenant, url), periods=board.periods,
+                  profiles=sorted(catalog.profiles), chosen=portal().config.profile)
+
+
+@require_GET
+@for_roles(Role.SUPERVISOR)
+def audit(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        job = store.job(request.tenant, token, portal().config.store_url)  # type: ignore[attr-defined]
+    except store.NotFound:
+        raise Http404() from None
+    return render(request, "web/audit.html", job=job)
+
+
+@require_GET
+@for_roles(Role.SUPERVISOR)
+def audit_file(request: HttpRequest, token: str, name: str) -> HttpResponse:
+    from django.http import FileResponse
+
+    try:
+        job = store.job(request.tenant, token, portal().config.store_url)  # type: ignore[attr-defined]
+    except store.NotFound:
+        raise Http404() from None
+    if name not in job.files:
+        raise Http404()
+    try:
+        handle = open_private(portal().audits / job.token / "out" / name)
+    except OSError:
+        raise Http404() from None
+    record(request, "download", target=f"{token}/{name}")
+    return FileResponse(handle, as_attachment=True, filename=Path(name).name)
