@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Set everything up, then run the test suite. The set-up also installs LibreOffice
-# (libreoffice-calc-nogui, when run as root on Debian and there is no soffice yet)
-# for the round-trip tests in tests/test_formats.py; without it they skip.
+# Set everything up, then run the test suite. The set-up also installs, when run as root
+# on Debian and they are missing, LibreOffice (libreoffice-calc-nogui) for the round-trip
+# tests in tests/test_formats.py, and Debian's Chromium and ChromeDriver (chromium,
+# chromium-driver) for the portal's browser tests; without them those tests skip.
 # PYTHON and VENV choose another Python and virtualenv:
 #   PYTHON=python3.12 VENV=.venv-3.12 ./test.sh
 set -euo pipefail
@@ -11,5 +12,8 @@ libreoffice=libreoffice-calc-nogui
 if command -v soffice >/dev/null 2>&1 || command -v libreoffice >/dev/null 2>&1; then
   libreoffice=""
 fi
-EXTRA_DEBIAN_PACKAGES="$libreoffice ${EXTRA_DEBIAN_PACKAGES:-}" scripts/setup.sh
+browser=""
+command -v chromium >/dev/null 2>&1 || browser="chromium"
+command -v chromedriver >/dev/null 2>&1 || browser="$browser chromium-driver"
+EXTRA_DEBIAN_PACKAGES="$libreoffice $browser ${EXTRA_DEBIAN_PACKAGES:-}" scripts/setup.sh
 exec "${VENV:-.venv}/bin/python" -m pytest "$@"

@@ -8,6 +8,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 from stdnum.cn import uscc
@@ -88,3 +89,16 @@ def copy_example(code: str, folder: Path) -> Path:
     target = folder / f"{code}.xlsx"
     shutil.copyfile(WORKBOOKS[code], target)
     return target
+
+
+def live_server(threads: int = 8) -> tuple[Any, str]:
+    """The portal Django serves now (see `serving`) on waitress, on a free port, in a thread; (server, base URL).
+    Stop it with ``server.close()``."""
+    import threading
+
+    import waitress.server
+    from django.core.wsgi import get_wsgi_application
+
+    server = waitress.server.create_server(get_wsgi_application(), host="127.0.0.1", port=0, threads=threads)
+    threading.Thread(target=server.run, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.effective_port}"

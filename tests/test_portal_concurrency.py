@@ -16,7 +16,16 @@ import urllib3
 from compliance.pipeline.check import get_profile, load_default_catalog, run_check
 from compliance.store import accounts
 from compliance.store import portal as store
-from tests.portal_site import HARBIN_1, PASSWORD, ROOT, institution_code, make_site, serving, workbook_bytes
+from tests.portal_site import (
+    HARBIN_1,
+    PASSWORD,
+    ROOT,
+    institution_code,
+    live_server,
+    make_site,
+    serving,
+    workbook_bytes,
+)
 
 COUNT = 20
 
@@ -51,15 +60,6 @@ class Browser:
                             headers={"Referer": self.base + "/hospital/"})
 
 
-def _live(portal: Any) -> tuple[Any, str]:
-    import waitress.server
-    from django.core.wsgi import get_wsgi_application
-
-    server = waitress.server.create_server(get_wsgi_application(), host="127.0.0.1", port=0, threads=8)
-    threading.Thread(target=server.run, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.effective_port}"
-
-
 def _number_cell(data: bytes) -> tuple[str, str]:
     import io
 
@@ -82,7 +82,7 @@ def test_twenty_uploads_at_once_are_each_stored_once_with_their_own_findings(tmp
     files = {code: workbook_bytes(code, changes={f"{sheet}!{ref}": 10 * i}) for i, code in enumerate(codes)}
     answers: dict[str, Any] = {}
     with serving(portal):
-        server, base = _live(portal)
+        server, base = live_server()
         try:
             start = threading.Barrier(COUNT)
 

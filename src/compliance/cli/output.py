@@ -112,7 +112,8 @@ def finding(f: Finding, lang: str) -> dict[str, Any]:
         "details": {key: plain(value, lang) for key, value in f.details.items()},
         "message": worded.message(f, lang),
         "remediation": worded.remediation(f, lang),
-        "inputs": [{"field": i.field, "name": i.name, "value": plain(i.value), "unit": i.unit, "which": i.which,
+        "inputs": [{"field": i.field, "name": i.name, "value": plain(i.value), "unit": i.unit,
+                    "shown": worded.input_value(i, lang, with_unit=True), "which": i.which,
                     "item": i.item, "cell": plain(i.cell), "source": worded.input_source(i, lang),
                     **({"earlier_period": i.earlier} if i.earlier else {})}
                    for i in f.inputs],

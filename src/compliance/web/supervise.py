@@ -32,7 +32,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     filters = {key: request.GET.get(key, "") for key in FILTERS}
     board = store.dashboard(request.tenant, request.GET.get("period") or None, filters,  # type: ignore[attr-defined]
                             portal().config.store_url)
-    return render(request, "web/dashboard.html", board=board, filters=filters)
+    return render(request, "web/dashboard.html", board=board, filters=filters, gaps=_worded_gaps(request, board))
+
+
+def _worded_gaps(request: HttpRequest, board: store.Dashboard) -> list[tuple[store.GapRow, dict[str, Any]]]:
+    """Each of the largest gaps with its finding as the upload's result words it (title, the sentence
+    with observed value, requirement and gap in the reader's language): figures are never re-worded here."""
+    from compliance.web.pages import language
+    from compliance.web.views import result_of
+
+    results: dict[str, dict[str, Any]] = {}
+    worded = []
+    for gap in board.gaps:
+        if gap.upload not in results:
+            results[gap.upload] = {f["rule_id"]: f for f in result_of(gap.upload, language(request))["findings"]}
+        finding = results[gap.upload].get(gap.rule_id)
+        if finding is not None:
+            worded.append((gap, finding))
+    return worded
 
 
 @require_GET

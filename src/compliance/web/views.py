@@ -150,7 +150,7 @@ def _upload(request: HttpRequest, handler: IntakeHandler) -> HttpResponse:
                   max_mb=portal().config.max_upload // (1024 * 1024))
 
 
-def _result(token: str, lang: str) -> dict[str, Any]:
+def result_of(token: str, lang: str) -> dict[str, Any]:
     path = result_file(portal(), token, lang)
     if not path.is_file():
         return {"findings": [], "data_problems": [], "files": []}
@@ -167,7 +167,7 @@ def upload_page(request: HttpRequest, token: str) -> HttpResponse:
         info = store.upload(request.tenant, token, portal().config.store_url)  # type: ignore[attr-defined]
     except store.NotFound:
         raise Http404() from None
-    result = _result(info.token, language(request))
+    result = result_of(info.token, language(request))
     findings = sorted(result["findings"], key=lambda f: (ORDER.index(f["status"]) if f["status"] in ORDER else 0,
                                                          f["rule_id"]))
     refusals = [file["refusal"] for file in result.get("files", []) if file.get("refusal")]
