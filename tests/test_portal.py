@@ -293,3 +293,58 @@ def test_an_audit_runs_in_the_background_and_its_reports_download(site: Any) -> 
     assert "已完成" in client.get(f"/supervisor/audits/{token}/").content.decode()
     other = login(Client(), "sup_sc")
     assert other.get(f"/supervisor/audits/{token}/").status_code == 404
+
+
+def _finished(site: Any, username: str, token: str) -> Any:
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        job = store.job(store.tenant_of(_user(username, site)), token, url=site.config.store_url)
+        if job.state in ("done", "failed"):
+            return job
+        time.sleep(0.5)
+    raise AssertionError("the audit did not finish")
+
+
+def test_a_region_workbook_gives_the_audit_its_region_report(site: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.portal_site import ROOT
+
+    upload(login(Client(), "sc1"), ("sc1.xlsx", workbook_bytes(SICHUAN_1)))
+    client = login(Client(), "sup_sc")
+    region = (ROOT / "examples" / "audit" / "inbox" / "2025Q2" / "region.xlsx").read_bytes()
+    started = client.post("/supervisor/audits/", {"period": "2025Q2", "profile": "sichuan-province",
+                                                  "region": SimpleUploadedFile("四川省.xlsx", region, XLSX)})
+    assert started.status_code == 302, started.content.decode()[:300]
+    job = _finished(site, "sup_sc", started.url.strip("/").split("/")[-1])
+    assert job.state == "done", job.message
+    assert any(name.endswith("510000-2025Q2-inspection-report.pdf") for name in job.files), job.files
+    assert any(SICHUAN_1 in name for name in job.files)
+
+
+def test_a_region_workbook_of_another_jurisdiction_fails_the_audit(site: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.portal_site import ROOT
+
+    upload(login(Client(), "h1"), ("h1.xlsx", workbook_bytes(HARBIN_1)))
+    client = login(Client(), "sup")
+    period = store.dashboard(store.tenant_of(_user("sup", site)), url=site.config.store_url).period
+    region = (ROOT / "examples" / "audit" / "inbox" / "2025Q2" / "region.xlsx").read_bytes()
+    started = client.post("/supervisor/audits/", {"period": period, "profile": "auto",
+                                                  "region": SimpleUploadedFile("r.xlsx", region, XLSX)})
+    job = _finished(site, "sup", started.url.strip("/").split("/")[-1])
+    assert job.state == "failed" and "510000" in job.message and job.files == ()
+    assert "510000" in client.get(started.url).content.decode()
+
+
+def test_administrators_have_the_django_admin(site: Any) -> None:
+    client = login(Client(), "root")
+    assert client.get("/").url == "/admin/"
+    assert client.get("/admin/").status_code == 200
+    users = client.get("/admin/auth/user/").content.decode()
+    assert "h1" in users and "sup_sc" in users
+    log = client.get("/admin/compliance_store/portalevent/").content.decode()
+    assert "login" in log
+    assert client.get("/admin/compliance_store/portalevent/add/").status_code == 403  # the log is read-only
+    assert login(Client(), "h1").get("/admin/").status_code == 302

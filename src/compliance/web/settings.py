@@ -27,7 +27,7 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 
 def django_settings() -> dict[str, Any]:
     return {
         "DATABASES": {"default": {"ENGINE": "django.db.backends.dummy"}},  # never connects; see store.setup
-        "DATABASE_ROUTERS": ["compliance.web.routing.PortalRouter"],
+        "DATABASE_ROUTERS": ["compliance.store.routing.PortalRouter"],
         "INSTALLED_APPS": [
             "django.contrib.contenttypes",
             "django.contrib.auth",

@@ -11,9 +11,10 @@ from typing import Any
 import yaml
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET
 
-from compliance.errors import ComplianceError
+from compliance.errors import ComplianceError, ConfigError
 from compliance.outputs import write_file
 from compliance.pipeline.progress import Progress
 from compliance.rules.loader import load_waivers, waiver_files
@@ -21,7 +22,9 @@ from compliance.store import portal as store
 from compliance.store.accounts import Role
 from compliance.web.access import for_roles, portal, record
 from compliance.web.pages import render
-from compliance.web.views import open_private
+from compliance.web.intake import IntakeHandler
+from compliance.web.uploads import Refused, Upload
+from compliance.web.views import open_private, rule_titles
 
 FILTERS = ("city", "grade", "ownership")
 
@@ -62,7 +65,8 @@ def institution(request: HttpRequest, code: str) -> HttpResponse:
     uploads = store.uploads(tenant, institution=code, url=url)
     trend = store.institution_trend(tenant, code, url=url)
     name = next((upload.name for upload in uploads if upload.name), "")
-    return render(request, "web/institution.html", code=code, name=name, uploads=uploads, trend=trend)
+    return render(request, "web/institution.html", code=code, name=name, uploads=uploads, trend=trend,
+                  titles=rule_titles())
 
 
 def _waivers_of(tenant: Any) -> list[Any]:
@@ -155,7 +159,22 @@ class JobProgress(Progress):
         return None
 
 
-def _run_job(job: store.JobInfo, inputs: tuple[store.UploadInfo, ...]) -> None:
+def _check_region(folder: Path, tenant: Any, period: str) -> None:
+    """The supervisor's region workbook must be a region of its jurisdiction, for the audited period."""
+    from compliance.pipeline.read import read_batch
+
+    batch = read_batch([folder], portal().catalog(), executor=portal().pool)
+    for outcome in batch.outcomes:
+        if outcome.refusal is not None:
+            raise ConfigError(f"the region workbook {outcome.file.name} cannot be read ({outcome.refusal.code})")
+    for submission in batch.submissions:
+        who = submission.subject
+        if who.level != "region" or not tenant.covers(who.code) or who.period.label != period:
+            raise ConfigError(f"the region workbook is for {who.level} {who.code} ({who.period.label}), not a region "
+                              f"of jurisdiction {tenant.jurisdiction_code} for {period}")
+
+
+def _run_job(job: store.JobInfo, inputs: tuple[store.UploadInfo, ...], tenant: Any) -> None:
     from compliance.audit.run import AuditRequest, run_audit
     from compliance.pipeline.check import get_profile
     from compliance.results.periods import parse_period
@@ -165,7 +184,8 @@ def _run_job(job: store.JobInfo, inputs: tuple[store.UploadInfo, ...]) -> None:
     folder = portal().audits / job.token
     inbox = folder / "inbox"
     try:
-        inbox.mkdir(parents=True, mode=0o700)
+        if (inbox / "region").is_dir():
+            _check_region(inbox / "region", tenant, job.period)
         for item in inputs:
             own = inbox / item.token
             own.mkdir(mode=0o700)
@@ -190,25 +210,53 @@ def _run_job(job: store.JobInfo, inputs: tuple[store.UploadInfo, ...]) -> None:
         shutil.rmtree(inbox, ignore_errors=True)
 
 
+@csrf_exempt  # checked in _audits, once the optional region workbook streamed through the intake handler
 @for_roles(Role.SUPERVISOR)
 def audits(request: HttpRequest) -> HttpResponse:
+    if request.method not in ("GET", "POST"):
+        raise Http404()
+    handler = IntakeHandler(portal().uploads, portal().config.max_upload, request)
+    request.upload_handlers = [handler]
+    try:
+        return _audits(request, handler)
+    finally:
+        handler.discard_unchecked()
+
+
+@csrf_protect
+def _audits(request: HttpRequest, handler: IntakeHandler) -> HttpResponse:
+    """The audits of the jurisdiction, and a form to start one: a period, a profile and, for the
+    region rules, the region's own workbook (optional)."""
     tenant = request.tenant  # type: ignore[attr-defined]
     url = portal().config.store_url
     board = store.dashboard(tenant, None, None, url)
     catalog = portal().catalog()
+    problem = ""
     if request.method == "POST":
         period, profile = request.POST.get("period", ""), request.POST.get("profile", "")
         if period not in board.periods or profile not in catalog.profiles:
             raise Http404()
-        job = store.create_job(tenant, request.user.get_username(), profile, period, url)
-        inputs = store.audit_inputs(tenant, period, url)
-        record(request, "audit", target=job.token, period=period, profile=profile, hospitals=len(inputs))
-        portal().jobs.submit(_run_job, job, inputs)
-        return redirect("audit", token=job.token)
-    if request.method != "GET":
-        raise Http404()
-    return render(request, "web/audits.html", jobs=store.jobs(tenant, url), periods=board.periods,
-                  profiles=sorted(catalog.profiles), chosen=portal().config.profile)
+        region = [taken for taken in handler.taken if isinstance(taken, Upload)]
+        refused = [taken for taken in handler.taken if isinstance(taken, Refused)]
+        if refused:
+            problem = f"web.refusal.{refused[0].refusal.value}"
+        elif len(region) > 1:
+            problem = "web.audits.one_region"
+        else:
+            job = store.create_job(tenant, request.user.get_username(), profile, period, url)
+            inbox = portal().audits / job.token / "inbox"
+            inbox.mkdir(parents=True, mode=0o700)
+            if region:
+                (inbox / "region").mkdir(mode=0o700)
+                region[0].path.rename(inbox / "region" / region[0].original_name)
+            inputs = store.audit_inputs(tenant, period, url)
+            record(request, "audit", target=job.token, period=period, profile=profile, hospitals=len(inputs),
+                   region=region[0].original_name if region else "")
+            portal().jobs.submit(_run_job, job, inputs, tenant)
+            return redirect("audit", token=job.token)
+    return render(request, "web/audits.html", status=400 if problem else 200, jobs=store.jobs(tenant, url),
+                  periods=board.periods, profiles=sorted(catalog.profiles), chosen=portal().config.profile,
+                  problem=problem, max_mb=portal().config.max_upload // (1024 * 1024))
 
 
 @require_GET

@@ -87,7 +87,7 @@ def hospital(request: HttpRequest) -> HttpResponse:
     uploads = store.uploads(tenant, url=url)
     trend = store.institution_trend(tenant, tenant.institution_code, url=url)
     name = next((upload.name for upload in uploads if upload.name), "")
-    return render(request, "web/hospital.html", uploads=uploads, trend=trend, name=name,
+    return render(request, "web/hospital.html", uploads=uploads, trend=trend, name=name, titles=rule_titles(),
                   profile=portal().config.profile, max_mb=portal().config.max_upload // (1024 * 1024))
 
 
@@ -150,6 +150,10 @@ def _upload(request: HttpRequest, handler: IntakeHandler) -> HttpResponse:
                   max_mb=portal().config.max_upload // (1024 * 1024))
 
 
+def rule_titles() -> dict[str, str]:
+    return {rule.id: rule.title for rule in portal().catalog().rules}
+
+
 def result_of(token: str, lang: str) -> dict[str, Any]:
     path = result_file(portal(), token, lang)
     if not path.is_file():
@@ -168,7 +172,8 @@ def upload_page(request: HttpRequest, token: str) -> HttpResponse:
     except store.NotFound:
         raise Http404() from None
     result = result_of(info.token, language(request))
-    findings = sorted(result["findings"], key=lambda f: (ORDER.index(f["status"]) if f["status"] in ORDER else 0,
+    shown = result["findings"] if info.state == "checked" else []  # a refused file's findings are no one's
+    findings = sorted(shown, key=lambda f: (ORDER.index(f["status"]) if f["status"] in ORDER else 0,
                                                          f["rule_id"]))
     refusals = [file["refusal"] for file in result.get("files", []) if file.get("refusal")]
     return render(request, "web/upload.html", upload=info, findings=findings, problems=result["data_problems"],

@@ -46,8 +46,14 @@ class UploadAdmin(admin.ModelAdmin):
     list_filter = ("state", "period")
     readonly_fields = [field.name for field in models.Upload._meta.fields]
 
+    def has_add_permission(self, request: object) -> bool:
+        return False  # uploads come through the portal
+
 
 @admin.register(models.AuditJob)
 class AuditJobAdmin(admin.ModelAdmin):
     list_display = ("started", "jurisdiction_code", "profile", "period", "state")
     readonly_fields = [field.name for field in models.AuditJob._meta.fields]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False  # audits are started from the portal or `compliance audit`
