@@ -17,7 +17,7 @@ def _default_data(home: Path | None) -> Path:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="0: any free port.")
 @click.option("--data", type=click.Path(path_type=Path), default=None,
               help="The portal's private folder (uploads, reports, its signing key, waivers, log); default: "
                    "portal/ beside the store's SQLite file.")
@@ -47,6 +47,15 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None, profile: 
                           profile=profile, max_upload=max_upload_mb * 1024 * 1024, workers=workers, secure=secure)
 
     def ready(server: object) -> None:
-        click.echo(f"compliance portal on http://{host}:{port}/ (data: {config.data}); Ctrl-C stops it", err=True)
+        listening = getattr(server, "effective_port", port)
+        click.echo(f"compliance portal on http://{host}:{listening}/ (data: {config.data}); Ctrl-C stops it", err=True)
 
-    run(config, host, port, threads, ready)
+    from compliance.cli.process import stopping_on_signals
+
+    from compliance.errors import Interrupted
+
+    try:
+        with stopping_on_signals():  # SIGTERM (systemd) stops it like Ctrl-C: the worker processes stop too
+            run(config, host, port, threads, ready)
+    except Interrupted as stop:
+        click.echo(f"compliance portal stopped (signal {stop.signal_number})", err=True)  # a normal end: exit 0
