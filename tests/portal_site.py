@@ -42,8 +42,8 @@ def institution_code(number: int, division: str = "230100") -> str:
     return body + uscc.calc_check_digit(body)
 
 
-def make_site(folder: Path, pool: SharedPool, **options: object) -> Portal:
-    url = sqlite_url(folder / "store.sqlite3")
+def make_site(folder: Path, pool: SharedPool, url: str | None = None, **options: object) -> Portal:
+    url = url or sqlite_url(folder / "store.sqlite3")
     api.migrate(url)
     for username, (role, institution, jurisdiction) in USERS.items():
         accounts.add_user(username, PASSWORD, role, institution, jurisdiction, url=url)

@@ -72,3 +72,19 @@ def test_every_trend_code_is_documented() -> None:
     for trend in Trend:
         assert f"| `{trend.value}` |" in RULES_DOC, trend
         assert f"`{trend.value}`" in README, trend
+
+
+def test_every_upload_code_is_in_the_readme_and_worded() -> None:
+    from compliance.web.processing import Rejection
+    from compliance.web.uploads import Refusal
+    from compliance.wording.catalogue import LANGUAGES, messages
+
+    section = README.split("## Web portal", 1)[1].split("\n## ", 1)[0]
+    documented = re.findall(r"^\| `(upload_\w+)` \|", section, flags=re.MULTILINE)
+    codes = [code.value for code in (*Refusal, *Rejection)]
+    assert sorted(documented) == sorted(codes)
+    for lang in LANGUAGES:
+        for code in Refusal:
+            assert f"web.refusal.{code.value}" in messages(lang), (lang, code)
+        for code in Rejection:
+            assert f"web.reason.{code.value}" in messages(lang), (lang, code)

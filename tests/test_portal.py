@@ -14,7 +14,14 @@ from django.test import Client
 
 from compliance.store import portal as store
 from compliance.store.accounts import authenticate
-from tests.portal_site import HARBIN_1, HARBIN_2, PASSWORD, SICHUAN_1, login, workbook_bytes
+from tests.portal_site import (
+    HARBIN_1,
+    HARBIN_2,
+    PASSWORD,
+    SICHUAN_1,
+    login,
+    workbook_bytes,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

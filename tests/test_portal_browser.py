@@ -83,7 +83,10 @@ def _wait_for(predicate: Any, what: str, seconds: float = 120) -> Any:
 
 def _text(driver: Any, css: str = "main") -> str:
     """The text of the first element `css` once the page shows one (retried while a page loads)."""
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.common.exceptions import (
+        NoSuchElementException,
+        StaleElementReferenceException,
+    )
     from selenium.webdriver.common.by import By
 
     def read() -> str | None:

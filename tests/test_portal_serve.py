@@ -23,7 +23,7 @@ def _env(url: str) -> dict[str, str]:
 
 
 def _children(pid: int) -> list[int]:
-    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    found = subprocess.run(["pgrep", "-P", str(pid)], check=False, capture_output=True, text=True).stdout.split()
     return [int(child) for child in found]
 
 
@@ -56,6 +56,6 @@ def test_serve_answers_and_stops_cleanly(tmp_path: Path) -> None:
 
 def test_serve_refuses_an_unmigrated_store(tmp_path: Path) -> None:
     url = sqlite_url(tmp_path / "store.sqlite3")
-    done = subprocess.run([*COMPLIANCE, "serve", "--port", "0", "--data", str(tmp_path / "data")], env=_env(url),
+    done = subprocess.run([*COMPLIANCE, "serve", "--port", "0", "--data", str(tmp_path / "data")], check=False, env=_env(url),
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "compliance db migrate" in done.stderr

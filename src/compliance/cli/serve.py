@@ -51,7 +51,6 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None, profile: 
         click.echo(f"compliance portal on http://{host}:{listening}/ (data: {config.data}); Ctrl-C stops it", err=True)
 
     from compliance.cli.process import stopping_on_signals
-
     from compliance.errors import Interrupted
 
     try:

@@ -21,7 +21,16 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from compliance.pipeline.context import WorkerContext, WorkerSetup
-from compliance.pipeline.executors import Advance, P, R, Task, TaskFailed, _limit_memory, _on_alarm, _Timeout
+from compliance.pipeline.executors import (
+    Advance,
+    P,
+    R,
+    Task,
+    TaskFailed,
+    _limit_memory,
+    _on_alarm,
+    _Timeout,
+)
 
 #: Catalog contexts a worker keeps (the current catalog and the one before a waiver changed it).
 KEPT_CONTEXTS = 2

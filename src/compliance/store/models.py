@@ -10,7 +10,7 @@ from compliance.store.setup import configure
 
 configure()  # importing the models (a module walk, say) sets Django up first; a no-op during django.setup()
 
-from django.db import models  # noqa: E402
+from django.db import models
 
 
 class Submission(models.Model):

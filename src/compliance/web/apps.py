@@ -14,16 +14,16 @@ def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 
 def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    from compliance.web.access import address, portal
     from compliance.store.portal import log_event
+    from compliance.web.access import address, portal
 
     if user is not None:
         log_event(user.get_username(), "logout", "ok", "", address(request), {}, portal().config.store_url)
 
 
 def _login_failed(sender: Any, credentials: Any, request: Any = None, **kwargs: Any) -> None:
-    from compliance.web.access import address, portal
     from compliance.store.portal import log_event
+    from compliance.web.access import address, portal
 
     if request is not None and getattr(request, "path", "") and _serving():
         log_event(str(credentials.get("username", ""))[:150], "login", "refused", "", address(request), {},
@@ -42,7 +42,11 @@ class WebConfig(AppConfig):
     verbose_name = "compliance portal"
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+        from django.contrib.auth.signals import (
+            user_logged_in,
+            user_logged_out,
+            user_login_failed,
+        )
 
         user_logged_in.connect(_logged_in, dispatch_uid="compliance-login")
         user_logged_out.connect(_logged_out, dispatch_uid="compliance-logout")

@@ -27,7 +27,6 @@ class IntakeHandler(FileUploadHandler):
                          encoding: str | None = None) -> None:
         if content_length > self.limit * MAX_FILES + 1024 * 1024:
             raise StopUpload(connection_reset=True)  # the body announces more than any form may carry
-        return None
 
     def new_file(self, field_name: str, file_name: str, *args: Any, **kwargs: Any) -> None:
         super().new_file(field_name, file_name, *args, **kwargs)
@@ -45,13 +44,11 @@ class IntakeHandler(FileUploadHandler):
             self.taken.append(self._intake.finish())
             self._intake = None
             raise SkipFile()
-        return None
 
     def file_complete(self, file_size: int) -> None:
         if self._intake is not None:
             self.taken.append(self._intake.finish())
             self._intake = None
-        return None
 
     def discard_unchecked(self) -> None:
         """Remove the accepted files nobody took further (each checked one was moved away)."""

@@ -33,7 +33,7 @@ def _size(n: int) -> str:
 
 
 def environment(**options: Any) -> Environment:
-    env = Environment(**options)  # noqa: S701 - Django's Jinja2 backend passes autoescape=True (settings)
+    env = Environment(**options)
     env.globals.update(url=reverse, local=_local, size=_size)
     return env
 

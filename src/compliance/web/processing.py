@@ -5,6 +5,7 @@ user's own institution's, write its reports and its result, and record it in the
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import logging
 from pathlib import Path
 
@@ -23,23 +24,33 @@ from compliance.web.uploads import Upload
 from compliance.wording.catalogue import LANGUAGES
 
 LOG = logging.getLogger("compliance.web")
+
+
+class Rejection(enum.StrEnum):
+    """Why a file that was taken in and read is not the user's submission (the portal words it)."""
+
+    UNREADABLE = "upload_unreadable"
+    NOT_HOSPITAL = "upload_not_hospital"
+    OTHER_INSTITUTION = "upload_other_institution"
+    SEVERAL_PERIODS = "upload_several_periods"
+    FAILED = "upload_failed"
 RESULT_NAME = "result.{lang}.json"
 
 
-def _refusal(result: CheckResult, tenant: AccountInfo) -> tuple[str, dict[str, str]]:
+def _refusal(result: CheckResult, tenant: AccountInfo) -> tuple[Rejection | None, dict[str, str]]:
     """Why a checked file is not taken as the tenant's submission ('' when it is)."""
     if result.refused or not result.subjects:
-        return "upload_unreadable", {}
+        return Rejection.UNREADABLE, {}
     levels = {subject.subject.level for subject in result.subjects}
     if levels != {"hospital"}:
-        return "upload_not_hospital", {}
+        return Rejection.NOT_HOSPITAL, {}
     codes = sorted({subject.subject.code for subject in result.subjects})
     if codes != [tenant.institution_code]:
-        return "upload_other_institution", {"found": ", ".join(codes), "expected": tenant.institution_code}
+        return Rejection.OTHER_INSTITUTION, {"found": ", ".join(codes), "expected": tenant.institution_code}
     periods = sorted({subject.subject.period.label for subject in result.subjects})
     if len(periods) > 1:
-        return "upload_several_periods", {"found": ", ".join(periods)}
-    return "", {}
+        return Rejection.SEVERAL_PERIODS, {"found": ", ".join(periods)}
+    return None, {}
 
 
 def check_upload(portal: Portal, tenant: AccountInfo, username: str, accepted: Upload) -> UploadInfo:
@@ -63,14 +74,15 @@ def check_upload(portal: Portal, tenant: AccountInfo, username: str, accepted: U
         for lang in LANGUAGES:
             write_file(folder / RESULT_NAME.format(lang=lang), findings_json(result, lang).encode())
         reason, details = _refusal(result, tenant)
-        if reason:
-            return record_upload(tenant, username, NewUpload(**base, state="refused", reason=reason, details=details),
+        if reason is not None:
+            return record_upload(tenant, username, NewUpload(**base, state="refused", reason=reason.value,
+                                                             details=details),
                                  url)
         write_reports(result, catalog, folder, lang="zh", pdf="both", executor=portal.pool)
         return record_upload(tenant, username, NewUpload(**base, state="checked", result=result), url)
     except Exception as exc:
         LOG.exception("upload %s (%s) of %s failed", token, accepted.original_name, username)
-        return record_upload(tenant, username, NewUpload(**base, state="failed", reason="upload_failed",
+        return record_upload(tenant, username, NewUpload(**base, state="failed", reason=Rejection.FAILED.value,
                                                          details={"kind": type(exc).__name__}), url)
 
 

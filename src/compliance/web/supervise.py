@@ -21,8 +21,8 @@ from compliance.rules.loader import load_waivers, waiver_files
 from compliance.store import portal as store
 from compliance.store.accounts import Role
 from compliance.web.access import for_roles, portal, record
-from compliance.web.pages import render
 from compliance.web.intake import IntakeHandler
+from compliance.web.pages import render
 from compliance.web.uploads import Refused, Upload
 from compliance.web.views import open_private, rule_titles
 
@@ -200,7 +200,7 @@ def _run_job(job: store.JobInfo, inputs: tuple[store.UploadInfo, ...], tenant: A
         files = [str(path.relative_to(folder / "out")) for path in done.written]
         store.update_job(job.token, url, state="done", finished=dt.datetime.now(dt.UTC), run_id=done.result.run.id,
                          files=files)
-    except Exception as exc:  # noqa: BLE001 - recorded on the job; the traceback goes to the log
+    except Exception as exc:
         import logging
 
         logging.getLogger("compliance.web").exception("audit job %s failed", job.token)
