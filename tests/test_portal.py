@@ -355,3 +355,14 @@ def test_administrators_have_the_django_admin(site: Any) -> None:
     assert "login" in log
     assert client.get("/admin/compliance_store/portalevent/add/").status_code == 403  # the log is read-only
     assert login(Client(), "h1").get("/admin/").status_code == 302
+
+
+def test_several_files_in_one_form_are_each_checked(site: Any) -> None:
+    client = login(Client(), "h1")
+    response = upload(client, ("mine.xlsx", workbook_bytes(HARBIN_1)), ("not-mine.xlsx", workbook_bytes(HARBIN_2)),
+                      ("notes.txt", b"hello"))
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "mine.xlsx" in text and "not-mine.xlsx" in text and "不支持此文件类型" in text
+    states = sorted(row.state for row in store.uploads(store.tenant_of(_user("h1", site)), url=site.config.store_url))
+    assert states == ["checked", "refused"]
