@@ -260,6 +260,11 @@ def test_a_granted_waiver_applies_to_the_next_upload(site: Any) -> None:
     refused = supervisor.post("/supervisor/waivers/", {"rule": failing, "subject": SICHUAN_1, "period": "",
                                                        "justification": "x", "expires": "2099-12-31"})
     assert refused.status_code == 400
+    page = supervisor.get("/supervisor/waivers/").content.decode()
+    assert "harbin-2017." in page and "sichuan-14fyp." not in page  # the rules of the supervisor's province
+    sichuan = login(Client(), "sup_sc").post("/supervisor/waivers/", {
+        "rule": failing, "subject": SICHUAN_1, "period": "", "justification": "x", "expires": "2099-12-31"})
+    assert sichuan.status_code == 400 and "不属于本辖区" in sichuan.content.decode()
     upload(hospital, ("h1-again.xlsx", workbook_bytes(HARBIN_1)))
     latest = store.uploads(store.tenant_of(_user("h1", site)), url=site.config.store_url)[0]
     assert latest.counts.get("waived") == 1 and "fail" not in latest.counts

@@ -87,9 +87,18 @@ def waivers(request: HttpRequest) -> HttpResponse:
             return redirect("waivers")
     elif request.method != "GET":
         raise Http404()
-    rules = sorted(rule.id for rule in catalog.rules if rule.applies.level == "hospital")
+    rules = _waivable_rules(catalog, tenant.jurisdiction_code)
     return render(request, "web/waivers.html", status=400 if problem else 200, waivers=_waivers_of(tenant),
                   rules=rules, problem=problem, values=values, today=dt.date.today().isoformat())
+
+
+def _waivable_rules(catalog: Any, jurisdiction: str) -> list[str]:
+    """The hospital rules of the packs whose jurisdiction is the supervisor's province (or lies in it)."""
+    from compliance.ingest.identities import PROVINCES
+
+    province = PROVINCES.get(jurisdiction[:2])
+    return sorted(rule.id for rule in catalog.rules if rule.applies.level == "hospital"
+                  and province is not None and province.named(rule.jurisdiction.province))
 
 
 def _grant(request: HttpRequest, values: dict[str, str]) -> str:
@@ -98,6 +107,8 @@ def _grant(request: HttpRequest, values: dict[str, str]) -> str:
     tenant = request.tenant  # type: ignore[attr-defined]
     if not values["justification"]:
         return "web.waiver.no_justification"
+    if values["rule"] not in _waivable_rules(portal().catalog(), tenant.jurisdiction_code):
+        return "web.waiver.not_your_rule"
     if not tenant.covers(values["subject"]):
         return "web.waiver.not_yours"
     entry: dict[str, Any] = {"rule": values["rule"], "subject": values["subject"],
@@ -266,7 +277,19 @@ def audit(request: HttpRequest, token: str) -> HttpResponse:
         job = store.job(request.tenant, token, portal().config.store_url)  # type: ignore[attr-defined]
     except store.NotFound:
         raise Http404() from None
-    return render(request, "web/audit.html", job=job)
+    return render(request, "web/audit.html", job=job, files=[(name, _file_label(name)) for name in job.files])
+
+
+def _file_label(name: str) -> tuple[str, str]:
+    """(wording key, subject code) of an audit's file, for its link."""
+    base = Path(name).name
+    for suffix, key in (("-inspection-report.pdf", "web.download.report"), ("-inspection-notice.pdf",
+                                                                             "web.download.notice")):
+        if base.endswith(suffix):
+            return key, base.removesuffix(suffix)
+    if base == "gap-report.xlsx":
+        return "web.download.workbook", ""
+    return "", base
 
 
 @require_GET
