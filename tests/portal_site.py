@@ -102,3 +102,13 @@ def live_server(threads: int = 8) -> tuple[Any, str]:
     server = waitress.server.create_server(get_wsgi_application(), host="127.0.0.1", port=0, threads=threads)
     threading.Thread(target=server.run, daemon=True).start()
     return server, f"http://127.0.0.1:{server.effective_port}"
+
+
+def number_cell(book: Any) -> tuple[str, str]:
+    """(sheet, cell) of the first number in a workbook's data sheets (after the basic information)."""
+    for sheet in book.worksheets[1:]:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
+                    return sheet.title, cell.coordinate
+    raise AssertionError("no number in the workbook")

@@ -20,6 +20,7 @@ from tests.portal_site import (
     PASSWORD,
     SICHUAN_1,
     login,
+    number_cell,
     workbook_bytes,
 )
 
@@ -110,19 +111,10 @@ def _user(username: str, site: Any) -> Any:
 def test_a_data_problem_is_shown_with_its_cell(site: Any) -> None:
     client = login(Client(), "h1")
     book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(HARBIN_1)))
-    sheet, ref = _first_number_cell(book)
+    sheet, ref = number_cell(book)
     response = upload(client, ("h1.xlsx", workbook_bytes(HARBIN_1, changes={f"{sheet}!{ref}": "很多"})))
     text = client.get(response.url).content.decode()
     assert "数据问题" in text and ref in text
-
-
-def _first_number_cell(book: Any) -> tuple[str, str]:
-    for sheet in book.worksheets[1:]:
-        for row in sheet.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
-                    return sheet.title, cell.coordinate
-    raise AssertionError("no number in the workbook")
 
 
 def test_another_institutions_workbook_is_refused(site: Any) -> None:

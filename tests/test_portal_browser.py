@@ -19,7 +19,13 @@ from typing import Any
 import openpyxl
 import pytest
 
-from tests.portal_site import HARBIN_2, PASSWORD, live_server, workbook_bytes
+from tests.portal_site import (
+    HARBIN_2,
+    PASSWORD,
+    live_server,
+    number_cell,
+    workbook_bytes,
+)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -144,7 +150,7 @@ def test_hospital_uploads_and_supervisor_reviews(site: Any, browser: Any, tmp_pa
 
         workbook = tmp_path / "本院2025年自评.xlsx"
         book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(HARBIN_2)))
-        sheet, ref = _number_cell(book)
+        sheet, ref = number_cell(book)
         book[sheet][ref] = "约三成"  # text where a number belongs: a data problem naming the cell
         book.save(workbook)
         browser.find_element(By.ID, "files").send_keys(str(workbook))
@@ -183,12 +189,3 @@ def test_hospital_uploads_and_supervisor_reviews(site: Any, browser: Any, tmp_pa
         photograph(browser, shots, "11-not-found")
     finally:
         server.close()
-
-
-def _number_cell(book: Any) -> tuple[str, str]:
-    for sheet in book.worksheets[1:]:
-        for row in sheet.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
-                    return sheet.title, cell.coordinate
-    raise AssertionError("no number in the workbook")

@@ -3,6 +3,7 @@ each with the findings a check of that very file gives."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import threading
@@ -23,6 +24,7 @@ from tests.portal_site import (
     institution_code,
     live_server,
     make_site,
+    number_cell,
     serving,
     workbook_bytes,
 )
@@ -60,25 +62,13 @@ class Browser:
                             headers={"Referer": self.base + "/hospital/"})
 
 
-def _number_cell(data: bytes) -> tuple[str, str]:
-    import io
-
-    book = openpyxl.load_workbook(io.BytesIO(data))
-    for sheet in book.worksheets[1:]:
-        for row in sheet.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
-                    return sheet.title, cell.coordinate
-    raise AssertionError("no number")
-
-
 def test_twenty_uploads_at_once_are_each_stored_once_with_their_own_findings(tmp_path: Path,
                                                                             shared_pool: Any) -> None:
     portal = make_site(tmp_path, shared_pool)
     codes = [institution_code(900 + i) for i in range(COUNT)]
     for i, code in enumerate(codes):
         accounts.add_user(f"load{i}", PASSWORD, "hospital", code, url=portal.config.store_url)
-    sheet, ref = _number_cell(workbook_bytes(HARBIN_1))
+    sheet, ref = number_cell(openpyxl.load_workbook(io.BytesIO(workbook_bytes(HARBIN_1))))
     files = {code: workbook_bytes(code, changes={f"{sheet}!{ref}": 10 * i}) for i, code in enumerate(codes)}
     answers: dict[str, Any] = {}
     with serving(portal):
