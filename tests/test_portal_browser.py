@@ -104,6 +104,20 @@ def _text(driver: Any, css: str = "main") -> str:
     return _wait_for(read, f"the page's {css}")
 
 
+def _element(driver: Any, css: str) -> Any:
+    """The first element `css` once the page shows one (retried while a page loads)."""
+    from selenium.common.exceptions import NoSuchElementException
+    from selenium.webdriver.common.by import By
+
+    def find() -> Any:
+        try:
+            return driver.find_element(By.CSS_SELECTOR, css)
+        except NoSuchElementException:
+            return None
+
+    return _wait_for(find, css)
+
+
 def _shows(driver: Any, *words: str, css: str = "main") -> str:
     def found() -> str | None:
         text = _text(driver, css)
@@ -144,7 +158,7 @@ def test_hospital_uploads_and_supervisor_reviews(site: Any, browser: Any, tmp_pa
         _log_in(browser, base, "h2")
         assert browser.current_url.endswith("/hospital/")
         photograph(browser, shots, "03-hospital-empty")
-        browser.find_element(By.CSS_SELECTOR, "a[href='/hospital/template.xlsx']").click()
+        _element(browser, "a[href='/hospital/template.xlsx']").click()
         template = openpyxl.load_workbook(_downloaded(browser, ".xlsx"))
         assert HARBIN_2 in [c.value for s in template.worksheets for row in s.iter_rows() for c in row]
 
@@ -153,7 +167,7 @@ def test_hospital_uploads_and_supervisor_reviews(site: Any, browser: Any, tmp_pa
         sheet, ref = number_cell(book)
         book[sheet][ref] = "约三成"  # text where a number belongs: a data problem naming the cell
         book.save(workbook)
-        browser.find_element(By.ID, "files").send_keys(str(workbook))
+        _element(browser, "#files").send_keys(str(workbook))
         browser.find_element(By.CSS_SELECTOR, "form[enctype] button[type=submit]").click()
         _wait_for(lambda: "/uploads/" in browser.current_url, "the upload's page")
         _shows(browser, "数据问题", ref, "不达标", "整改建议", "依据")
@@ -169,14 +183,15 @@ def test_hospital_uploads_and_supervisor_reviews(site: Any, browser: Any, tmp_pa
         _shows(browser, "Submissions")
         photograph(browser, shots, "06-hospital-english")
         browser.find_element(By.CSS_SELECTOR, "form[action='/language/'] button").click()
-        browser.find_element(By.CSS_SELECTOR, "form[action='/logout/'] button").click()
+        _shows(browser, "报送记录")
+        _element(browser, "form[action='/logout/'] button").click()
         _wait_for(lambda: "/login/" in browser.current_url, "the logout")
 
         _log_in(browser, base, "sup")
         assert browser.current_url.endswith("/supervisor/")
         _shows(browser, HARBIN_2, "未报送")
         photograph(browser, shots, "07-dashboard")
-        browser.find_element(By.CSS_SELECTOR, f"a[href='/supervisor/hospitals/{HARBIN_2}/']").click()
+        _element(browser, f"a[href='/supervisor/hospitals/{HARBIN_2}/']").click()
         _shows(browser, workbook.name)
         photograph(browser, shots, "08-drill-down")
         browser.find_element(By.XPATH, f"//a[text()='{workbook.name}']").click()
