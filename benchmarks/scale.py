@@ -50,7 +50,11 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.province import make_province, write_province  # noqa: E402
-from compliance.pipeline.check import check_submissions, get_profile, load_default_catalog  # noqa: E402
+from compliance.pipeline.check import (  # noqa: E402
+    check_submissions,
+    get_profile,
+    load_default_catalog,
+)
 from compliance.pipeline.read import read_batch  # noqa: E402
 from compliance.results.run import CheckResult, Run  # noqa: E402
 
@@ -190,9 +194,9 @@ def store_floor(result: CheckResult, folder: Path) -> float:
 
 def run_size(size: int, seed: int, pdfs: bool) -> Measured:
     from compliance.cli.output import findings_json
+    from compliance.pipeline.executors import executor_for
     from compliance.report import DocumentRequest, SubjectReport, render_documents
     from compliance.report.excel import gap_workbook_bytes
-    from compliance.pipeline.executors import executor_for
     from compliance.store import api
     from compliance.store.setup import sqlite_url
 
