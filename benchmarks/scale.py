@@ -237,20 +237,23 @@ def run_size(size: int, seed: int, pdfs: bool) -> Measured:
     return out
 
 
+def report_size(measured_size: Measured) -> None:
+    """One size's table, printed as soon as it is measured."""
+    print(f"\n{measured_size.size} hospitals (load average {os.getloadavg()[0]:.1f})\n")
+    print("| stage | wall s | CPU s | peak MiB | floor s | × floor |\n|---|---:|---:|---:|---:|---:|")
+    for stage in measured_size.stages:
+        ratio = f"{stage.wall / stage.floor:.1f}" if stage.floor else "–"
+        floor = f"{stage.floor:.3f}" if stage.floor is not None else "–"
+        print(f"| {stage.name} | {stage.wall:.2f} | {stage.cpu:.2f} | {stage.peak_mib:.0f} | {floor} | {ratio} |")
+    check = sum(measured_size.stage(name).wall for name in ("read", "evaluate", "json"))
+    floors = sum(measured_size.stage(name).floor or 0 for name in ("read", "evaluate"))
+    total = sum(stage.wall for stage in measured_size.stages)
+    print(f"\ncheck-only (read + evaluate + json): {check:.1f} s, {check / floors:.1f}× the floors ({floors:.2f} s); "
+          f"all stages: {total:.1f} s; peak {max(s.peak_mib for s in measured_size.stages):.0f} MiB", flush=True)
+
+
 def report(results: list[Measured]) -> None:
-    print(f"\nload average {os.getloadavg()[0]:.1f}; {os.cpu_count()} cores; Python {sys.version.split()[0]}")
-    for measured_size in results:
-        print(f"\n{measured_size.size} hospitals\n")
-        print("| stage | wall s | CPU s | peak MiB | floor s | × floor |\n|---|---:|---:|---:|---:|---:|")
-        for stage in measured_size.stages:
-            ratio = f"{stage.wall / stage.floor:.1f}" if stage.floor else "–"
-            floor = f"{stage.floor:.3f}" if stage.floor is not None else "–"
-            print(f"| {stage.name} | {stage.wall:.2f} | {stage.cpu:.2f} | {stage.peak_mib:.0f} | {floor} | {ratio} |")
-        check = sum(measured_size.stage(name).wall for name in ("read", "evaluate", "json"))
-        floors = sum(measured_size.stage(name).floor or 0 for name in ("read", "evaluate"))
-        total = sum(stage.wall for stage in measured_size.stages)
-        print(f"\ncheck-only (read + evaluate + json): {check:.1f} s, {check / floors:.1f}× the floors ({floors:.2f} s); "
-              f"all stages: {total:.1f} s; peak {max(s.peak_mib for s in measured_size.stages):.0f} MiB")
+    print(f"\n{os.cpu_count()} cores; Python {sys.version.split()[0]}")
     by_size = {m.size: m for m in results}
     if 2000 in by_size:
         m = by_size[2000]
@@ -277,7 +280,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     pdf_sizes = {int(size) for size in args.pdf_sizes.split(",") if size}
-    results = [run_size(int(size), args.seed, int(size) in pdf_sizes) for size in args.sizes.split(",")]
+    results = []
+    for size in args.sizes.split(","):
+        results.append(run_size(int(size), args.seed, int(size) in pdf_sizes))
+        report_size(results[-1])
     report(results)
     return 0
 
