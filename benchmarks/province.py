@@ -275,7 +275,8 @@ class Written:
 
 
 def write_province(province: Province, quarters: Sequence[str], out: Path, profile_name: str = "auto",
-                   seed: int = 1, catalog: Catalog | None = None) -> list[Written]:
+                   seed: int = 1, catalog: Catalog | None = None,
+                   data_problems: float = DATA_PROBLEM_SHARE) -> list[Written]:
     """Every hospital's and region's workbook for each period, under ``out/<period>/``."""
     catalog = catalog or load_default_catalog(ROOT)
     profile = get_profile(catalog, profile_name)
@@ -320,7 +321,7 @@ def write_province(province: Province, quarters: Sequence[str], out: Path, profi
                            ("info", "grade"): hospital.grade, ("info", "type"): hospital.type,
                            ("info", "ownership"): hospital.ownership, ("info", "period"): period_text(period)})
             filled = [key for key in values if key[0] == "current" and key[1] in numbers]
-            if filled and rng.random() < DATA_PROBLEM_SHARE:
+            if filled and rng.random() < data_problems:
                 values[rng.choice(sorted(filled))] = "约三成"  # text in a number cell
                 problems += 1
             path = folder / "hospitals" / f"{hospital.code}.xlsx"

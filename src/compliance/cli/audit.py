@@ -88,8 +88,9 @@ def audit(ctx: click.Context, profile: str, period: str | None, inbox: Path, out
         done = run_audit(catalog, request, log=say, progress=choose_progress(progress, lang, write),
                          owns_process=True, executor=executor)
         result = done.result
+        counts = result.problem_counts()
         for outcome in result.outcomes:  # files of other periods only were summed up when they were set aside
-            problems = len(result.problems_in(outcome.file))
+            problems = counts.get(outcome.file, 0)
             if outcome.status.value != "read" and (problems or outcome.not_checked or not outcome.other_period
                                                    or outcome.status.value == "refused"):
                 write(f"{outcome.path}: {outcome_message(outcome, problems, lang)}")

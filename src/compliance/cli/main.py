@@ -164,8 +164,9 @@ def check(ctx: click.Context, paths: tuple[Path, ...], profile: str, as_of: dt.d
                        progress=shown)
     if save:
         api.save_run(result, home=ctx.find_root().obj["home_option"])
+    counts = result.problem_counts()
     for outcome in result.outcomes:
-        message = outcome_message(outcome, len(result.problems_in(outcome.file)), lang)
+        message = outcome_message(outcome, counts.get(outcome.file, 0), lang)
         if outcome.status is FileStatus.REFUSED:
             click.echo(text("cli.refused", lang, message=f"{outcome.path}: {message}"), err=True)
         elif outcome.status is FileStatus.READ_WITH_WARNINGS:

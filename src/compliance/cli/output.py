@@ -139,17 +139,19 @@ def problem(p: DataProblem, lang: str = catalogue.DEFAULT_LANGUAGE) -> dict[str,
             "message": problem_wording.message(p, lang)}
 
 
-def outcome(o: FileOutcome, result: CheckResult, lang: str) -> dict[str, Any]:
+def outcome(o: FileOutcome, result: CheckResult, lang: str, counts: dict[Any, int] | None = None) -> dict[str, Any]:
     return {"path": o.path, "sha256": o.file.sha256, "status": o.status.value,
             "submissions": [submission(ref) for ref in o.submissions],
             "not_checked": [submission(ref) for ref in o.not_checked],
             "other_period": [submission(ref) for ref in o.other_period],
-            "message": outcome_message(o, len(result.problems_in(o.file)), lang),
+            "message": outcome_message(o, (counts if counts is not None else result.problem_counts()).get(o.file, 0),
+                                       lang),
             "refusal": problem(o.refusal, lang) if o.refusal else None}
 
 
 def result_to_json(result: CheckResult, lang: str = catalogue.DEFAULT_LANGUAGE) -> dict[str, Any]:
     run = result.run
+    counts = result.problem_counts()
     return {
         "format": FORMAT_VERSION,
         "run": {"id": run.id, "started": run.started.isoformat(), "catalog_digest": run.catalog_digest,
@@ -157,7 +159,7 @@ def result_to_json(result: CheckResult, lang: str = catalogue.DEFAULT_LANGUAGE) 
         "profile": run.profile,
         "as_of": plain(run.as_of),
         "findings": [finding(f, lang) for f in result.findings],
-        "files": [outcome(o, result, lang) for o in result.outcomes],
+        "files": [outcome(o, result, lang, counts) for o in result.outcomes],
         "data_problems": [problem(p, lang) for p in result.problems],
     }
 

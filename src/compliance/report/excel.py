@@ -571,9 +571,10 @@ def _problems_sheet(ws: Worksheet, result: CheckResult, lang: str) -> None:
         Column(t("col.file"), 40, wrap=True), Column(t("col.file_status"), 20), Column(t("col.file_status_label"), 16),
         Column(t("col.subject_codes"), 22, wrap=True), Column(t("col.message"), 50, wrap=True),
     ]
+    counts = result.problem_counts()
     file_rows = [[o.path, o.status.value, _label("file_status", o.status.value, lang),
                   "\n".join(ref.institution for ref in o.submissions),
-                  outcome_message(o, len(result.problems_in(o.file)), lang)]
+                  outcome_message(o, counts.get(o.file, 0), lang)]
                  for o in result.outcomes]
     last = _table(ws, file_columns, file_rows, 2, filter_and_freeze=False)
     _colour_status(ws, 2, 3, last, FILE_STATUS_COLOURS)

@@ -110,6 +110,18 @@ class CheckResult:
         return [*(outcome.problems if outcome else ()),
                 *(p for s in self.subjects if s.submission.file == file for p in s.problems)]
 
+    def problem_counts(self) -> dict[FileRef, int]:
+        """How many data problems each file has (``len(problems_in(file))`` for every file at once:
+        one pass, where asking file by file would go over every subject for each file)."""
+        counts: dict[FileRef, int] = {}
+        for outcome in self.outcomes:
+            if outcome.file not in counts:
+                counts[outcome.file] = len(outcome.problems)
+        for subject in self.subjects:
+            if subject.problems:
+                counts[subject.submission.file] = counts.get(subject.submission.file, 0) + len(subject.problems)
+        return counts
+
     def problems_of(self, subject: SubjectResult) -> list[DataProblem]:
         """A subject's own data problems and those of its file that belong to no subject."""
         outcome = self.outcome_of(subject.submission)
