@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from copy import copy
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 from openpyxl.cell.cell import Cell
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.hyperlink import Hyperlink
@@ -152,12 +154,21 @@ def _table(ws: Worksheet, columns: Sequence[Column], rows: Iterable[Sequence[Any
     """Header at ``first_row``, then ``rows``; returns the last row used."""
     _header(ws, first_row, columns)
     row = first_row
+    # openpyxl hashes every style object it is given, cell by cell (minutes for a country's workbook):
+    # a column's style is built once per style the value brought (number format, link font) and its
+    # style array copied to the other cells of that column
+    styles: dict[tuple[int, tuple[int, ...]], StyleArray] = {}
     for values in rows:
         row += 1
         for index, (column, value) in enumerate(zip(columns, values), start=1):
             cell = _put(ws, row, index, value)
+            key = (index, tuple(cell._style or ()))  # noqa: SLF001
+            if key in styles:
+                cell._style = copy(styles[key])  # noqa: SLF001 - openpyxl's own per-cell style array
+                continue
             cell.alignment = TOP_WRAP if column.wrap else TOP_LEFT
             cell.border = GRID
+            styles[key] = copy(cell._style)  # noqa: SLF001
     for index, column in enumerate(columns, start=1):
         dimension = ws.column_dimensions[get_column_letter(index)]
         dimension.width = max(column.width, dimension.width if dimension.customWidth else 0)
