@@ -11,7 +11,6 @@ from typing import Any
 import yaml
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET
 
 from compliance.errors import ComplianceError, ConfigError
@@ -20,7 +19,7 @@ from compliance.pipeline.progress import Progress
 from compliance.rules.loader import load_waivers, waiver_files
 from compliance.store import portal as store
 from compliance.store.accounts import Role
-from compliance.web.access import for_roles, portal, record
+from compliance.web.access import for_roles, portal, record, with_intake
 from compliance.web.intake import IntakeHandler
 from compliance.web.pages import render
 from compliance.web.uploads import Refused, Upload
@@ -221,23 +220,13 @@ def _run_job(job: store.JobInfo, inputs: tuple[store.UploadInfo, ...], tenant: A
         shutil.rmtree(inbox, ignore_errors=True)
 
 
-@csrf_exempt  # checked in _audits, once the optional region workbook streamed through the intake handler
 @for_roles(Role.SUPERVISOR)
-def audits(request: HttpRequest) -> HttpResponse:
-    if request.method not in ("GET", "POST"):
-        raise Http404()
-    handler = IntakeHandler(portal().uploads, portal().config.max_upload, request)
-    request.upload_handlers = [handler]
-    try:
-        return _audits(request, handler)
-    finally:
-        handler.discard_unchecked()
-
-
-@csrf_protect
-def _audits(request: HttpRequest, handler: IntakeHandler) -> HttpResponse:
+@with_intake
+def audits(request: HttpRequest, handler: IntakeHandler) -> HttpResponse:
     """The audits of the jurisdiction, and a form to start one: a period, a profile and, for the
     region rules, the region's own workbook (optional)."""
+    if request.method not in ("GET", "POST"):
+        raise Http404()
     tenant = request.tenant  # type: ignore[attr-defined]
     url = portal().config.store_url
     board = store.dashboard(tenant, None, None, url)

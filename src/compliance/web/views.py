@@ -25,12 +25,11 @@ from django.http import (
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from compliance.store import portal as store
 from compliance.store.accounts import Role
-from compliance.web.access import for_roles, portal, record
+from compliance.web.access import for_roles, portal, record, with_intake
 from compliance.web.intake import IntakeHandler
 from compliance.web.pages import LANG_KEY, language, render
 from compliance.web.processing import check_upload, result_file, upload_file
@@ -121,21 +120,11 @@ def template(request: HttpRequest) -> HttpResponse:
     return FileResponse(io.BytesIO(data), as_attachment=True, filename=name, content_type=CONTENT_TYPES[".xlsx"])
 
 
-@csrf_exempt  # the token is checked below, once the file parts stream through the intake handler
 @for_roles(Role.HOSPITAL)
-def upload(request: HttpRequest) -> HttpResponse:
+@with_intake
+def upload(request: HttpRequest, handler: IntakeHandler) -> HttpResponse:
     if request.method != "POST":
         raise Http404()
-    handler = IntakeHandler(portal().uploads, portal().config.max_upload, request)
-    request.upload_handlers = [handler]
-    try:
-        return _upload(request, handler)
-    finally:
-        handler.discard_unchecked()  # a form refused (no CSRF token, say) keeps none of its files
-
-
-@csrf_protect
-def _upload(request: HttpRequest, handler: IntakeHandler) -> HttpResponse:
     tenant = request.tenant  # type: ignore[attr-defined]
     request.POST  # noqa: B018 - parse the body: the files go through the handler
     results = []
