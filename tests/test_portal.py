@@ -363,3 +363,17 @@ def test_several_files_in_one_form_are_each_checked(site: Any) -> None:
     assert "mine.xlsx" in text and "not-mine.xlsx" in text and "不支持此文件类型" in text
     states = sorted(row.state for row in store.uploads(store.tenant_of(_user("h1", site)), url=site.config.store_url))
     assert states == ["checked", "refused"]
+
+
+def test_a_new_portal_sweeps_what_a_stopped_one_left(tmp_path: Path, shared_pool: Any) -> None:
+    from compliance.web.portal import Portal
+    from tests.portal_site import make_site
+
+    portal = make_site(tmp_path, shared_pool)
+    kept = portal.uploads / "token" / "h1.xlsx"
+    kept.parent.mkdir()
+    kept.write_bytes(b"PK")
+    for orphan in (".abc.part", "0123abcd.xlsx"):
+        (portal.uploads / orphan).write_bytes(b"half")
+    Portal(portal.config, pool=shared_pool)
+    assert [p.name for p in portal.uploads.rglob("*") if p.is_file()] == ["h1.xlsx"]

@@ -61,12 +61,20 @@ class Portal:
         self.config = config
         for name in FOLDERS:
             (config.data / name).mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._sweep()
         self.store_alias = setup.alias(config.store_url)
         self.pool = pool or SharedPool(config.workers)
         self.jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="compliance-audit")
         self._lock = threading.Lock()
         self.waiver_lock = threading.Lock()  # one grant at a time writes the portal's waiver file
         self._catalog: tuple[tuple[tuple[str, int, int], ...], Catalog] | None = None
+
+    def _sweep(self) -> None:
+        """Remove what a server stopped mid-upload left: part files and accepted files never moved
+        into a folder of their own (no request is in flight when a portal starts)."""
+        for path in (self.config.data / "uploads").iterdir():
+            if path.is_file() and not path.is_symlink():
+                path.unlink(missing_ok=True)
 
     @property
     def uploads(self) -> Path:
