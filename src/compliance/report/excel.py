@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter, quote_sheetname
@@ -46,14 +47,15 @@ from compliance.report.xlsxcells import (
     STATUS_COLOURS,
     SUBHEADER_FILL,
     TITLE_FONT,
-    TOP_LEFT,
-    TOP_WRAP,
     WHICH_CODES,
+    CellStyles,
     Column,
     Num,
     _colour_status,
     _finite,
     _fit_heights,
+    _grid_top_left,
+    _grid_top_wrap,
     _header,
     _lines,
     _page_setup,
@@ -317,6 +319,20 @@ def _matrix_status(findings: list[Finding]) -> dict[str, Status]:
     return worst
 
 
+MATRIX_STATUS_ALIGN = Alignment(horizontal="center", vertical="top")
+
+
+def _status_cell(cell: Cell) -> None:
+    cell.alignment = MATRIX_STATUS_ALIGN
+    cell.font = MATRIX_STATUS_FONT
+    cell.border = GRID
+
+
+def _not_evaluated_cell(cell: Cell) -> None:
+    _status_cell(cell)
+    cell.fill = NOT_EVALUATED_FILL
+
+
 def _matrix_sheet(ws: Worksheet, result: CheckResult, rules: Sequence[Rule], lang: str) -> None:
     """Subjects down, rules across, each cell the status code; two header rows (titles, ids)."""
     t = lambda key: text(key, lang)
@@ -352,6 +368,7 @@ def _matrix_sheet(ws: Worksheet, result: CheckResult, rules: Sequence[Rule], lan
         ws.column_dimensions[get_column_letter(index)].width = column.width
 
     row = 2
+    styles = CellStyles()
     for subject in result.subjects:
         row += 1
         sub = subject.subject
@@ -359,17 +376,11 @@ def _matrix_sheet(ws: Worksheet, result: CheckResult, rules: Sequence[Rule], lan
         open_count = sum(1 for status in statuses.values() if status not in SATISFIED)
         for index, (column, value) in enumerate(zip(lead, [sub.code, sub.name, level_label(sub.level, lang),
                                                             sub.period.label, open_count]), start=1):
-            cell = _put(ws, row, index, value)
-            cell.alignment = TOP_WRAP if column.wrap else TOP_LEFT
-            cell.border = GRID
+            styles.apply(_put(ws, row, index, value), index, _grid_top_wrap if column.wrap else _grid_top_left)
         for index, (rule_id, _) in enumerate(rule_columns, start=first_rule):
             status = statuses.get(rule_id)
             cell = _put(ws, row, index, status.value if status else None)
-            cell.alignment = Alignment(horizontal="center", vertical="top")
-            cell.font = MATRIX_STATUS_FONT
-            cell.border = GRID
-            if status is None:
-                cell.fill = NOT_EVALUATED_FILL
+            styles.apply(cell, status is None, _not_evaluated_cell if status is None else _status_cell)
     _fit_heights(ws, lead, 3, row)
     if rule_columns and row >= 3:
         first_letter = get_column_letter(first_rule)

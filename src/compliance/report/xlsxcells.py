@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from copy import copy
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -149,33 +149,56 @@ def _header(ws: Worksheet, row: int, columns: Sequence[Column]) -> None:
     ws.row_dimensions[row].height = 2 * LINE_HEIGHT
 
 
+class CellStyles:
+    """Cell styles built once and copied: openpyxl hashes every style object it is given, cell by
+    cell (minutes for a country's workbook), so a style is applied to the first cell of its kind
+    (`key`, plus what the value itself brought: a number format, a link font) and that cell's style
+    array is copied to the others."""
+
+    def __init__(self) -> None:
+        self._arrays: dict[tuple[Hashable, tuple[int, ...]], StyleArray] = {}
+
+    def apply(self, cell: Cell, key: Hashable, style: Callable[[Cell], None]) -> None:
+        full = (key, tuple(cell._style or ()))  # noqa: SLF001 - openpyxl's own per-cell style array
+        array = self._arrays.get(full)
+        if array is not None:
+            cell._style = copy(array)  # noqa: SLF001
+            return
+        style(cell)
+        self._arrays[full] = copy(cell._style)  # noqa: SLF001
+
+
+def _grid_top_left(cell: Cell) -> None:
+    cell.alignment, cell.border = TOP_LEFT, GRID
+
+
+def _grid_top_wrap(cell: Cell) -> None:
+    cell.alignment, cell.border = TOP_WRAP, GRID
+
+
 def _table(ws: Worksheet, columns: Sequence[Column], rows: Iterable[Sequence[Any]], first_row: int = 1,
            filter_and_freeze: bool = True) -> int:
     """Header at ``first_row``, then ``rows``; returns the last row used."""
     _header(ws, first_row, columns)
     row = first_row
-    # openpyxl hashes every style object it is given, cell by cell (minutes for a country's workbook):
-    # a column's style is built once per style the value brought (number format, link font) and its
-    # style array copied to the other cells of that column
-    styles: dict[tuple[int, tuple[int, ...]], StyleArray] = {}
+    styles = CellStyles()
+    wrapped = [index for index, column in enumerate(columns, start=1) if column.wrap]
+    texts: dict[int, list[tuple[int, str]]] = {}
     for values in rows:
         row += 1
         for index, (column, value) in enumerate(zip(columns, values), start=1):
             cell = _put(ws, row, index, value)
-            key = (index, tuple(cell._style or ()))  # noqa: SLF001
-            if key in styles:
-                cell._style = copy(styles[key])  # noqa: SLF001 - openpyxl's own per-cell style array
-                continue
-            cell.alignment = TOP_WRAP if column.wrap else TOP_LEFT
-            cell.border = GRID
-            styles[key] = copy(cell._style)  # noqa: SLF001
+            styles.apply(cell, index, _grid_top_wrap if column.wrap else _grid_top_left)
+            if column.wrap and isinstance(cell.value, str):
+                texts.setdefault(row, []).append((index, cell.value))
     for index, column in enumerate(columns, start=1):
         dimension = ws.column_dimensions[get_column_letter(index)]
         dimension.width = max(column.width, dimension.width if dimension.customWidth else 0)
     if filter_and_freeze:
         ws.auto_filter.ref = f"A{first_row}:{get_column_letter(len(columns))}{max(row, first_row + 1)}"
         ws.freeze_panes = f"A{first_row + 1}"
-    _fit_heights(ws, columns, first_row + 1, row)
+    if wrapped:
+        _set_heights(ws, texts)
     return row
 
 
@@ -190,17 +213,29 @@ def _lines(value: str, width: float) -> int:
     return sum(max(1, math.ceil(_text_width(part) / usable)) for part in value.split("\n"))
 
 
-def _fit_heights(ws: Worksheet, columns: Sequence[Column], first_row: int, last_row: int) -> None:
-    """Set row heights for wrapped text (CJK counts double), since openpyxl cannot measure text."""
-    for row in range(first_row, last_row + 1):
+def _set_heights(ws: Worksheet, texts: dict[int, list[tuple[int, str]]]) -> None:
+    """Row heights for the wrapped texts of each row (column index, text), CJK counting double."""
+    widths: dict[int, float] = {}
+    for row, cells in texts.items():
         lines = 1
-        for index, column in enumerate(columns, start=1):
-            value = ws.cell(row=row, column=index).value
-            if not column.wrap or not isinstance(value, str):
-                continue
-            lines = max(lines, _lines(value, ws.column_dimensions[get_column_letter(index)].width))
+        for index, value in cells:
+            if index not in widths:
+                widths[index] = ws.column_dimensions[get_column_letter(index)].width
+            lines = max(lines, _lines(value, widths[index]))
         if lines > 1:
             ws.row_dimensions[row].height = min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT + 3)
+
+
+def _fit_heights(ws: Worksheet, columns: Sequence[Column], first_row: int, last_row: int) -> None:
+    """Set row heights for wrapped text (CJK counts double), since openpyxl cannot measure text."""
+    wrapped = [index for index, column in enumerate(columns, start=1) if column.wrap]
+    texts: dict[int, list[tuple[int, str]]] = {}
+    for row in range(first_row, last_row + 1):
+        for index in wrapped:
+            cell = ws._cells.get((row, index))  # noqa: SLF001 - looking, not creating empty cells
+            if cell is not None and isinstance(cell.value, str):
+                texts.setdefault(row, []).append((index, cell.value))
+    _set_heights(ws, texts)
 
 
 def _status_rule(formula: str, code: str, colours: dict[str, tuple[str, str]]) -> FormulaRule:
