@@ -18,6 +18,7 @@ from compliance.cli.main import main
 from compliance.errors import OutputError
 from compliance.outputs import MANIFEST_NAME, OutputFolder, write_file
 from compliance.outputs import folder as folder_module
+from compliance.pipeline.executors import InProcessExecutor
 from compliance.results.status import ExitCode
 
 from .conftest import EXAMPLES, ROOT
@@ -329,7 +330,6 @@ def test_pdfs_are_rendered_and_written_in_rounds(sichuan, catalog, tmp_path: Pat
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """Memory holds one round of documents, never the whole batch's."""
     from compliance import report
-    from compliance.pipeline.executors import InProcessExecutor
 
     rounds: list[int] = []
 
@@ -342,3 +342,74 @@ def test_pdfs_are_rendered_and_written_in_rounds(sichuan, catalog, tmp_path: Pat
     written = report.write_reports(sichuan, catalog, tmp_path, pdf="both", executor=Recording())
     assert rounds == [2, 2, 2] and len(written.files) == 1 + 6 + 1
     assert_manifest_matches(tmp_path)
+
+
+class SharedStorage:
+    """Runs tasks in this process, as a cluster whose workers share the output folder would: the
+    documents are written by the task and put in place by the run."""
+
+    workers = 1
+    shared_storage = True
+
+    def __init__(self) -> None:
+        self.tasks: list[str] = []
+
+    def run(self, task, payloads, setup, **options):  # type: ignore[no-untyped-def]
+        self.tasks.append(task.__name__)
+        return InProcessExecutor().run(task, payloads, setup, **options)
+
+
+def test_documents_a_cluster_worker_writes_are_put_in_place_by_the_run(sichuan, catalog, tmp_path: Path) -> None:
+    from compliance import report
+
+    here = report.write_reports(sichuan, catalog, tmp_path / "here", pdf="both", workers=0)
+    executor = SharedStorage()
+    there = report.write_reports(sichuan, catalog, tmp_path / "there", pdf="both", executor=executor)
+    assert executor.tasks == ["render_and_stage_task"]
+    assert [(f.name, f.sha256, f.size) for f in there.files[:-1]] == [(f.name, f.sha256, f.size) for f in here.files[:-1]]
+    assert visible_files(tmp_path / "there").keys() == visible_files(tmp_path / "here").keys()
+    assert sorted(os.listdir(tmp_path / "there")) == sorted(os.listdir(tmp_path / "here"))  # no temporary file left
+    assert_manifest_matches(tmp_path / "there")
+
+
+def test_a_document_that_fails_on_a_worker_leaves_none_of_its_rounds_staged_files(sichuan, catalog, tmp_path: Path,
+                                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from compliance import report
+    from compliance.errors import StageError
+
+    failing = sichuan.subjects[1].subject.code
+    real = report.render_task
+
+    def render(context, request):  # type: ignore[no-untyped-def]
+        if request.report.subject.subject.code == failing:
+            raise RuntimeError("boom")
+        return real(context, request)
+
+    monkeypatch.setattr(report, "render_task", render)
+    with pytest.raises(StageError, match=failing):
+        report.write_reports(sichuan, catalog, tmp_path, pdf="report", executor=SharedStorage())
+    assert sorted(os.listdir(tmp_path)) == ["gap-report.xlsx"]  # no manifest, no staged PDF left behind
+
+
+def test_a_staged_file_replaced_before_it_is_put_in_place_is_refused(tmp_path: Path) -> None:
+    from compliance.outputs import stage_file
+
+    staged = stage_file(tmp_path, "report.pdf", b"%PDF-1.7 worker")
+    assert (tmp_path / staged.temporary).read_bytes() == b"%PDF-1.7 worker"
+    (tmp_path / staged.temporary).unlink()
+    (tmp_path / staged.temporary).symlink_to(tmp_path / "elsewhere")
+    with OutputFolder(tmp_path) as folder, pytest.raises(OutputError) as refused:
+        folder.commit(staged)
+    assert refused.value.code == "output_failed"
+    assert sorted(os.listdir(tmp_path)) == []  # the link removed, nothing put in place
+    with OutputFolder(tmp_path) as folder:
+        good = stage_file(tmp_path, "report.pdf", b"%PDF-1.7 second")
+        written = folder.commit(good)
+        other = stage_file(tmp_path, "other.pdf", b"%PDF-1.7 never committed")
+        folder.adopt([other])
+    assert written.sha256 == hashlib.sha256(b"%PDF-1.7 second").hexdigest()
+    assert sorted(os.listdir(tmp_path)) == ["report.pdf"]  # the adopted, uncommitted file removed on close
+    (tmp_path / "link.pdf").symlink_to(tmp_path / "report.pdf")
+    with pytest.raises(OutputError) as refused:
+        stage_file(tmp_path, "link.pdf", b"x")
+    assert refused.value.code == "output_is_symlink"

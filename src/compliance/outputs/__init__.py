@@ -4,11 +4,13 @@ and the manifest that says which files a run wrote (see README.md, "How outputs 
 from compliance.outputs.folder import (
            OUTPUT_PROBLEM_MEANING,
            OutputFolder,
+           StagedFile,
            WrittenFile,
+           stage_file,
            write_file,
 )
 from compliance.outputs.manifest import MANIFEST_NAME, PlannedOutput, manifest_bytes
 from compliance.outputs.names import NameCollision, SubjectStems, subject_stems
 
 __all__ = ["MANIFEST_NAME", "OUTPUT_PROBLEM_MEANING", "NameCollision", "OutputFolder", "PlannedOutput",
-           "SubjectStems", "WrittenFile", "manifest_bytes", "subject_stems", "write_file"]
+           "StagedFile", "SubjectStems", "WrittenFile", "manifest_bytes", "stage_file", "subject_stems", "write_file"]

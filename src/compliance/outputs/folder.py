@@ -161,7 +161,8 @@ class OutputFolder:
             raise RuntimeError("the output folder is not open")
         return self._fd
 
-    def open(self) -> None:
+    def open(self, *, lock: bool = True) -> None:
+        """Open the folder (creating it); ``lock=False``: only to stage files for the run holding it."""
         prepare_folder(self.path)
         try:
             self._fd = os.open(self.path, _OPEN_FOLDER)
@@ -170,6 +171,8 @@ class OutputFolder:
                 raise OutputError("output_folder_is_symlink", self.path,
                                   Details.of(target=_link_target(self.path))) from None
             raise output_error(exc, self.path) from None
+        if not lock:
+            return
         try:
             if self._lock():
                 self._remove_stale()
@@ -232,6 +235,11 @@ class OutputFolder:
         if name in self.written:
             raise ValueError(f"{name!r} was already written by this run")
         self._check_target(name)
+        temporary = self._write_temporary(name, data)
+        return self._put_in_place(temporary, name, hashlib.sha256(data).hexdigest(), len(data))
+
+    def _write_temporary(self, name: str, data: bytes) -> str:
+        """`data` complete and flushed to disk under a new temporary name (returned) in the folder."""
         temporary = f".{name}.{secrets.token_hex(8)}{TEMPORARY_SUFFIX}"
         if len(temporary.encode("utf-8", "surrogateescape")) > 255 >= len(name.encode("utf-8", "surrogateescape")):
             temporary = f".{secrets.token_hex(8)}.{secrets.token_hex(8)}{TEMPORARY_SUFFIX}"
@@ -245,6 +253,16 @@ class OutputFolder:
                 stream.write(data)
                 stream.flush()
                 os.fsync(stream.fileno())
+        except OSError as exc:
+            self._discard(temporary)
+            raise output_error(exc, self.path / name) from None
+        except BaseException:
+            self._discard(temporary)
+            raise
+        return temporary
+
+    def _put_in_place(self, temporary: str, name: str, sha256: str, size: int) -> WrittenFile:
+        try:
             self._check_target(name)
             os.rename(temporary, name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
         except OSError as exc:
@@ -254,9 +272,35 @@ class OutputFolder:
             self._discard(temporary)
             raise
         self._temporary.discard(temporary)
-        written = WrittenFile(self.path / name, hashlib.sha256(data).hexdigest(), len(data))
+        written = WrittenFile(self.path / name, sha256, size)
         self.written[name] = written
         return written
+
+    def adopt(self, staged: Iterable[StagedFile]) -> None:
+        """Take charge of files workers staged here: each is removed when the folder is closed unless
+        it was committed by then (a run stopped, or another document failed, half-way through)."""
+        for file in staged:
+            if not _TEMPORARY.match(file.temporary) or "/" in file.temporary:
+                raise ValueError(f"not a staged file's name: {file.temporary!r}")
+            self._temporary.add(file.temporary)
+
+    def commit(self, staged: StagedFile) -> WrittenFile:
+        """Put a file a worker staged in this folder (:func:`stage_file`) in place under its name,
+        once it is checked to be the regular file of the size the worker wrote."""
+        self.adopt([staged])
+        if staged.name in self.written:
+            self._discard(staged.temporary)
+            raise ValueError(f"{staged.name!r} was already written by this run")
+        try:
+            info = os.lstat(staged.temporary, dir_fd=self.fd)
+        except OSError as exc:
+            self._discard(staged.temporary)
+            raise output_error(exc, self.path / staged.name) from None
+        if not stat.S_ISREG(info.st_mode) or info.st_size != staged.size:
+            self._discard(staged.temporary)
+            raise OutputError("output_failed", self.path / staged.name,
+                              Details.of(detail="the file a worker wrote was changed before it was put in place"))
+        return self._put_in_place(staged.temporary, staged.name, staged.sha256, staged.size)
 
     def remove(self, name: str) -> None:
         """Remove `name` if it is a regular file of the folder (a previous run's manifest)."""
@@ -290,6 +334,31 @@ class OutputFolder:
             self._discard(temporary)
         os.close(self._fd)  # releases the lock
         self._fd = None
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """A file a worker wrote complete, under a temporary name, into an output folder it shares with
+    the run holding the folder, which puts it in place (:meth:`OutputFolder.commit`)."""
+
+    name: str
+    temporary: str
+    sha256: str
+    size: int
+
+
+def stage_file(folder: Path, name: str, data: bytes) -> StagedFile:
+    """Write `data` under a temporary name in `folder` (opened without following a link, not
+    locked: the run holding the folder commits the file or removes it)."""
+    staging = OutputFolder(Path(folder), exclusive=False)
+    staging.open(lock=False)
+    try:
+        staging._check_target(name)  # noqa: SLF001 - the same checks as the run's own writes
+        temporary = staging._write_temporary(name, data)  # noqa: SLF001
+        staging._temporary.clear()  # noqa: SLF001 - handed over to the run holding the folder
+    finally:
+        staging.close()
+    return StagedFile(name, temporary, hashlib.sha256(data).hexdigest(), len(data))
 
 
 def write_file(path: Path, data: bytes) -> WrittenFile:

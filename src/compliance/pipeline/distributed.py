@@ -5,8 +5,9 @@ The client (the command that runs the check or audit) reads nothing itself: each
 its file on the worker, so the files must be where the workers see them under the same path
 (storage the workers share).  Grouping stays with the client: a region's evaluation payload holds
 every hospital of the region, however the files were spread over the workers, so no region rule
-is judged on part of its hospitals.  PDFs come back as bytes and the client writes them; the
-client alone writes the history store.
+is judged on part of its hospitals.  A worker writes each PDF it renders under a temporary name
+into the output folder, and the client, which holds the folder, puts it in place (or removes it
+when the run stops); the client alone writes the history store.
 
 Each task is sent with its :class:`WorkerSetup`, scattered once per run; a worker keeps the
 contexts of the catalogs it has seen on the worker object itself (not in a module), one per
@@ -55,7 +56,10 @@ def _run_on_worker(task: Task[Any, Any], payload: Any, setup: WorkerSetup) -> An
 
 
 class DaskExecutor:
-    """An :class:`Executor` on a Dask distributed client (or the scheduler address to connect to)."""
+    """An :class:`Executor` on a Dask distributed client; its workers see the files under the
+    paths the client sees (storage the workers share), and write rendered documents there."""
+
+    shared_storage = True
 
     def __init__(self, client: Any) -> None:
         self.client = client

@@ -50,6 +50,9 @@ class Executor(Protocol):
     """Runs ``task`` on every payload and returns the results in payload order."""
 
     workers: int
+    #: Whether the workers see this process's files under the same paths on other machines (a
+    #: cluster's shared storage): a rendered document is then written there by its worker.
+    shared_storage: bool
 
     def run(self, task: Task[P, R], payloads: Sequence[P], setup: WorkerSetup, *, timeout: float | None = None,
             per_task: int = 1, progress: Advance | None = None) -> list[R | TaskFailed[P]]: ...
@@ -60,6 +63,7 @@ class InProcessExecutor:
     setup, or the one given).  No time limit: a task that hangs hangs the run."""
 
     workers = 0
+    shared_storage = False
 
     def __init__(self, context: WorkerContext | None = None, *, collect_quietly: bool = False) -> None:
         self._context = context
@@ -173,6 +177,8 @@ class ProcessPool:
     ``collect_quietly``: the parent turns its garbage collector off while it unpickles results
     (thousands of small objects, no cycles); only for a process this program owns.
     """
+
+    shared_storage = False
 
     def __init__(self, workers: int | None = None, *, start_method: str | None = None, limit_memory: bool = False,
                  collect_quietly: bool = False) -> None:

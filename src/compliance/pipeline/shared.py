@@ -74,6 +74,8 @@ def _run_one(task: Task[Any, Any], payload: Any, setup: WorkerSetup, timeout: fl
 class SharedPool:
     """An :class:`Executor` over one pool of `workers` processes, safe to call from many threads."""
 
+    shared_storage = False
+
     def __init__(self, workers: int | None = None, *, limit_memory: bool = True) -> None:
         self.workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
         self.limit_memory = limit_memory

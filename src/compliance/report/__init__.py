@@ -1,8 +1,9 @@
 """Reports written by ``compliance check --out``: an Excel gap workbook and PDF documents.
 
 The render stage: each PDF is a task of an executor, given an explicit :class:`DocumentRequest`
-(the subject's result and what its documents show about the run) and returning the PDF's bytes;
-this process writes every file.
+(the subject's result and what its documents show about the run) and returning the PDF's bytes,
+which this process writes; on a cluster whose workers share the output folder's storage, the
+worker writes the PDF under a temporary name and this process puts it in place.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any, TypeVar
 
 from compliance.errors import ConfigError, StageError
 from compliance.outputs import (
@@ -20,8 +22,10 @@ from compliance.outputs import (
     NameCollision,
     OutputFolder,
     PlannedOutput,
+    StagedFile,
     WrittenFile,
     manifest_bytes,
+    stage_file,
     subject_stems,
 )
 from compliance.pipeline.context import WorkerContext, WorkerSetup
@@ -36,6 +40,7 @@ from compliance.report.inputs import DocumentRequest, SubjectReport
 from compliance.results.run import CheckResult, SubjectResult
 from compliance.rules.spec import Catalog
 
+T = TypeVar("T")
 GAP_WORKBOOK = "gap-report.xlsx"
 #: PDFs rendered before they are written: a bound on the documents held in memory at once (a few
 #: MiB each at most), large enough that starting a round's worker processes costs under 1 %.
@@ -58,22 +63,59 @@ def render_task(context: WorkerContext, request: DocumentRequest) -> bytes:
     return make(request.report, context.catalog, context.documents, request.today, request.lang)
 
 
-def render_documents(requests: list[DocumentRequest], catalog: Catalog, executor: Executor,
-                     progress: Progress = NO_PROGRESS) -> list[bytes]:
-    """The PDFs of `requests`, in order; a document that fails to render raises, naming it."""
+@dataclass(frozen=True)
+class StagingRequest:
+    """A document to render and write, under a temporary name, into the output folder (on a
+    worker that shares the folder's storage)."""
+
+    request: DocumentRequest
+    folder: Path
+    name: str
+
+
+def render_and_stage_task(context: WorkerContext, staging: StagingRequest) -> StagedFile:
+    """One PDF document, written by the worker into the shared output folder (a task of the render stage)."""
+    return stage_file(staging.folder, staging.name, render_task(context, staging.request))
+
+
+def _rendered(requests: list[DocumentRequest], results: list[T | TaskFailed[Any]]) -> list[T]:
+    for request, result in zip(requests, results):
+        if isinstance(result, TaskFailed):
+            who = request.report.subject.subject
+            raise StageError(f"the {request.document} of {who.name} ({who.code}, {who.period.label}) could not "
+                             f"be rendered: {result.why} {result.detail}")
+    return results  # type: ignore[return-value]
+
+
+def _load_weasyprint(executor: Executor) -> None:
     if executor.workers > 0:
         # WeasyPrint locates its C libraries with ctypes.util.find_library, which runs gcc and
         # ldconfig over temporary files: done once here, where a stop unwinds and removes them,
         # the forked workers inherit the loaded libraries instead of each searching again.
         import_module("weasyprint")
+
+
+def render_documents(requests: list[DocumentRequest], catalog: Catalog, executor: Executor,
+                     progress: Progress = NO_PROGRESS) -> list[bytes]:
+    """The PDFs of `requests`, in order; a document that fails to render raises, naming it."""
+    _load_weasyprint(executor)
     results = executor.run(render_task, requests, WorkerSetup(catalog, owns_process=executor.workers > 0),
                            progress=progress.advance)
-    for request, result in zip(requests, results):
-        if isinstance(result, TaskFailed):
-            who = request.report.subject.subject
-            raise StageError(f"the {request.document} of {who.name} ({who.code}, {who.period.label}) could not "
-                               f"be rendered: {result.why} {result.detail}")
-    return results  # type: ignore[return-value]
+    return _rendered(requests, results)
+
+
+def _write_documents(folder: OutputFolder, outputs: list[PlannedOutput], requests: list[DocumentRequest],
+                     catalog: Catalog, executor: Executor, progress: Progress) -> list[WrittenFile]:
+    """Render and write one round of documents: rendered here or by worker processes and written by
+    this process, or, on a cluster with shared storage, written by the workers and put in place here."""
+    if not executor.shared_storage:
+        documents = render_documents(requests, catalog, executor, progress)
+        return [folder.write(output.name, document) for output, document in zip(outputs, documents)]
+    staging = [StagingRequest(request, folder.path, output.name) for output, request in zip(outputs, requests)]
+    results = executor.run(render_and_stage_task, staging, WorkerSetup(catalog, owns_process=True),
+                           progress=progress.advance)
+    folder.adopt(result for result in results if isinstance(result, StagedFile))
+    return [folder.commit(staged) for staged in _rendered(requests, results)]
 
 
 @dataclass(frozen=True)
@@ -136,9 +178,8 @@ def write_reports(result: CheckResult, catalog: Catalog, out_dir: Path, lang: st
                 executor = InProcessExecutor(WorkerContext(WorkerSetup(catalog, owns_process=True)))
             for start in range(0, len(requests), RENDER_ROUND):
                 chosen = slice(start, start + RENDER_ROUND)
-                for output, document in zip(documents[chosen],
-                                            render_documents(requests[chosen], catalog, executor, progress)):
-                    written.append((output, folder.write(output.name, document)))
+                files = _write_documents(folder, documents[chosen], requests[chosen], catalog, executor, progress)
+                written.extend(zip(documents[chosen], files))
             progress.finish()
         folder.sync()
         options = {"lang": lang, "pdf": pdf}
