@@ -81,13 +81,41 @@ def test_an_audit_on_dask_writes_what_the_local_audit_writes(tmp_path: Path, cat
     assert on_dask["gap-report.xlsx"] == here["gap-report.xlsx"]
 
 
-def test_an_unreachable_scheduler_is_a_usage_error(tmp_path: Path) -> None:
+def test_a_check_on_dask_prints_and_writes_what_the_local_check_does(tmp_path: Path, catalog: Catalog) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from compliance.cli.main import main
+
+    province = make_province("510000", 16, 11)
+    write_province(province, ["2025Q4"], tmp_path / "inbox", catalog=catalog, seed=11)
+    runner = CliRunner()
+    common = ["check", str(tmp_path / "inbox"), "--profile", "auto", "--format", "json", "--progress", "none",
+              "--pdf", "notice"]
+    remote = runner.invoke(main, [*common, "--out", str(tmp_path / "dask"), "--scheduler", "local:2"])
+    local = runner.invoke(main, [*common, "--out", str(tmp_path / "local"), "--workers", "0"])
+    assert remote.exit_code == local.exit_code == 1, remote.output
+
+    def printed(output: str) -> dict[str, Any]:
+        found = json.loads(output[output.index("{"):output.rindex("}") + 1])
+        del found["run"]
+        return found
+
+    assert printed(remote.stdout) == printed(local.stdout)
+    on_dask = sorted(p.name for p in (tmp_path / "dask").iterdir())
+    assert on_dask == sorted(p.name for p in (tmp_path / "local").iterdir())
+    assert len([name for name in on_dask if name.endswith(".pdf")]) == 16 + len(province.regions)
+
+
+@pytest.mark.parametrize("command", ["audit", "check"])
+def test_an_unreachable_scheduler_is_a_usage_error(command: str, tmp_path: Path) -> None:
     from click.testing import CliRunner
 
     from compliance.cli.main import main
 
     (tmp_path / "inbox").mkdir()
-    result = CliRunner().invoke(main, ["audit", "--profile", "auto", "--period", "2025Q4", "--inbox",
-                                       str(tmp_path / "inbox"), "--out", str(tmp_path / "out"),
-                                       "--scheduler", "tcp://127.0.0.1:1"])
+    arguments = (["audit", "--profile", "auto", "--period", "2025Q4", "--inbox", str(tmp_path / "inbox"), "--out",
+                  str(tmp_path / "out")] if command == "audit" else ["check", str(tmp_path / "inbox")])
+    result = CliRunner().invoke(main, [*arguments, "--scheduler", "tcp://127.0.0.1:1"])
     assert result.exit_code == 2 and "scheduler" in result.output

@@ -10,6 +10,7 @@ from typing import Any
 import click
 from tabulate import tabulate
 
+from compliance.cli.cluster import cluster, scheduler_option
 from compliance.cli.main import EXIT_CODES_HELP, _catalog, _home, _parse_date, main
 from compliance.cli.output import plain
 from compliance.cli.progress import PROGRESS_CHOICES, LogFile, choose_progress, stamp
@@ -44,10 +45,7 @@ the same OUT never overlap: the second waits up to --wait seconds, then stops wi
               show_default=True, help="PDF documents per subject.")
 @click.option("--workers", type=click.IntRange(0, 64), default=None,
               help="Worker processes (default: one per core; 0: all in this process).")
-@click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Run the reading, checking and rendering on Dask distributed: tcp://host:8786 (a running "
-                   "scheduler whose workers see the inbox and OUT at the same paths) or local:N (N worker "
-                   "processes here). Needs `pip install \"dask[distributed]\"`.")
+@scheduler_option
 @click.option("--wait", type=click.FloatRange(0, 86400), default=0.0, show_default=True,
               help="Seconds to wait for another audit of the same profile and period to finish.")
 @click.option("--log", "log_path", type=click.Path(path_type=Path), default=None,
@@ -81,44 +79,27 @@ def audit(ctx: click.Context, profile: str, period: str | None, inbox: Path, out
     def say(event: str, values: dict[str, Any]) -> None:
         write(text(f"audit.{event}", lang, **values))
 
-    executor = _dask(scheduler) if scheduler else None
     try:
-        request = AuditRequest(chosen, audited, inbox, out, as_of, lang, pdf_documents, workers, wait,
-                               home=ctx.find_root().obj["home_option"])
-        done = run_audit(catalog, request, log=say, progress=choose_progress(progress, lang, write),
-                         owns_process=True, executor=executor)
-        result = done.result
-        counts = result.problem_counts()
-        for outcome in result.outcomes:  # files of other periods only were summed up when they were set aside
-            problems = counts.get(outcome.file, 0)
-            if outcome.status.value != "read" and (problems or outcome.not_checked or not outcome.other_period
-                                                   or outcome.status.value == "refused"):
-                write(f"{outcome.path}: {outcome_message(outcome, problems, lang)}")
-        code = exit_code(result)
-        write(text("audit.finished", lang, code=int(code)))
+        with cluster(scheduler) as executor:
+            request = AuditRequest(chosen, audited, inbox, out, as_of, lang, pdf_documents, workers, wait,
+                                   home=ctx.find_root().obj["home_option"])
+            done = run_audit(catalog, request, log=say, progress=choose_progress(progress, lang, write),
+                             owns_process=True, executor=executor)
+            result = done.result
+            counts = result.problem_counts()
+            for outcome in result.outcomes:  # files of other periods only were summed up when they were set aside
+                problems = counts.get(outcome.file, 0)
+                if outcome.status.value != "read" and (problems or outcome.not_checked or not outcome.other_period
+                                                       or outcome.status.value == "refused"):
+                    write(f"{outcome.path}: {outcome_message(outcome, problems, lang)}")
+            code = exit_code(result)
+            write(text("audit.finished", lang, code=int(code)))
     except BaseException as exc:
         log.write(f"{stamp()} {prefix} {_stopped(exc, lang)}")  # standard error gets the error from the command group
         raise
     finally:
         log.close()
-        if executor is not None:
-            executor.close()
     ctx.exit(code)
-
-
-def _dask(address: str) -> Any:
-    from compliance.errors import ConfigError
-
-    try:
-        from compliance.pipeline.distributed import DaskExecutor
-
-        return DaskExecutor.connect(address)
-    except ImportError as exc:
-        raise ConfigError('--scheduler needs Dask distributed: pip install "dask[distributed]"') from exc
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"--scheduler {address}: no Dask scheduler answers there ({exc}); start one with "
-                          "`dask scheduler` and workers with `dask worker ADDRESS --nthreads 1`, or use local:N") \
-            from exc
 
 
 HISTORY_EXIT_HELP = "\b\nExit codes:\n  0  printed\n  2  no such subject in the store, or the store cannot be used"

@@ -12,6 +12,7 @@ from typing import Any
 import click
 from tabulate import tabulate
 
+from compliance.cli.cluster import cluster, scheduler_option
 from compliance.cli.output import findings_json, findings_table
 from compliance.cli.process import stopping_on_signals, write_crash_log
 from compliance.cli.progress import PROGRESS_CHOICES, choose_progress, stamp
@@ -148,9 +149,11 @@ def _catalog(ctx: click.Context) -> Catalog:
               help="Progress of reading, checking and rendering on standard error: a bar on a terminal, "
                    "lines otherwise (auto), or none.")
 @click.option("--save", is_flag=True, help="Save the run and its findings in the history store (see `compliance db`).")
+@scheduler_option
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[Path, ...], profile: str, as_of: dt.date | None, output_format: str,
-          out: Path | None, pdf_documents: str, workers: int | None, lang: str, progress: str, save: bool) -> None:
+          out: Path | None, pdf_documents: str, workers: int | None, lang: str, progress: str, save: bool,
+          scheduler: str | None) -> None:
     """Check workbooks (.xlsx .xlsm .xls .ods .csv, folders or .zip archives); one finding per rule and subject."""
     ctx.obj["lang"] = lang
     catalog = _catalog(ctx)
@@ -160,29 +163,30 @@ def check(ctx: click.Context, paths: tuple[Path, ...], profile: str, as_of: dt.d
         from compliance.store import api
 
         api.require_up_to_date(home=ctx.find_root().obj["home_option"])  # before any file is read
-    result = run_check(catalog, chosen, paths, as_of, workers, started_by="cli", owns_process=True,
-                       progress=shown)
-    if save:
-        api.save_run(result, home=ctx.find_root().obj["home_option"])
-    counts = result.problem_counts()
-    for outcome in result.outcomes:
-        message = outcome_message(outcome, counts.get(outcome.file, 0), lang)
-        if outcome.status is FileStatus.REFUSED:
-            click.echo(text("cli.refused", lang, message=f"{outcome.path}: {message}"), err=True)
-        elif outcome.status is FileStatus.READ_WITH_WARNINGS:
-            click.echo(text("cli.warning", lang, path=outcome.path, message=message), err=True)
-    for problem in result.problems:
-        click.echo(text("cli.problem", lang, message=problem_message(problem, lang)), err=True)
-    click.echo(findings_json(result, lang) if output_format == "json" else findings_table(result, lang))
-    if out is not None:
-        from compliance.report import write_reports
+    with cluster(scheduler) as executor:
+        result = run_check(catalog, chosen, paths, as_of, workers, executor=executor, started_by="cli",
+                           owns_process=True, progress=shown)
+        if save:
+            api.save_run(result, home=ctx.find_root().obj["home_option"])
+        counts = result.problem_counts()
+        for outcome in result.outcomes:
+            message = outcome_message(outcome, counts.get(outcome.file, 0), lang)
+            if outcome.status is FileStatus.REFUSED:
+                click.echo(text("cli.refused", lang, message=f"{outcome.path}: {message}"), err=True)
+            elif outcome.status is FileStatus.READ_WITH_WARNINGS:
+                click.echo(text("cli.warning", lang, path=outcome.path, message=message), err=True)
+        for problem in result.problems:
+            click.echo(text("cli.problem", lang, message=problem_message(problem, lang)), err=True)
+        click.echo(findings_json(result, lang) if output_format == "json" else findings_table(result, lang))
+        if out is not None:
+            from compliance.report import write_reports
 
-        written = write_reports(result, catalog, out, lang=lang, pdf=pdf_documents, workers=workers,
-                                owns_process=True, progress=shown)
-        for collision in written.collisions:
-            click.echo(collision_message(collision, lang), err=True)
-        for path in written.paths:
-            click.echo(text("cli.wrote", lang, path=path), err=True)
+            written = write_reports(result, catalog, out, lang=lang, pdf=pdf_documents, workers=workers,
+                                    executor=executor, owns_process=True, progress=shown)
+            for collision in written.collisions:
+                click.echo(collision_message(collision, lang), err=True)
+            for path in written.paths:
+                click.echo(text("cli.wrote", lang, path=path), err=True)
     ctx.exit(exit_code(result))
 
 

@@ -130,13 +130,13 @@ def run_check(catalog: Catalog, profile: Profile, paths: Iterable[Path], as_of: 
     """Check every file; a file that cannot be read is recorded as refused and the rest go on.
 
     Files are read by `executor` (default: worker processes, one per core; ``workers=0``: this
-    process); subjects are evaluated in this process.  ``owns_process``: the caller is a program of
+    process); subjects are evaluated by `executor` when one is given (a cluster), else in this process.  ``owns_process``: the caller is a program of
     its own (the command line), which may tune the garbage collector.
     """
     require_defusedxml()
     run = Run.new(catalog.digest, profile.name, profile.title, as_of, started_by)
     batch = read_batch(paths, catalog, workers, executor=executor, owns_process=owns_process, progress=progress)
-    return check_submissions(catalog, profile, batch, run, progress=progress)
+    return check_submissions(catalog, profile, batch, run, executor, progress=progress)
 
 
 def exit_code(result: CheckResult) -> ExitCode:
