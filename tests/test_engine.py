@@ -74,6 +74,35 @@ def test_state_is_deleted_after_each_evaluation_and_memory_stays_flat() -> None:
     assert growth < 15, f"memory grew by {growth:.1f} MB over 3000 evaluations"
 
 
+ONE_EVALUATION_OF_A_COUNTRY = """
+import resource
+from compliance.evaluation import engine
+from compliance.evaluation.engine import Criterion, Fact, Verdict
+compiled = engine.compile_criteria([Criterion("big", ">=", 0.5), Criterion("small", "<", 0.2)])
+facts = [Fact("big" if i % 3 else "small", (i % 100) / 100) for i in range(120_000)]
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+verdicts = engine.classify(compiled, facts)
+expected = [Verdict.MET if ((i % 100) >= 50 if i % 3 else (i % 100) < 20) else Verdict.NOT_MET
+            for i in range(120_000)]
+assert verdicts == expected
+assert engine.live_fact_count(compiled, engine.last_session()) == 0
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
+"""
+
+
+def test_one_evaluation_of_120000_facts_never_holds_them_in_one_session() -> None:
+    """A country's region evaluation: one fact per hospital and rule.  In one session durable-rules
+    would hold ~8.5 KB per fact (about 1 GB); in sessions of MAX_FACTS_PER_SESSION, a few MiB."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", ONE_EVALUATION_OF_A_COUNTRY], capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    growth_mib = float(done.stdout.split()[-1])
+    assert growth_mib < 200, f"peak memory grew by {growth_mib:.0f} MiB classifying 120,000 facts"
+
+
 def test_concurrent_callers_are_serialised() -> None:
     compiled = engine.compile_criteria([Criterion("t", ">=", 50.0)])
     errors: list[BaseException] = []

@@ -17,8 +17,9 @@ How the known traps of durable-rules are handled:
   and reported as ``UNMATCHED`` so the caller can record an ``error`` finding.
 * durable-rules keeps each fact (about 8.5 KB) until it is retracted and
   refuses new sessions after about a thousand live ones; every evaluation
-  runs in a fresh session whose state is deleted before returning, so
-  memory stays flat over a batch.
+  runs in fresh sessions of at most MAX_FACTS_PER_SESSION facts, whose state
+  is deleted before returning, so memory stays flat over a batch and a
+  region of thousands of hospitals never holds all its facts at once.
 * The C engine's JSON parser rejects numbers written with an exponent
   (``1e-09``), which Python's ``json`` emits for small and large floats.
   Values and thresholds are therefore sent as whole numbers of millionths
@@ -178,8 +179,23 @@ def compile_criteria(tests: Sequence[Criterion]) -> CompiledRules:
         return compiled
 
 
+#: Facts asserted in one session at most.  durable-rules holds every fact of a session (about
+#: 8.5 KB each) until the session's state is deleted, so a province region's evaluation, one fact
+#: per hospital and rule, would otherwise hold hundreds of MiB at once; its duplicate-fact check is
+#: also unreliable in sessions of tens of thousands of facts.  Every criterion reads one fact, so
+#: facts are independent and splitting them across sessions changes no verdict.
+MAX_FACTS_PER_SESSION = 4096
+
+
 def classify(compiled: CompiledRules, facts: Sequence[Fact]) -> list[Verdict]:
     """Classify every fact; facts for unknown tests come back UNMATCHED."""
+    verdicts: list[Verdict] = []
+    for start in range(0, len(facts), MAX_FACTS_PER_SESSION):
+        verdicts.extend(_classify_in_one_session(compiled, facts[start:start + MAX_FACTS_PER_SESSION]))
+    return verdicts
+
+
+def _classify_in_one_session(compiled: CompiledRules, facts: Sequence[Fact]) -> list[Verdict]:
     with _lock:
         host = _get_host()
         sid = f"s{next(_session_counter)}"

@@ -19,6 +19,7 @@ from compliance.evaluation.earlier import earlier_key, with_stored_priors
 from compliance.ingest.submission import Reading, Submission
 from compliance.results.findings import Citation, Details, Finding, InputUsed
 from compliance.results.history import EarlierSubmission, SubjectPeriod
+from compliance.results.periods import Period
 from compliance.results.problems import DataProblem, Place
 from compliance.results.quantities import PERCENT, Quantity
 from compliance.results.status import Reason, Status
@@ -150,23 +151,29 @@ def _suspect_jumps(withdrawals: _Withdrawals, fields: dict[str, FieldSpec]) -> l
     return found
 
 
-def _earlier(submission: Submission, everyone: Sequence[Submission]) -> Submission | None:
+BatchIndex = Mapping[tuple[str, str, Period], Submission]
+
+
+def batch_index(submissions: Sequence[Submission]) -> BatchIndex:
+    """The batch's submissions by level, code and period (the first of each, in the order given)."""
+    index: dict[tuple[str, str, Period], Submission] = {}
+    for submission in submissions:
+        index.setdefault((submission.subject.level, submission.subject.code, submission.subject.period), submission)
+    return index
+
+
+def _earlier(submission: Submission, batch: BatchIndex) -> Submission | None:
     """The same institution's submission for the same period one year earlier (the same months:
     2019年1-9月 for 2020年1-9月, never 2019 or 2019Q3), if in this batch."""
     subject = submission.subject
-    wanted = subject.period.previous_year()
-    for other in everyone:
-        if other.subject.level == subject.level and other.subject.code == subject.code \
-                and other.subject.period == wanted:
-            return other
-    return None
+    return batch.get((subject.level, subject.code, subject.period.previous_year()))
 
 
-def _earlier_values(submission: Submission, everyone: Sequence[Submission],
+def _earlier_values(submission: Submission, batch: BatchIndex,
                     stored: Mapping[SubjectPeriod, EarlierSubmission]) -> tuple[str, str, dict[str, Reading]] | None:
     """The period, file and current values of the same subject's submission a year before: from
     this batch, else from the history store."""
-    earlier = _earlier(submission, everyone)
+    earlier = _earlier(submission, batch)
     if earlier is not None:
         return earlier.subject.period.label, earlier.file.path, earlier.current
     kept = stored.get(earlier_key(submission))
@@ -175,9 +182,9 @@ def _earlier_values(submission: Submission, everyone: Sequence[Submission],
     return kept.period, kept.path, {value.field: Reading(value.value, value.cell) for value in kept.values}
 
 
-def _prior_changed(submission: Submission, everyone: Sequence[Submission], fields: dict[str, FieldSpec],
+def _prior_changed(submission: Submission, batch: BatchIndex, fields: dict[str, FieldSpec],
                    stored: Mapping[SubjectPeriod, EarlierSubmission]) -> list[Finding]:
-    earlier = _earlier_values(submission, everyone, stored)
+    earlier = _earlier_values(submission, batch, stored)
     if earlier is None:
         return []
     period, path, values = earlier
@@ -205,8 +212,9 @@ def check_quality(catalog: Catalog, submissions: Sequence[Submission],
     fields = catalog.fields
     stored = stored or {}
     checked = []
+    batch = batch_index(submissions)
     for given in submissions:
-        found = _prior_changed(given, submissions, fields, stored)
+        found = _prior_changed(given, batch, fields, stored)
         submission = with_stored_priors(given, stored.get(earlier_key(given)), fields)
         withdrawals = _Withdrawals(submission)
         found += _part_of_total(withdrawals, fields)
