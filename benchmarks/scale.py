@@ -193,7 +193,7 @@ def store_floor(result: CheckResult, folder: Path) -> float:
 
 
 def run_size(size: int, seed: int, pdfs: bool) -> Measured:
-    from compliance.cli.output import findings_json
+    from compliance.cli.output import json_chunks
     from compliance.pipeline.executors import executor_for
     from compliance.report import DocumentRequest, SubjectReport, render_documents
     from compliance.report.excel import gap_workbook_bytes
@@ -210,8 +210,9 @@ def run_size(size: int, seed: int, pdfs: bool) -> Measured:
     with measured(out, "evaluate"):
         result = check_submissions(catalog, profile, batch, Run.new(catalog.digest, profile.name, profile.title))
     del batch
-    with measured(out, "json"):
-        findings_json(result)
+    with measured(out, "json"), open(os.devnull, "w", encoding="utf-8") as stdout:
+        for chunk in json_chunks(result):  # as `compliance check --format json` writes it
+            stdout.write(chunk)
     with tempfile.TemporaryDirectory(prefix="compliance-scale-") as scratch:
         url = sqlite_url(Path(scratch) / "store.sqlite3")
         api.migrate(url)

@@ -277,3 +277,56 @@ def test_two_rows_of_one_flat_table_for_the_same_hospital_differ_even_in_one_fil
         assert problem.severity is severity, problem
         share = next(f for f in subject.findings if f.rule_id == "gansu-2020h2.incentive-share-of-performance-pay")
         assert share.observed.value == pytest.approx(int(second[8]) / 1500)  # the row given last is used
+
+
+class Partitioned:
+    """An executor that runs every other payload in a second partition with its own context, as two
+    workers of a cluster would: a region's hospitals are read and evaluated in both."""
+
+    workers = 2
+    shared_storage = False
+
+    def __init__(self) -> None:
+        self.stages: list[str] = []
+
+    def run(self, task, payloads, setup, **options):  # type: ignore[no-untyped-def]
+        self.stages.append(task.__name__)
+        halves = [InProcessExecutor().run(task, list(payloads[first::2]), setup) for first in (0, 1)]
+        results: list = [None] * len(payloads)
+        results[0::2], results[1::2] = halves
+        return results
+
+
+def test_a_region_whose_hospitals_are_read_in_different_partitions_is_judged_with_all_of_them(
+        catalog, tmp_path: Path) -> None:
+    from benchmarks.province import make_province, write_province
+
+    province = make_province("510000", 40, 13)
+    write_province(province, ["2025Q4"], tmp_path, catalog=catalog, seed=13)
+    profile = get_profile(catalog, "auto")
+    executor = Partitioned()
+    split = run_check(catalog, profile, [tmp_path / "2025Q4"], executor=executor)
+    whole = run_check(catalog, profile, [tmp_path / "2025Q4"], workers=0)
+    assert executor.stages == ["read_task", "evaluate_task"]
+
+    def findings(result: CheckResult) -> list[tuple]:
+        return sorted((f.subject_id, f.rule_id, f.status.value, f.reason.value, repr(f.observed), repr(f.gap))
+                      for f in result.findings)
+
+    assert findings(split) == findings(whole)
+    codes = {subject.submission: subject.subject.code for subject in split.subjects}
+    for region in province.regions:
+        judged = next(s for s in split.subjects if s.subject.level == "region" and s.subject.code == region.code)
+        expected = {h.code for h in province.hospitals if region.level == "省" or h.city_code == region.code}
+        assert {codes[member] for member in judged.members} == expected, region.name
+
+
+def test_the_json_written_in_pieces_is_the_document_json_dumps_writes(catalog, sichuan: CheckResult) -> None:
+    from compliance.cli.output import findings_json, json_chunks, result_to_json
+
+    empty = dataclasses.replace(sichuan, subjects=(), outcomes=())
+    for result in (sichuan, empty):
+        for lang in ("zh", "en"):
+            whole = json.dumps(result_to_json(result, lang), ensure_ascii=False, indent=2, allow_nan=False)
+            assert findings_json(result, lang) == whole
+            assert len(list(json_chunks(result, lang))) > 10  # never one string

@@ -13,7 +13,7 @@ import click
 from tabulate import tabulate
 
 from compliance.cli.cluster import cluster, scheduler_option
-from compliance.cli.output import findings_json, findings_table
+from compliance.cli.output import findings_table, json_chunks
 from compliance.cli.process import stopping_on_signals, write_crash_log
 from compliance.cli.progress import PROGRESS_CHOICES, choose_progress, stamp
 from compliance.errors import ComplianceError, ConfigError, Interrupted
@@ -177,7 +177,12 @@ def check(ctx: click.Context, paths: tuple[Path, ...], profile: str, as_of: dt.d
                 click.echo(text("cli.warning", lang, path=outcome.path, message=message), err=True)
         for problem in result.problems:
             click.echo(text("cli.problem", lang, message=problem_message(problem, lang)), err=True)
-        click.echo(findings_json(result, lang) if output_format == "json" else findings_table(result, lang))
+        if output_format == "json":
+            for chunk in json_chunks(result, lang):  # a country's findings are never one string
+                click.echo(chunk, nl=False)
+            click.echo()
+        else:
+            click.echo(findings_table(result, lang))
         if out is not None:
             from compliance.report import write_reports
 

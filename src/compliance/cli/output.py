@@ -13,6 +13,7 @@ import datetime as dt
 import enum
 import json
 import math
+from collections.abc import Iterator
 from typing import Any
 
 from tabulate import tabulate
@@ -149,7 +150,8 @@ def outcome(o: FileOutcome, result: CheckResult, lang: str, counts: dict[Any, in
             "refusal": problem(o.refusal, lang) if o.refusal else None}
 
 
-def result_to_json(result: CheckResult, lang: str = catalogue.DEFAULT_LANGUAGE) -> dict[str, Any]:
+def _json_parts(result: CheckResult, lang: str) -> dict[str, Any]:
+    """The document's members, its long lists as iterators (built one entry at a time)."""
     run = result.run
     counts = result.problem_counts()
     return {
@@ -158,14 +160,53 @@ def result_to_json(result: CheckResult, lang: str = catalogue.DEFAULT_LANGUAGE) 
                 "profile": run.profile, "as_of": plain(run.as_of), "started_by": run.started_by},
         "profile": run.profile,
         "as_of": plain(run.as_of),
-        "findings": [finding(f, lang) for f in result.findings],
-        "files": [outcome(o, result, lang, counts) for o in result.outcomes],
-        "data_problems": [problem(p, lang) for p in result.problems],
+        "findings": (finding(f, lang) for f in result.findings),
+        "files": (outcome(o, result, lang, counts) for o in result.outcomes),
+        "data_problems": (problem(p, lang) for p in result.problems),
     }
 
 
+def result_to_json(result: CheckResult, lang: str = catalogue.DEFAULT_LANGUAGE) -> dict[str, Any]:
+    return {key: list(value) if isinstance(value, Iterator) else value
+            for key, value in _json_parts(result, lang).items()}
+
+
+def _dumped(value: Any, depth: int) -> str:
+    """`value` as ``json.dumps(..., indent=2)`` writes it `depth` levels down (strings never hold a
+    raw line break in JSON, so every line break is the layout's)."""
+    text = json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False)
+    return text.replace("\n", "\n" + "  " * depth)
+
+
+_NOTHING = object()
+
+
+def json_chunks(result: CheckResult, lang: str = catalogue.DEFAULT_LANGUAGE) -> Iterator[str]:
+    """The result's JSON document in pieces, one list entry at a time, so that a country's findings
+    are never held as one document; joined, exactly what ``json.dumps(result_to_json(...), indent=2)``
+    writes."""
+    parts = list(_json_parts(result, lang).items())
+    yield "{"
+    for position, (key, value) in enumerate(parts):
+        yield "\n  " + json.dumps(key, ensure_ascii=False) + ": "
+        if isinstance(value, Iterator):
+            first = next(value, _NOTHING)
+            if first is _NOTHING:
+                yield "[]"
+            else:
+                yield "[\n    " + _dumped(first, 2)
+                for entry in value:
+                    yield ",\n    " + _dumped(entry, 2)
+                yield "\n  ]"
+        else:
+            yield _dumped(value, 1)
+        if position < len(parts) - 1:
+            yield ","
+    yield "\n}"
+
+
 def findings_json(result: CheckResult, lang: str = catalogue.DEFAULT_LANGUAGE) -> str:
-    return json.dumps(result_to_json(result, lang), ensure_ascii=False, indent=2, allow_nan=False)
+    return "".join(json_chunks(result, lang))
 
 
 def findings_table(result: CheckResult, lang: str = catalogue.DEFAULT_LANGUAGE) -> str:

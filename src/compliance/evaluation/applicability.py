@@ -80,6 +80,9 @@ def counted_hospitals(rule: Rule, submission: Submission) -> CountedHospitals:
     left out; a hospital that does not give an attribute the rule filters on is left out undecided."""
     if not submission.members:
         return CountedHospitals(submission, ())
+    if not rule.applies.hospitals:
+        return CountedHospitals(submission, tuple(Counted(member.subject.code, member.subject.name, True)
+                                                  for member in submission.members))
     kept = []
     verdicts = []
     for member in submission.members:
