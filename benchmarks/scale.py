@@ -211,8 +211,7 @@ def run_size(size: int, seed: int, pdfs: bool) -> Measured:
         result = check_submissions(catalog, profile, batch, Run.new(catalog.digest, profile.name, profile.title))
     del batch
     with measured(out, "json"), open(os.devnull, "w", encoding="utf-8") as stdout:
-        for chunk in json_chunks(result):  # as `compliance check --format json` writes it
-            stdout.write(chunk)
+        stdout.writelines(json_chunks(result))  # as `compliance check --format json` writes it
     with tempfile.TemporaryDirectory(prefix="compliance-scale-") as scratch:
         url = sqlite_url(Path(scratch) / "store.sqlite3")
         api.migrate(url)
