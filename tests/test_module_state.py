@@ -41,6 +41,10 @@ ALLOWED: dict[str, str] = {
     "compliance.pipeline.shared._contexts": "the contexts of a shared-pool worker process by catalog digest, "
                                             "made in that process only (the parent never fills it)",
     "compliance.web.urls.urlpatterns": "Django's URL configuration: a list Django reads, never changed",
+    "compliance.wording.quantities._BABEL_LOCALES": "Babel's locale data of the two languages, parsed once: static "
+                                                    "package data, read-only in use",
+    "compliance.wording.quantities._PATTERNS": "Babel's parsed number patterns, made once from constant strings: "
+                                               "read-only in use, hold no run's data",
 }
 # openpyxl style values (fonts, fills, borders, alignments) are copied into each cell that uses them.
 STYLE_MODULES = ("openpyxl.styles",)

@@ -383,3 +383,38 @@ def test_the_largest_gaps_are_ranked_by_how_much_of_the_requirement_is_missed(ca
     assert [f.rule_id for f in largest_gaps([large, small])] == ["yuan", "wan"]
     even = missing("wan-even", 300.0, 500.0, "万元", Quantity(300.0, "万元"))
     assert [f.rule_id for f in largest_gaps([small, even])] == ["wan-even", "yuan"]  # 300 万元 > 300 元
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_large_regions_report_lists_its_lowest_rated_hospitals_and_says_how_many_it_leaves_out(
+        catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str) -> None:
+    from benchmarks.province import make_province, write_province
+
+    province = make_province("510000", 40, 17)
+    write_province(province, ["2025Q4"], tmp_path, catalog=catalog, seed=17)
+    result = run_check(catalog, get_profile(catalog, "auto"), [tmp_path / "2025Q4"], workers=0)
+    region = next(s for s in result.subjects if s.subject.code == "510000")
+    full = pdf_region.region_view(SubjectReport.of(result, region), lang)
+    assert len(full["hospitals"]) == full["hospital_count"] == 40 and not any(r["more"] for r in full["failing"])
+
+    monkeypatch.setattr(pdf_region, "HOSPITALS_LISTED", 10)
+    monkeypatch.setattr(pdf_region, "FAILING_LISTED", 2)
+    view = pdf_region.region_view(SubjectReport.of(result, region), lang)
+    rated = [row for row in full["hospitals"] if row["rate"] is not None]
+    assert [row["code"] for row in view["hospitals"]] == [row["code"] for row in rated[-10:]]
+    assert [row["rank"] for row in view["hospitals"]] == [row["rank"] for row in rated[-10:]]  # ranks of all 40
+    assert view["hospital_count"] == 40
+    for cut, whole in zip(view["failing"], full["failing"]):
+        assert cut["rows"] == whole["rows"][:2] and cut["bad"] == len(whole["rows"])
+        assert cut["more"] == max(0, len(whole["rows"]) - 2)
+    assert any(rule["more"] for rule in view["failing"])
+    html = pdf.render_inspection_html(SubjectReport.of(result, region), catalog, lang=lang)
+    text = re.sub(r"<[^>]+>", "", html)
+    if lang == "zh":
+        assert "辖区共 40 家医院；为控制报告篇幅，排名表和结果矩阵只列出符合率最低的 10 家" in text
+        assert "全部医院的逐项结果见差距报告工作簿「矩阵」工作表" in text
+        assert re.search(r"另有 \d+ 家未列出（表中按结论严重程度列出前 2 家），全部见差距报告工作簿「问题清单」工作表", text)
+    else:
+        assert "The region has 40 hospitals; to keep the report readable, the ranking and the matrix list only the 10" \
+            in text
+        assert re.search(r"\d+ more hospitals are not listed \(the table lists the 2 most severe\)", text)

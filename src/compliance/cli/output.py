@@ -178,20 +178,18 @@ def _dumped(value: Any, depth: int) -> str:
     return text.replace("\n", "\n" + "  " * depth)
 
 
-_NOTHING = object()
-
-
 def json_chunks(result: CheckResult, lang: str = catalogue.DEFAULT_LANGUAGE) -> Iterator[str]:
     """The result's JSON document in pieces, one list entry at a time, so that a country's findings
     are never held as one document; joined, exactly what ``json.dumps(result_to_json(...), indent=2)``
     writes."""
     parts = list(_json_parts(result, lang).items())
+    nothing = object()
     yield "{"
     for position, (key, value) in enumerate(parts):
         yield "\n  " + json.dumps(key, ensure_ascii=False) + ": "
         if isinstance(value, Iterator):
-            first = next(value, _NOTHING)
-            if first is _NOTHING:
+            first = next(value, nothing)
+            if first is nothing:
                 yield "[]"
             else:
                 yield "[\n    " + _dumped(first, 2)

@@ -19,6 +19,12 @@ if TYPE_CHECKING:
 
 REGION_PREFIX = "pdf.region."
 MATRIX_COLUMNS = 16  # rule columns per matrix table; wider matrices continue in a further table
+#: Hospitals a region report lists in its ranking and matrix (those with the lowest compliance
+#: rates when the region has more), and per item in its failing lists (the most severe first).
+#: A province's report would otherwise run to a thousand pages; the gap workbook lists them all
+#: and the report says how many it leaves out and where they are.
+HOSPITALS_LISTED = 200
+FAILING_LISTED = 50
 #: Rule kinds that measure one number per hospital: their values get a distribution chart.
 KEY_INDICATOR_KINDS = frozenset({"threshold", "growth", "approx", "yoy_increase", "yoy_decrease"})
 _NOT_OK = (Status.ERROR, Status.FAIL, Status.MISSING_DATA, Status.WARN)
@@ -59,12 +65,19 @@ def region_view(report: SubjectReport, lang: str) -> dict[str, Any]:
         bad = sorted(((row, f) for row, f in found if f.status in _NOT_OK), key=lambda rf: SEVERITY_RANK[rf[1].status])
         if bad:
             failing.append({**rule, "rows": [{"name": row["name"], "code": row["code"], "f": f,
-                                              "amount": worded.gap_amount(f, lang)} for row, f in bad],
-                            "total": len(found)})
+                                              "amount": worded.gap_amount(f, lang)} for row, f in bad[:FAILING_LISTED]],
+                            "bad": len(bad), "more": max(0, len(bad) - FAILING_LISTED), "total": len(found)})
     all_ok = [rule for rule in numbered if not any(item["rule_id"] == rule["rule_id"] for item in failing)]
     marks = {s: catalogue.text(f"mark.{s.value}", lang) for s in SEVERITY_ORDER}
+    # beyond the cap: the lowest compliance rates (a hospital with nothing applicable has no rate)
+    listed = ranking if len(ranking) <= HOSPITALS_LISTED else \
+        [row for row in ranking if row["rate"] is not None][-HOSPITALS_LISTED:]
     return {
-        "hospitals": ranking,
+        "hospitals": listed,
+        "hospital_count": len(ranking),
+        "first_listed_rank": listed[0]["rank"] if listed else 0,
+        "matrix_sheet": catalogue.text("sheet.matrix", lang),  # the gap workbook's sheets that list them all
+        "findings_sheet": catalogue.text("sheet.findings", lang),
         "rules": numbered,
         "matrix": matrix,
         "marks": list(marks.items()),

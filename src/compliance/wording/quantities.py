@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from types import MappingProxyType
 
-from babel.numbers import format_decimal
+from babel import Locale
+from babel.numbers import parse_pattern
 
 from compliance.results.quantities import (
     PERCENT,
@@ -23,14 +25,18 @@ from compliance.results.quantities import (
 from compliance.wording.catalogue import LOCALES, plural, text, unit_name
 
 DASH = "—"
+#: Parsed once: Babel's format_decimal parses its pattern and locale on every call.
+_BABEL_LOCALES = MappingProxyType({lang: Locale.parse(name) for lang, name in LOCALES.items()})
+_PATTERNS = MappingProxyType({decimals: parse_pattern("#,##0" + ("." + "#" * decimals if decimals else ""))
+                              for decimals in range(7)})
 
 
 def number(value: float, lang: str, decimals: int = 2) -> str:
     """1234.5 → '1,234.5': thousands separators, at most `decimals` places, no trailing zeros."""
     if not math.isfinite(value):
         return text("value.beyond_range", lang)
-    pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
-    formatted = format_decimal(round(value, decimals) + 0.0, format=pattern, locale=LOCALES[lang])
+    pattern = _PATTERNS.get(decimals) or parse_pattern("#,##0" + ("." + "#" * decimals if decimals else ""))
+    formatted = pattern.apply(round(value, decimals) + 0.0, _BABEL_LOCALES[lang])
     return "0" if formatted in ("-0", "") else formatted
 
 
