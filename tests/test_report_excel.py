@@ -379,3 +379,45 @@ def test_golden_matrix_sheet(sichuan_books: dict[str, openpyxl.Workbook]) -> Non
     if not GOLDEN_MATRIX.exists():
         pytest.fail(f"{GOLDEN_MATRIX} is missing; run with UPDATE_GOLDEN=1 to create it")
     assert rows == json.loads(GOLDEN_MATRIX.read_text(encoding="utf-8"))
+
+
+def test_the_workbook_is_written_row_by_row_and_leaves_no_temporary_file(
+        sichuan: CheckResult, catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sheets stream to openpyxl's temporary files as rows are written (a country's workbook never
+    holds its cells); a workbook stopped half-way removes them, and rows are never written twice."""
+    import tempfile
+
+    from compliance.report import excel
+    from compliance.report.xlsxstream import (
+        RowsWrittenInOrder,
+        StreamSheet,
+        streamed_workbook,
+    )
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    data = excel.gap_workbook_bytes(sichuan, catalog)
+    assert openpyxl.load_workbook(__import__("io").BytesIO(data)).sheetnames[0] == "汇总"
+    assert os.listdir(tmp_path) == []
+
+    def stop(*args: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(excel, "_inputs_sheet", stop)  # after four sheets have streamed rows
+    with pytest.raises(KeyboardInterrupt):
+        excel.gap_workbook_bytes(sichuan, catalog)
+    assert os.listdir(tmp_path) == []
+
+    with streamed_workbook() as workbook:
+        sheet = StreamSheet(workbook.create_sheet("s"))
+        sheet.column_dimensions["A"].width = 20
+        sheet.cell(row=1, column=1).value = "a"
+        sheet.cell(row=3, column=2).value = "b"
+        with pytest.raises(RowsWrittenInOrder):
+            sheet.cell(row=2, column=1)
+        with pytest.raises(RowsWrittenInOrder):
+            sheet.row_dimensions[1].height = 30
+        with pytest.raises(RowsWrittenInOrder):
+            sheet.freeze_panes = "A2"
+        sheet.close()
+        assert excel.workbook_bytes(workbook, sichuan.run.started)
+    assert os.listdir(tmp_path) == []

@@ -11,66 +11,46 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
-from openpyxl.formatting.rule import CellIsRule
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.styles import Alignment
+from openpyxl.utils import quote_sheetname
 
 from compliance.evaluation.quality import CHECKS as QUALITY_CHECKS
+from compliance.report.excel_matrix import matrix_sheet, wrap_rule_id  # noqa: F401 - wrap_rule_id: part of this interface
 from compliance.report.excel_trends import has_trends, trends_sheet
 from compliance.report.summary import all_counts, count_statuses, ordered_findings
 from compliance.report.xlsxcells import (
     BOLD_FONT,
     FILE_STATUS_COLOURS,
-    GRID,
-    HEADER_FILL,
-    HEADER_FONT,
-    LINE_HEIGHT,
-    MATRIX_ID_FONT,
-    MATRIX_MAX_HEADER_LINES,
-    MATRIX_STATUS_FONT,
-    MATRIX_STATUS_WIDTH,
-    NOT_EVALUATED_FILL,
     NOTE_FONT,
     PERCENT_FORMAT,
     PROBLEM_COLOURS,
     RULE_ID_WIDTH,
-    STATUS_COLOURS,
-    SUBHEADER_FILL,
     TITLE_FONT,
     WHICH_CODES,
-    CellStyles,
     Column,
     Num,
     _colour_status,
     _finite,
-    _fit_heights,
-    _grid_top_left,
-    _grid_top_wrap,
-    _header,
-    _lines,
-    _page_setup,
     _put,
     _rule_link,
     _section,
-    _status_rule,
     _table,
     _text_width,
     number_format,
+    start_sheet,
 )
+from compliance.report.xlsxstream import StreamSheet, streamed_workbook
 from compliance.results.findings import Finding, InputUsed
 from compliance.results.quantities import PERCENT, POINTS, Quantity
 from compliance.results.run import CheckResult
-from compliance.results.status import SATISFIED, SEVERITY_ORDER, FileStatus, Status
+from compliance.results.status import SEVERITY_ORDER, FileStatus, Status
 from compliance.rules.spec import Catalog, Profile, Rule
 from compliance.wording import findings as worded
 from compliance.wording import problems as problem_wording
@@ -121,8 +101,9 @@ def _label(table: str, code: str, lang: str) -> str:
 
 def gap_workbook_bytes(result: CheckResult, catalog: Catalog, lang: str = DEFAULT_LANGUAGE) -> bytes:
     """The batch's gap workbook in ``lang`` ("zh" or "en"), as the bytes of an .xlsx file."""
-    workbook = build_gap_workbook(result, catalog, lang)
-    return workbook_bytes(workbook, result.run.started)
+    with streamed_workbook() as workbook:
+        fill_gap_workbook(workbook, result, catalog, lang)
+        return workbook_bytes(workbook, result.run.started)
 
 
 class _StampedZip(zipfile.ZipFile):
@@ -170,7 +151,8 @@ def _profile(result: CheckResult, catalog: Catalog) -> Profile:
     return catalog.profiles[result.run.profile]
 
 
-def build_gap_workbook(result: CheckResult, catalog: Catalog, lang: str = DEFAULT_LANGUAGE) -> Workbook:
+def fill_gap_workbook(workbook: Workbook, result: CheckResult, catalog: Catalog, lang: str = DEFAULT_LANGUAGE) -> None:
+    """Write the gap workbook's sheets, row by row, into an empty write-only `workbook`."""
     rules = catalog.rules_for(_profile(result, catalog))
     rules_sheet = sheet_name("rules", lang)
     quality_ids = _quality_ids(result)
@@ -178,22 +160,25 @@ def build_gap_workbook(result: CheckResult, catalog: Catalog, lang: str = DEFAUL
     rule_rows = {rule.id: index + 2 for index, rule in enumerate(rules)}
     rule_rows.update({rule_id: quality_first + 1 + index for index, rule_id in enumerate(quality_ids)})
     links = {rule_id: f"{quote_sheetname(rules_sheet)}!A{row}" for rule_id, row in rule_rows.items()}
-    workbook = Workbook()
-    summary = workbook.active
-    summary.title = sheet_name("summary", lang)
-    _summary_sheet(summary, result, rules, lang)
-    _matrix_sheet(workbook.create_sheet(sheet_name("matrix", lang)), result, rules, lang)
+    sheets: list[StreamSheet] = []
+
+    def sheet(key: str) -> StreamSheet:
+        sheets.append(StreamSheet(workbook.create_sheet(sheet_name(key, lang))))
+        return sheets[-1]
+
+    _summary_sheet(sheet("summary"), result, rules, lang)
+    matrix_sheet(sheet("matrix"), result, rules, lang)
     if has_trends(result):
-        trends_sheet(workbook.create_sheet(sheet_name("trends", lang)), result, lang)
-    _findings_sheet(workbook.create_sheet(sheet_name("findings", lang)), result, links, lang)
-    _items_sheet(workbook.create_sheet(sheet_name("items", lang)), result, catalog, links, lang)
-    _rules_sheet(workbook.create_sheet(rules_sheet), rules, lang)
-    _quality_section(workbook[rules_sheet], quality_first, quality_ids, result, lang)
-    _inputs_sheet(workbook.create_sheet(sheet_name("inputs", lang)), result, catalog, links, lang)
-    _problems_sheet(workbook.create_sheet(sheet_name("problems", lang)), result, lang)
-    for ws in workbook.worksheets:
-        _page_setup(ws, summary_title=summary.title)
-    return workbook
+        trends_sheet(sheet("trends"), result, lang)
+    _findings_sheet(sheet("findings"), result, links, lang)
+    _items_sheet(sheet("items"), result, catalog, links, lang)
+    rules_ws = sheet("rules")
+    _rules_sheet(rules_ws, rules, lang)
+    _quality_section(rules_ws, quality_first, quality_ids, result, lang)
+    _inputs_sheet(sheet("inputs"), result, catalog, links, lang)
+    _problems_sheet(sheet("problems"), result, lang)
+    for ws in sheets:
+        ws.close()
 
 
 def _quality_ids(result: CheckResult) -> list[str]:
@@ -208,12 +193,10 @@ def _quality_ids(result: CheckResult) -> list[str]:
 # ---------------------------------------------------------------- sheets
 
 
-def _summary_sheet(ws: Worksheet, result: CheckResult, rules: Sequence[Rule], lang: str) -> None:
+def _summary_sheet(ws: StreamSheet, result: CheckResult, rules: Sequence[Rule], lang: str) -> None:
     t = lambda key: text(key, lang)
     counts = all_counts(result)
     read = [o for o in result.outcomes if o.status is not FileStatus.REFUSED]
-    _put(ws, 1, 1, t("xlsx.title")).font = TITLE_FONT
-    ws.row_dimensions[1].height = 24
     facts: list[tuple[str, Any]] = [
         (t("xlsx.profile"), paren(result.run.profile_title, result.run.profile, lang)),
         (t("xlsx.as_of"), result.run.as_of if result.run.as_of else t("xlsx.as_of_default")),
@@ -225,6 +208,15 @@ def _summary_sheet(ws: Worksheet, result: CheckResult, rules: Sequence[Rule], la
         (t("xlsx.compliance_rate"),
          Num(counts.compliance_rate, PERCENT_FORMAT) if counts.compliance_rate is not None else t("dash")),
     ]
+    status_columns = [Column(t("col.status"), 20), Column(t("col.status_label"), 34), Column(t("col.count"), 12)]
+    subject_columns = [Column(t("col.subject_code"), 20), Column(t("col.subject_name"), 34, wrap=True),
+                       Column(t("col.period"), 12), Column(t("col.applicable"), 10), Column(t("col.pass"), 8),
+                       Column(t("col.fail"), 8), Column(t("col.warn"), 8), Column(t("col.missing_data"), 10),
+                       Column(t("col.rate"), 10), Column(t("col.worst"), 16), Column(t("col.worst_label"), 14)]
+    start_sheet(ws, [status_columns, subject_columns], "A2", print_titles=False,
+                widths={1: max(20, *(_text_width(key) * 1.1 + 2 for key, _ in facts))})
+    _put(ws, 1, 1, t("xlsx.title")).font = TITLE_FONT
+    ws.row_dimensions[1].height = 24
     row = 2
     for key, value in facts:
         row += 1
@@ -235,7 +227,6 @@ def _summary_sheet(ws: Worksheet, result: CheckResult, rules: Sequence[Rule], la
 
     row += 2
     _section(ws, row, t("xlsx.section.statuses"))
-    status_columns = [Column(t("col.status"), 20), Column(t("col.status_label"), 34), Column(t("col.count"), 12)]
     first = row + 1
     row = _table(ws, status_columns, [(s.value, status_label(s, lang), counts.counts.get(s, 0))
                                       for s in SEVERITY_ORDER], first, filter_and_freeze=False)
@@ -243,10 +234,6 @@ def _summary_sheet(ws: Worksheet, result: CheckResult, rules: Sequence[Rule], la
 
     row += 2
     _section(ws, row, t("xlsx.section.subjects"))
-    subject_columns = [Column(t("col.subject_code"), 20), Column(t("col.subject_name"), 34, wrap=True),
-                       Column(t("col.period"), 12), Column(t("col.applicable"), 10), Column(t("col.pass"), 8),
-                       Column(t("col.fail"), 8), Column(t("col.warn"), 8), Column(t("col.missing_data"), 10),
-                       Column(t("col.rate"), 10), Column(t("col.worst"), 16), Column(t("col.worst_label"), 14)]
     subject_rows = []
     for subject in result.subjects:
         sub = subject.subject
@@ -261,143 +248,6 @@ def _summary_sheet(ws: Worksheet, result: CheckResult, rules: Sequence[Rule], la
     first = row + 1
     row = _table(ws, subject_columns, subject_rows, first)
     _colour_status(ws, 10, first + 1, row)
-    ws.freeze_panes = "A2"
-    ws.column_dimensions["A"].width = max(20, *(_text_width(key) * 1.1 + 2 for key, _ in facts))
-
-
-def _matrix_columns(result: CheckResult, rules: Sequence[Rule], lang: str) -> list[tuple[str, str]]:
-    """(rule id, title) of every rule evaluated for some subject; data-quality checks last.
-
-    Rules are grouped by the first subject that was checked on them (so a batch of hospitals and
-    their region shows the hospital rules, then the region rules), in profile order within a group.
-    """
-    evaluated: dict[str, tuple[int, str]] = {}
-    for number, subject in enumerate(result.subjects):
-        for f in subject.findings:
-            evaluated.setdefault(f.rule_id, (number, worded.title(f, lang)))
-    position = {rule.id: index for index, rule in enumerate(rules)}
-    in_profile = sorted((rule_id for rule_id in evaluated if rule_id in position),
-                        key=lambda rule_id: (evaluated[rule_id][0], position[rule_id]))
-    titles = {rule.id: rule.title for rule in rules}
-    columns = [(rule_id, titles[rule_id]) for rule_id in in_profile]
-    columns += [(rule_id, title) for rule_id, (_, title) in evaluated.items() if rule_id not in position]
-    return columns
-
-
-def wrap_rule_id(rule_id: str, width: int) -> str:
-    """``rule_id`` broken into lines of at most ``width`` characters after ``.`` or ``-``.
-
-    Spreadsheets do not wrap at these characters by themselves, so the matrix header holds the id
-    with explicit line breaks; ``value.replace("\\n", "")`` gives the id back (ids have no blanks).
-    """
-    pieces = re.findall(r"[^.\-]+[.\-]?|[.\-]", rule_id)
-    lines: list[str] = []
-    line = ""
-    for piece in pieces:
-        while len(piece) > width:  # a piece too long for one line is cut hard
-            if line:
-                lines.append(line)
-                line = ""
-            lines.append(piece[:width])
-            piece = piece[width:]
-        if len(line) + len(piece) > width:
-            lines.append(line)
-            line = ""
-        line += piece
-    if line:
-        lines.append(line)
-    return "\n".join(lines)
-
-
-def _matrix_status(findings: list[Finding]) -> dict[str, Status]:
-    """The worst status per rule id among a subject's findings."""
-    rank = {status: index for index, status in enumerate(SEVERITY_ORDER)}
-    worst: dict[str, Status] = {}
-    for f in findings:
-        if f.rule_id not in worst or rank[f.status] < rank[worst[f.rule_id]]:
-            worst[f.rule_id] = f.status
-    return worst
-
-
-MATRIX_STATUS_ALIGN = Alignment(horizontal="center", vertical="top")
-
-
-def _status_cell(cell: Cell) -> None:
-    cell.alignment = MATRIX_STATUS_ALIGN
-    cell.font = MATRIX_STATUS_FONT
-    cell.border = GRID
-
-
-def _not_evaluated_cell(cell: Cell) -> None:
-    _status_cell(cell)
-    cell.fill = NOT_EVALUATED_FILL
-
-
-def _matrix_sheet(ws: Worksheet, result: CheckResult, rules: Sequence[Rule], lang: str) -> None:
-    """Subjects down, rules across, each cell the status code; two header rows (titles, ids)."""
-    t = lambda key: text(key, lang)
-    lead = [Column(t("col.subject_code"), 20), Column(t("col.subject_name"), 24, wrap=True),
-            Column(t("col.level"), 8), Column(t("col.period"), 9), Column(t("col.not_satisfied"), 10)]
-    rule_columns = _matrix_columns(result, rules, lang)
-    first_rule = len(lead) + 1
-    last_column = len(lead) + len(rule_columns)
-
-    # row 1: rule titles; row 2: the subject headers and the rule ids, linked to the Rules sheet
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(lead))
-    label = _put(ws, 1, 1, t("xlsx.matrix_rules_label"))
-    label.font, label.fill = HEADER_FONT, HEADER_FILL
-    label.alignment = Alignment(horizontal="right", vertical="center")
-    _header(ws, 2, lead)
-    title_lines = id_lines = 1
-    for index, (rule_id, title) in enumerate(rule_columns, start=first_rule):
-        cell = _put(ws, 1, index, title)
-        cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, GRID
-        cell.alignment = Alignment(horizontal="center", vertical="bottom", wrap_text=True)
-        title_lines = max(title_lines, _lines(title, MATRIX_STATUS_WIDTH))
-        # no hyperlink here: LibreOffice draws a linked cell on one line, ignoring the line breaks
-        shown = wrap_rule_id(rule_id, MATRIX_STATUS_WIDTH + 2)
-        cell = _put(ws, 2, index, shown)
-        cell.font = MATRIX_ID_FONT
-        cell.fill, cell.border = SUBHEADER_FILL, GRID
-        cell.alignment = Alignment(horizontal="center", vertical="top", wrap_text=True)
-        id_lines = max(id_lines, shown.count("\n") + 1)
-        ws.column_dimensions[get_column_letter(index)].width = MATRIX_STATUS_WIDTH
-    ws.row_dimensions[1].height = min(MATRIX_MAX_HEADER_LINES, title_lines) * LINE_HEIGHT + 3
-    ws.row_dimensions[2].height = max(2 * LINE_HEIGHT, min(MATRIX_MAX_HEADER_LINES, id_lines) * 11.0 + 3)
-    for index, column in enumerate(lead, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = column.width
-
-    row = 2
-    styles = CellStyles()
-    for subject in result.subjects:
-        row += 1
-        sub = subject.subject
-        statuses = _matrix_status(subject.findings)
-        open_count = sum(1 for status in statuses.values() if status not in SATISFIED)
-        for index, (column, value) in enumerate(zip(lead, [sub.code, sub.name, level_label(sub.level, lang),
-                                                            sub.period.label, open_count]), start=1):
-            styles.apply(_put(ws, row, index, value), index, _grid_top_wrap if column.wrap else _grid_top_left)
-        for index, (rule_id, _) in enumerate(rule_columns, start=first_rule):
-            status = statuses.get(rule_id)
-            cell = _put(ws, row, index, status.value if status else None)
-            styles.apply(cell, status is None, _not_evaluated_cell if status is None else _status_cell)
-    _fit_heights(ws, lead, 3, row)
-    if rule_columns and row >= 3:
-        first_letter = get_column_letter(first_rule)
-        cells = f"{first_letter}3:{get_column_letter(last_column)}{row}"
-        for code in STATUS_COLOURS:  # relative reference: each cell is coloured by its own code
-            ws.conditional_formatting.add(cells, _status_rule(f'{first_letter}3="{code}"', code, STATUS_COLOURS))
-        count_letter = get_column_letter(len(lead))
-        ws.conditional_formatting.add(f"{count_letter}3:{count_letter}{row}", CellIsRule(
-            operator="greaterThan", formula=["0"], font=Font(bold=True, color=STATUS_COLOURS["fail"][1])))
-    ws.auto_filter.ref = f"A2:{get_column_letter(max(last_column, len(lead)))}{max(row, 3)}"
-    ws.freeze_panes = f"{get_column_letter(first_rule)}3"
-    open_labels = [status_label(s, lang) for s in SEVERITY_ORDER if s not in SATISFIED]
-    if lang == "zh":
-        legend = f"{t('xlsx.matrix_not_evaluated')}；{t('col.not_satisfied')}：{'、'.join(open_labels)}。"
-    else:
-        legend = f"{t('xlsx.matrix_not_evaluated')}. {t('col.not_satisfied')}: {', '.join(open_labels).lower()}."
-    _put(ws, row + 2, 1, legend).font = NOTE_FONT
 
 
 def _shown(quantity: Quantity | None, worded_text: str) -> Any:
@@ -448,11 +298,17 @@ def finding_columns(lang: str = DEFAULT_LANGUAGE) -> list[Column]:
 
 
 
-def _findings_sheet(ws: Worksheet, result: CheckResult, links: dict[str, str], lang: str) -> None:
-    rows = []
+def _findings_sheet(ws: StreamSheet, result: CheckResult, links: dict[str, str], lang: str) -> None:
+    columns = finding_columns(lang)
+    start_sheet(ws, [columns])
+    last = _table(ws, columns, _finding_rows(result, links, lang))
+    _colour_status(ws, 7, 2, last)
+
+
+def _finding_rows(result: CheckResult, links: dict[str, str], lang: str) -> Iterator[list[Any]]:
     for subject in result.subjects:
         for f in ordered_findings(subject.findings):
-            rows.append([
+            yield [
                 f.subject_id, f.subject_name, f.period, _rule_link(f.rule_id, links), worded.title(f, lang),
                 domain_label(f.domain, lang), f.status.value, status_label(f.status, lang),
                 _shown(f.observed, worded.observed(f, lang)), _shown(f.required.threshold if f.required else None,
@@ -461,12 +317,10 @@ def _findings_sheet(ws: Worksheet, result: CheckResult, links: dict[str, str], l
                 worded.message(f, lang), worded.remediation(f, lang), _data_sources(f, lang),
                 f.citation.document_number, validity_text(f.citation, lang), f.citation.clause,
                 ", ".join(basis.value for basis in f.benchmark), f.submission.path,
-            ])
-    last = _table(ws, finding_columns(lang), rows)
-    _colour_status(ws, 7, 2, last)
+            ]
 
 
-def _items_sheet(ws: Worksheet, result: CheckResult, catalog: Catalog, links: dict[str, str], lang: str) -> None:
+def _items_sheet(ws: StreamSheet, result: CheckResult, catalog: Catalog, links: dict[str, str], lang: str) -> None:
     t = lambda key: text(key, lang)
     columns = [
         Column(t("col.subject_code"), 20), Column(t("col.subject_name"), 24, wrap=True), Column(t("col.period"), 9),
@@ -476,13 +330,18 @@ def _items_sheet(ws: Worksheet, result: CheckResult, catalog: Catalog, links: di
         Column(t("col.gap_amount"), 14), Column(t("col.gap_amount_unit"), 8), Column(t("col.message"), 36, wrap=True),
         Column(t("col.data_sources"), 20, wrap=True),
     ]
-    rows = []
+    start_sheet(ws, [columns])
+    last = _table(ws, columns, _item_rows(result, links, lang))
+    _colour_status(ws, 7, 2, last)
+
+
+def _item_rows(result: CheckResult, links: dict[str, str], lang: str) -> Iterator[list[Any]]:
     for subject in result.subjects:
         for f in ordered_findings(subject.findings):
             label = worded.gap_amount_label(f, lang)
             for item in f.items:
                 amount = item.gap_amount
-                rows.append([
+                yield [
                     f.subject_id, f.subject_name, f.period, _rule_link(f.rule_id, links), worded.title(f, lang),
                     worded.item_label(item, lang), item.status.value, status_label(item.status, lang),
                     _shown(item.observed, q.quantity(item.observed, lang)),
@@ -491,9 +350,7 @@ def _items_sheet(ws: Worksheet, result: CheckResult, catalog: Catalog, links: di
                     Num(amount.number) if amount is not None else None,
                     unit_name(amount.unit, lang, amount.number or 0) if amount is not None else "",
                     worded.item_note(item, lang, label), worded.row_source(item.source, lang),
-                ])
-    last = _table(ws, columns, rows)
-    _colour_status(ws, 7, 2, last)
+                ]
 
 
 def _applies_text(rule: Rule, lang: str) -> str:
@@ -507,7 +364,7 @@ def _applies_text(rule: Rule, lang: str) -> str:
     return ("；" if lang == "zh" else "; ").join(parts)
 
 
-def _rules_sheet(ws: Worksheet, rules: Sequence[Rule], lang: str) -> None:
+def _rules_sheet(ws: StreamSheet, rules: Sequence[Rule], lang: str) -> None:
     t = lambda key: text(key, lang)
     columns = [
         Column(t("col.rule_id"), RULE_ID_WIDTH), Column(t("col.rule_title"), 28, wrap=True),
@@ -527,20 +384,24 @@ def _rules_sheet(ws: Worksheet, rules: Sequence[Rule], lang: str) -> None:
         paren(_label("binding", rule.binding, lang), rule.binding, lang), rule.severity.value,
         status_label(rule.severity, lang),
     ] for rule in rules]
+    start_sheet(ws, [columns, quality_columns(lang)])
     last = _table(ws, columns, rows)
     _colour_status(ws, 16, 2, last)
 
 
-def _quality_section(ws: Worksheet, first_row: int, quality_ids: Sequence[str], result: CheckResult,
+def quality_columns(lang: str) -> list[Column]:
+    return [Column(text("col.check_id", lang), RULE_ID_WIDTH), Column(text("col.check_title", lang), 28, wrap=True),
+            Column(text("col.kind", lang), 14, wrap=True)]
+
+
+def _quality_section(ws: StreamSheet, first_row: int, quality_ids: Sequence[str], result: CheckResult,
                      lang: str) -> None:
     """Below the rules: the data-quality checks, so their findings link to a row that explains them."""
     t = lambda key: text(key, lang)
     titles = {f.rule_id: worded.title(f, lang) for f in result.findings if f.kind == "quality"}
     _section(ws, first_row - 2, t("xlsx.section.quality"))
     _put(ws, first_row - 1, 1, t("xlsx.quality_note")).font = NOTE_FONT
-    columns = [Column(t("col.check_id"), RULE_ID_WIDTH), Column(t("col.check_title"), 28, wrap=True),
-               Column(t("col.kind"), 14, wrap=True)]
-    _table(ws, columns, [[rule_id, titles.get(rule_id) or messages(lang).get(f"title.{rule_id}", rule_id),
+    _table(ws, quality_columns(lang), [[rule_id, titles.get(rule_id) or messages(lang).get(f"title.{rule_id}", rule_id),
                           t("kind.quality")] for rule_id in quality_ids],
            first_row, filter_and_freeze=False)
 
@@ -559,7 +420,7 @@ def _input_value(used: InputUsed, lang: str) -> Any:
     return worded.input_value(used, lang) if used.value is not None else None
 
 
-def _inputs_sheet(ws: Worksheet, result: CheckResult, catalog: Catalog, links: dict[str, str], lang: str) -> None:
+def _inputs_sheet(ws: StreamSheet, result: CheckResult, catalog: Catalog, links: dict[str, str], lang: str) -> None:
     t = lambda key: text(key, lang)
     columns = [
         Column(t("col.subject_code"), 20), Column(t("col.subject_name"), 24, wrap=True), Column(t("col.period"), 9),
@@ -567,21 +428,29 @@ def _inputs_sheet(ws: Worksheet, result: CheckResult, catalog: Catalog, links: d
         Column(t("col.field_name"), 34, wrap=True), Column(t("col.value"), 16, wrap=True), Column(t("col.unit"), 8),
         Column(t("col.which"), 22, wrap=True), Column(t("col.data_sources"), 18),
     ]
-    rows = [[
+    rows = ([
         f.subject_id, f.subject_name, f.period, _rule_link(f.rule_id, links), used.field, worded.input_name(used, lang),
         _input_value(used, lang), unit_name(used.unit, lang) if used.unit != PERCENT else "",
         _which_text(used, catalog, lang), worded.input_source(used, lang),
-    ] for subject in result.subjects for f in subject.findings for used in f.inputs]
+    ] for subject in result.subjects for f in subject.findings for used in f.inputs)
+    start_sheet(ws, [columns])
     _table(ws, columns, rows)
 
 
-def _problems_sheet(ws: Worksheet, result: CheckResult, lang: str) -> None:
+def _problems_sheet(ws: StreamSheet, result: CheckResult, lang: str) -> None:
     t = lambda key: text(key, lang)
-    _section(ws, 1, t("xlsx.section.files"))
     file_columns = [
         Column(t("col.file"), 40, wrap=True), Column(t("col.file_status"), 20), Column(t("col.file_status_label"), 16),
         Column(t("col.subject_codes"), 22, wrap=True), Column(t("col.message"), 50, wrap=True),
     ]
+    problem_columns = [
+        Column(t("col.file"), 40, wrap=True), Column(t("col.problem_severity"), 20),
+        Column(t("col.problem_severity_label"), 16), Column(t("col.field"), 22, wrap=True),
+        Column(t("col.where"), 50, wrap=True), Column(t("col.expected"), 24, wrap=True),
+        Column(t("col.found"), 24, wrap=True), Column(t("col.fix"), 40, wrap=True),
+    ]
+    start_sheet(ws, [file_columns, problem_columns], "A3")  # the file-outcome header stays in view
+    _section(ws, 1, t("xlsx.section.files"))
     counts = result.problem_counts()
     file_rows = [[o.path, o.status.value, _label("file_status", o.status.value, lang),
                   "\n".join(ref.institution for ref in o.submissions),
@@ -592,12 +461,6 @@ def _problems_sheet(ws: Worksheet, result: CheckResult, lang: str) -> None:
 
     start = last + 2
     _section(ws, start, t("xlsx.section.problems"))
-    problem_columns = [
-        Column(t("col.file"), 40, wrap=True), Column(t("col.problem_severity"), 20),
-        Column(t("col.problem_severity_label"), 16), Column(t("col.field"), 22, wrap=True),
-        Column(t("col.where"), 50, wrap=True), Column(t("col.expected"), 24, wrap=True),
-        Column(t("col.found"), 24, wrap=True), Column(t("col.fix"), 40, wrap=True),
-    ]
     problem_rows: list[list[Any]] = [[p.file.path, p.severity.value, _label("severity", p.severity.value, lang),
                                       p.field_code, problem_wording.where(p, lang), problem_wording.expected(p, lang),
                                       problem_wording.found(p, lang), problem_wording.fix(p, lang)]
@@ -606,4 +469,3 @@ def _problems_sheet(ws: Worksheet, result: CheckResult, lang: str) -> None:
         problem_rows = [[t("none")]]
     last = _table(ws, problem_columns, problem_rows, start + 1)
     _colour_status(ws, 2, start + 2, last, PROBLEM_COLOURS)
-    ws.freeze_panes = "A3"  # keep the file-outcome header in view; the problem table has the filter

@@ -6,8 +6,6 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any
 
-from openpyxl.worksheet.worksheet import Worksheet
-
 from compliance.report.xlsxcells import (
     STATUS_COLOURS,
     Column,
@@ -15,7 +13,9 @@ from compliance.report.xlsxcells import (
     _colour_status,
     _table,
     number_format,
+    start_sheet,
 )
+from compliance.report.xlsxstream import StreamSheet
 from compliance.results.history import Trend
 from compliance.results.quantities import PERCENT
 from compliance.results.run import CheckResult
@@ -40,7 +40,7 @@ def _value(value: Any, unit: str) -> Any:
     return Num(value, number_format(unit))
 
 
-def trends_sheet(ws: Worksheet, result: CheckResult, lang: str) -> None:
+def trends_sheet(ws: StreamSheet, result: CheckResult, lang: str) -> None:
     t = lambda key: text(key, lang)
     columns = [
         Column(t("col.subject_code"), 20), Column(t("col.subject_name"), 24, wrap=True), Column(t("col.period"), 10),
@@ -66,5 +66,6 @@ def trends_sheet(ws: Worksheet, result: CheckResult, lang: str) -> None:
             ])
     if not rows:
         rows = [[t("none")]]
+    start_sheet(ws, [columns])
     last = _table(ws, columns, rows)
     _colour_status(ws, 7, 2, last, TREND_COLOURS)

@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from wcwidth import wcswidth
 
 from compliance.report.escape import safe_text
+from compliance.report.xlsxstream import StreamSheet
 from compliance.results.quantities import PERCENT
 from compliance.results.status import Status
 
@@ -31,6 +32,7 @@ MAX_CELL_TEXT = 32_000  # Excel refuses more than 32,767 characters in a cell.
 LINE_HEIGHT = 14.0
 RULE_ID_WIDTH = 44  # rule ids have no spaces, so they cannot wrap
 MAX_ROW_HEIGHT = 300.0
+MIN_TABLE_WIDTH = 13  # a table's columns are never narrower (the header's two lines fit)
 
 BODY_FONT_NAME = "Calibri"  # openpyxl's default; named so LibreOffice does not fall back to a serif
 HEADER_FONT = Font(name=BODY_FONT_NAME, bold=True, color="FFFFFF")
@@ -107,7 +109,7 @@ def _finite(value: Any) -> float | None:
     return float(value)
 
 
-def _put(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
+def _put(ws: StreamSheet, row: int, column: int, value: Any) -> Cell:
     """Write one value: numbers as numbers, dates as dates, every string escaped and typed as text."""
     cell = ws.cell(row=row, column=column)
     if isinstance(value, Link):
@@ -139,7 +141,7 @@ def _put(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
     return cell
 
 
-def _header(ws: Worksheet, row: int, columns: Sequence[Column]) -> None:
+def _header(ws: StreamSheet, row: int, columns: Sequence[Column]) -> None:
     for index, column in enumerate(columns, start=1):
         cell = _put(ws, row, index, column.header)
         cell.font = HEADER_FONT
@@ -176,29 +178,42 @@ def _grid_top_wrap(cell: Cell) -> None:
     cell.alignment, cell.border = TOP_WRAP, GRID
 
 
-def _table(ws: Worksheet, columns: Sequence[Column], rows: Iterable[Sequence[Any]], first_row: int = 1,
+def start_sheet(ws: StreamSheet, tables: Sequence[Sequence[Column]], freeze: str | None = "A2",
+                widths: Mapping[int, float] | None = None, print_titles: bool = True) -> None:
+    """What a sheet sets before its first row: each column as wide as the widest of `tables`
+    needs it (or `widths` says), the frozen panes, and the page set-up."""
+    wanted: dict[int, float] = {}
+    for columns in tables:
+        for index, column in enumerate(columns, start=1):
+            wanted[index] = max(wanted.get(index, MIN_TABLE_WIDTH), column.width)
+    for index, width in (widths or {}).items():
+        wanted[index] = max(wanted.get(index, 0), width)
+    for index, width in sorted(wanted.items()):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    ws.freeze_panes = freeze
+    _page_setup(ws, print_titles)
+
+
+def _table(ws: StreamSheet, columns: Sequence[Column], rows: Iterable[Sequence[Any]], first_row: int = 1,
            filter_and_freeze: bool = True) -> int:
-    """Header at ``first_row``, then ``rows``; returns the last row used."""
+    """Header at ``first_row``, then ``rows``, each as high as its wrapped texts need (the
+    columns' widths set by :func:`start_sheet`); returns the last row used."""
     _header(ws, first_row, columns)
     row = first_row
     styles = CellStyles()
-    wrapped = [index for index, column in enumerate(columns, start=1) if column.wrap]
-    texts: dict[int, list[tuple[int, str]]] = {}
+    widths = {index: ws.column_dimensions[get_column_letter(index)].width or column.width
+              for index, column in enumerate(columns, start=1) if column.wrap}
     for values in rows:
         row += 1
+        lines = 1
         for index, (column, value) in enumerate(zip(columns, values), start=1):
             cell = _put(ws, row, index, value)
             styles.apply(cell, index, _grid_top_wrap if column.wrap else _grid_top_left)
             if column.wrap and isinstance(cell.value, str):
-                texts.setdefault(row, []).append((index, cell.value))
-    for index, column in enumerate(columns, start=1):
-        dimension = ws.column_dimensions[get_column_letter(index)]
-        dimension.width = max(column.width, dimension.width if dimension.customWidth else 0)
+                lines = max(lines, _lines(cell.value, widths[index]))
+        fit_height(ws, row, lines)
     if filter_and_freeze:
         ws.auto_filter.ref = f"A{first_row}:{get_column_letter(len(columns))}{max(row, first_row + 1)}"
-        ws.freeze_panes = f"A{first_row + 1}"
-    if wrapped:
-        _set_heights(ws, texts)
     return row
 
 
@@ -213,29 +228,10 @@ def _lines(value: str, width: float) -> int:
     return sum(max(1, math.ceil(_text_width(part) / usable)) for part in value.split("\n"))
 
 
-def _set_heights(ws: Worksheet, texts: dict[int, list[tuple[int, str]]]) -> None:
-    """Row heights for the wrapped texts of each row (column index, text), CJK counting double."""
-    widths: dict[int, float] = {}
-    for row, cells in texts.items():
-        lines = 1
-        for index, value in cells:
-            if index not in widths:
-                widths[index] = ws.column_dimensions[get_column_letter(index)].width
-            lines = max(lines, _lines(value, widths[index]))
-        if lines > 1:
-            ws.row_dimensions[row].height = min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT + 3)
-
-
-def _fit_heights(ws: Worksheet, columns: Sequence[Column], first_row: int, last_row: int) -> None:
-    """Set row heights for wrapped text (CJK counts double), since openpyxl cannot measure text."""
-    wrapped = [index for index, column in enumerate(columns, start=1) if column.wrap]
-    texts: dict[int, list[tuple[int, str]]] = {}
-    for row in range(first_row, last_row + 1):
-        for index in wrapped:
-            cell = ws._cells.get((row, index))  # noqa: SLF001 - looking, not creating empty cells
-            if cell is not None and isinstance(cell.value, str):
-                texts.setdefault(row, []).append((index, cell.value))
-    _set_heights(ws, texts)
+def fit_height(ws: StreamSheet, row: int, lines: int) -> None:
+    """A row as high as `lines` lines of text (openpyxl cannot measure text); one line is the default."""
+    if lines > 1:
+        ws.row_dimensions[row].height = min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT + 3)
 
 
 def _status_rule(formula: str, code: str, colours: dict[str, tuple[str, str]]) -> FormulaRule:
@@ -244,7 +240,7 @@ def _status_rule(formula: str, code: str, colours: dict[str, tuple[str, str]]) -
                        font=Font(color=font, bold=code in ("fail", "error", "refused")), stopIfTrue=True)
 
 
-def _colour_by_code(ws: Worksheet, code_column: int, cells: str, first_row: int,
+def _colour_by_code(ws: StreamSheet, code_column: int, cells: str, first_row: int,
                     colours: dict[str, tuple[str, str]]) -> None:
     """Conditional fill on ``cells`` keyed off the code in ``code_column`` (e.g. 'fail')."""
     letter = get_column_letter(code_column)
@@ -252,7 +248,7 @@ def _colour_by_code(ws: Worksheet, code_column: int, cells: str, first_row: int,
         ws.conditional_formatting.add(cells, _status_rule(f'${letter}{first_row}="{code}"', code, colours))
 
 
-def _colour_status(ws: Worksheet, code_column: int, first_row: int, last_row: int,
+def _colour_status(ws: StreamSheet, code_column: int, first_row: int, last_row: int,
                    colours: dict[str, tuple[str, str]] = STATUS_COLOURS) -> None:
     """Colour the code cell and the label next to it."""
     if last_row < first_row:
@@ -261,14 +257,14 @@ def _colour_status(ws: Worksheet, code_column: int, first_row: int, last_row: in
     _colour_by_code(ws, code_column, f"{start}{first_row}:{end}{last_row}", first_row, colours)
 
 
-def _page_setup(ws: Worksheet, summary_title: str) -> None:
+def _page_setup(ws: StreamSheet, print_titles: bool) -> None:
     """Print landscape on A4, repeating the frozen header rows (and frozen columns, if any).
 
     A sheet with frozen columns (the matrix) is too wide for one page: it prints at a fixed scale
     over several pages, each repeating the subject columns.  Every other sheet is one page wide.
     """
     ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.print_options.gridLines = False
     letter, row = coordinate_from_string(ws.freeze_panes) if ws.freeze_panes else ("A", 1)
     frozen_columns = column_index_from_string(letter) - 1
@@ -280,7 +276,7 @@ def _page_setup(ws: Worksheet, summary_title: str) -> None:
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
-    if row > 1 and ws.title != summary_title:
+    if row > 1 and print_titles:
         ws.print_title_rows = f"1:{row - 1}"
 
 
@@ -288,5 +284,5 @@ def _rule_link(rule_id: str, links: dict[str, str]) -> Link:
     return Link(rule_id, links.get(rule_id))
 
 
-def _section(ws: Worksheet, row: int, value: str) -> None:
+def _section(ws: StreamSheet, row: int, value: str) -> None:
     _put(ws, row, 1, value).font = SECTION_FONT
