@@ -23,12 +23,43 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.xml.functions import Element
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.dimensions import RowDimension
 
 
 class RowsWrittenInOrder(RuntimeError):
     """A cell or a row height of a row already written."""
+
+
+class _PlacesLinked(list[tuple[str, str]]):
+    """A streamed sheet's links, kept until its end as (cell, place in the workbook) rather than as
+    openpyxl Hyperlink objects (a few hundred bytes each, then a tree of them all)."""
+
+    def append(self, link: Hyperlink) -> None:  # type: ignore[override]
+        if link.target or not link.location:
+            raise ValueError(f"a streamed sheet links only to places in the workbook, not {link.target!r}")
+        super().append((link.ref, link.location))
+
+
+class _StreamedSheetWriter(WorksheetWriter):  # type: ignore[misc]
+    """openpyxl's sheet writer, writing the sheet's links one element at a time at its end."""
+
+    def __init__(self, ws: WriteOnlyWorksheet) -> None:
+        super().__init__(ws)
+        ws._hyperlinks = _PlacesLinked()  # noqa: SLF001 - where openpyxl's cell writer puts each link
+
+    def write_hyperlinks(self) -> None:
+        links = self.ws._hyperlinks  # noqa: SLF001
+        if not links:
+            return
+        xf = self.xf.send(True)
+        with xf.element("hyperlinks"):
+            for ref, location in links:
+                xf.write(Element("hyperlink", {"ref": ref, "location": location}))
+        self.xf.send(None)
 
 
 class _Height:
@@ -157,6 +188,9 @@ class StreamSheet:
         self._cells = {}
 
     def _append(self, row: int, cells: list[Cell | None]) -> None:
+        if self.ws._writer is None:  # noqa: SLF001 - as WriteOnlyWorksheet._get_writer, with the links kept small
+            self.ws._writer = _StreamedSheetWriter(self.ws)  # noqa: SLF001
+            self.ws._writer.write_top()  # noqa: SLF001
         height = self._heights.pop(row, None)
         if height is not None:
             self.ws.row_dimensions[row] = RowDimension(self.ws, index=row, ht=height)
