@@ -24,10 +24,10 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet._writer import WorksheetWriter
-from openpyxl.worksheet.hyperlink import Hyperlink
-from openpyxl.xml.functions import Element
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.dimensions import RowDimension
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.xml.functions import Element
 
 
 class RowsWrittenInOrder(RuntimeError):
