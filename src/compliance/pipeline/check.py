@@ -61,7 +61,7 @@ def evaluate_task(context: WorkerContext, payload: EvaluationPayload) -> tuple[F
     """Every finding of one subject (a task of the evaluate stage)."""
     catalog = context.catalog
     profile = payload.profile
-    rules = catalog.rules_for(profile)
+    rules = context.rules_for(profile)
     compiled = context.compiled(tuple(rule.id for rule in rules))
     chosen = rules_for_subject(rules, profile, payload.submission)
     return tuple(evaluate_subject(catalog, profile, chosen, payload.submission, compiled, payload.as_of))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from compliance.rules.spec import Catalog
+from compliance.rules.spec import Catalog, Profile, Rule
 
 if TYPE_CHECKING:
     from compliance.evaluation.engine import CompiledRules
@@ -38,6 +38,7 @@ class WorkerContext:
 
     setup: WorkerSetup
     _compiled: dict[tuple[str, ...], CompiledRules] = field(default_factory=dict, repr=False)
+    _profile_rules: dict[Profile, tuple[Rule, ...]] = field(default_factory=dict, repr=False)
 
     @property
     def catalog(self) -> Catalog:
@@ -54,6 +55,12 @@ class WorkerContext:
         from compliance.report.render import DocumentCaches
 
         return DocumentCaches(owns_process=self.setup.owns_process)
+
+    def rules_for(self, profile: Profile) -> tuple[Rule, ...]:
+        """The catalog's rules of `profile` (chosen once per context)."""
+        if profile not in self._profile_rules:
+            self._profile_rules[profile] = self.catalog.rules_for(profile)
+        return self._profile_rules[profile]
 
     def compiled(self, rule_ids: tuple[str, ...]) -> CompiledRules:
         """The engine's compiled criteria of these rules (compiled once per context)."""

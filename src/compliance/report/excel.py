@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import shutil
 import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -122,8 +123,13 @@ class _StampedZip(zipfile.ZipFile):
 
     def write(self, filename: str | os.PathLike[str], arcname: str | None = None, compress_type: int | None = None,
               compresslevel: int | None = None) -> None:
-        """A worksheet openpyxl wrote to a temporary file: its bytes, under the one time (not the file's)."""
-        self.writestr(arcname or os.path.basename(filename), Path(filename).read_bytes())
+        """A worksheet openpyxl wrote to a temporary file, under the one time (not the file's),
+        copied in pieces (a province's sheet is hundreds of MiB of XML)."""
+        member = zipfile.ZipInfo(arcname or os.path.basename(filename), date_time=self.stamp)
+        member.compress_type = zipfile.ZIP_DEFLATED
+        member.file_size = os.path.getsize(filename)  # the zip then knows whether it needs Zip64
+        with open(filename, "rb") as source, self.open(member, "w") as target:
+            shutil.copyfileobj(source, target, 1 << 20)
 
 
 def workbook_bytes(workbook: Workbook, made: dt.datetime) -> bytes:

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
 from typing import Protocol
 
 from compliance.results.findings import Citation
@@ -241,13 +244,19 @@ class Waiver:
 
 @dataclass(frozen=True)
 class Catalog:
-    """Every loaded pack and profile, with the merged data dictionary."""
+    """Every loaded pack and profile, with the merged data dictionary.  What is derived from the
+    packs (the digest, the rules, the merged fields and tables) is computed once per catalog: a
+    check asks for it for every subject."""
 
     packs: tuple[RulePack, ...]
     profiles: dict[str, Profile] = field(default_factory=dict)
     waivers: tuple[Waiver, ...] = ()
 
-    @property
+    def __getstate__(self) -> dict[str, object]:
+        """The fields only: what is derived from them is computed again where the catalog goes."""
+        return {name: self.__dict__[name] for name in ("packs", "profiles", "waivers")}
+
+    @cached_property
     def digest(self) -> str:
         """A hash of every rule pack, profile and waiver loaded: two runs with equal digests used the
         same rules."""
@@ -261,7 +270,7 @@ class Catalog:
         matching = [waiver for waiver in self.waivers if waiver.covers(rule_id, subject, period)]
         return next((waiver for waiver in matching if waiver.period is not None), matching[0] if matching else None)
 
-    @property
+    @cached_property
     def rules(self) -> tuple[Rule, ...]:
         return tuple(rule for pack in self.packs for rule in pack.rules)
 
@@ -271,25 +280,26 @@ class Catalog:
                 return rule
         raise KeyError(rule_id)
 
-    @property
-    def fields(self) -> dict[str, FieldSpec]:
+    @cached_property
+    def fields(self) -> Mapping[str, FieldSpec]:
         merged: dict[str, FieldSpec] = {}
         for pack in self.packs:
             for spec in pack.fields:
                 merged.setdefault(spec.code, spec)
-        return merged
+        return MappingProxyType(merged)
 
-    @property
-    def tables(self) -> dict[str, TableSpec]:
+    @cached_property
+    def tables(self) -> Mapping[str, TableSpec]:
         merged: dict[str, TableSpec] = {}
         for pack in self.packs:
             for table in pack.tables:
                 merged.setdefault(table.code, table)
-        return merged
+        return MappingProxyType(merged)
 
     def rules_for(self, profile: Profile) -> tuple[Rule, ...]:
+        packs = set(profile.packs)
         chosen = [rule for rule in self.rules
-                  if rule.pack in profile.packs and rule.applies.level in profile.subject_levels]
+                  if rule.pack in packs and rule.applies.level in profile.subject_levels]
         if profile.rule_ids:
             order = {rule_id: index for index, rule_id in enumerate(profile.rule_ids)}
             chosen = sorted((rule for rule in chosen if rule.id in order), key=lambda rule: order[rule.id])
