@@ -19,7 +19,8 @@ import os
 import re
 import secrets
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType, TracebackType
@@ -248,29 +249,28 @@ class OutputFolder:
         except OSError as exc:
             raise output_error(exc, self.path / name) from None
         self._temporary.add(temporary)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-                stream.flush()
-                os.fsync(stream.fileno())
-        except OSError as exc:
-            self._discard(temporary)
-            raise output_error(exc, self.path / name) from None
-        except BaseException:
-            self._discard(temporary)
-            raise
+        with self._discarded_on_failure(temporary, name), os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
         return temporary
 
-    def _put_in_place(self, temporary: str, name: str, sha256: str, size: int) -> WrittenFile:
+    @contextmanager
+    def _discarded_on_failure(self, temporary: str, name: str) -> Iterator[None]:
+        """The block's temporary file removed if the block fails; an OS error as the output's."""
         try:
-            self._check_target(name)
-            os.rename(temporary, name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
+            yield
         except OSError as exc:
             self._discard(temporary)
             raise output_error(exc, self.path / name) from None
         except BaseException:
             self._discard(temporary)
             raise
+
+    def _put_in_place(self, temporary: str, name: str, sha256: str, size: int) -> WrittenFile:
+        with self._discarded_on_failure(temporary, name):
+            self._check_target(name)
+            os.rename(temporary, name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
         self._temporary.discard(temporary)
         written = WrittenFile(self.path / name, sha256, size)
         self.written[name] = written
