@@ -824,6 +824,16 @@ def test_history_command(audited: Audited, runner: CliRunner, monkeypatch: pytes
     assert unknown.exit_code == 2 and "999999" in unknown.stderr
 
 
+def test_history_as_a_processs_first_use_of_the_store(audited: Audited) -> None:
+    """In a fresh process, `compliance history` imports the store's models before anything has set
+    Django up; Django's setup then imported the admin, which met the models undefined (a crash)."""
+    command = Path(sys.executable).parent / "compliance"
+    shown = subprocess.run([str(command), "history", REGION, "--format", "json"], capture_output=True, text=True,
+                           env={**os.environ, "DATABASE_URL": audited.url}, timeout=120, check=False)
+    assert shown.returncode == 0, shown.stderr
+    assert {entry["period"] for entry in json.loads(shown.stdout)} == set(QUARTERS)
+
+
 @pytest.mark.parametrize("text_of_period", ["2025Q5", "last quarter", ""])
 def test_audit_refuses_an_unknown_period(text_of_period: str, runner: CliRunner, tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:

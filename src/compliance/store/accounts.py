@@ -16,7 +16,7 @@ from pathlib import Path
 from compliance.errors import ConfigError
 from compliance.ingest.identities import PROVINCES, check_institution_code
 from compliance.store.api import _errors, _existing
-from compliance.store.setup import configure
+from compliance.store.setup import configure, store_models
 
 configure()  # Django's auth models need the settings before they are imported
 
@@ -112,7 +112,7 @@ def add_user(username: str, password: str, role: Role | str, institution: str | 
     from django.contrib.auth.models import User
     from django.db import transaction
 
-    from compliance.store import models
+    models = store_models()
 
     chosen = Role(role)
     username = username.strip()

@@ -199,7 +199,7 @@ def save_run(result: CheckResult, url: str | None = None, home: Path | None = No
     a run already stored (same run id) is left as it is."""
     from django.db import transaction
 
-    from compliance.store import models
+    models = setup.store_models()
 
     name = _existing(url, home)
     run = result.run
@@ -222,7 +222,7 @@ def save_run(result: CheckResult, url: str | None = None, home: Path | None = No
 
 
 def _submission(name: str, subject: SubjectResult, now: dt.datetime) -> Any:
-    from compliance.store import models
+    models = setup.store_models()
 
     ref, who = subject.submission, subject.subject
     row, created = models.Submission.objects.using(name).get_or_create(
@@ -264,7 +264,7 @@ def _value(quantity: Quantity | None) -> tuple[Any, str]:
 
 
 def _finding(run: Any, submission: Any, finding: Finding) -> Any:
-    from compliance.store import models
+    models = setup.store_models()
 
     observed, observed_unit = _value(finding.observed)
     gap, gap_unit = _value(finding.gap)
@@ -283,7 +283,7 @@ def runs(url: str | None = None, home: Path | None = None) -> tuple[StoredRun, .
     """Every stored run, oldest first."""
     from django.db.models import Count
 
-    from compliance.store import models
+    models = setup.store_models()
 
     name = _existing(url, home)
     with _errors(name):
@@ -298,7 +298,7 @@ def submissions(code: str | None = None, url: str | None = None,
     """The stored submissions (of one institution or region code), by period and content hash."""
     from django.db.models import Count
 
-    from compliance.store import models
+    models = setup.store_models()
 
     name = _existing(url, home)
     with _errors(name):
@@ -313,7 +313,7 @@ def submissions(code: str | None = None, url: str | None = None,
 
 def findings(run_id: str, url: str | None = None, home: Path | None = None) -> tuple[StoredFinding, ...]:
     """The findings of one run, by subject, period and rule."""
-    from compliance.store import models
+    models = setup.store_models()
 
     name = _existing(url, home)
     with _errors(name):
@@ -329,7 +329,7 @@ def findings(run_id: str, url: str | None = None, home: Path | None = None) -> t
 
 def history(code: str, url: str | None = None, home: Path | None = None) -> tuple[HistoryEntry, ...]:
     """One institution's or region's status on each rule, per period and run, oldest first."""
-    from compliance.store import models
+    models = setup.store_models()
 
     name = _existing(url, home)
     with _errors(name):
@@ -345,7 +345,7 @@ def history(code: str, url: str | None = None, home: Path | None = None) -> tupl
 def stored_run(run_id: str, url: str | None = None,
                home: Path | None = None) -> tuple[dt.datetime, str] | None:
     """When the stored run `run_id` started and who or what started it (None when the store has no such run)."""
-    from compliance.store import models
+    models = setup.store_models()
 
     name = _existing(url, home)
     with _errors(name):
@@ -357,7 +357,7 @@ def earlier_submissions(keys: Iterable[SubjectPeriod], url: str | None = None,
                         home: Path | None = None) -> dict[SubjectPeriod, EarlierSubmission]:
     """For each (level, code, period) the latest stored submission with the current values its
     rules read (a later resubmission replaces an earlier one); keys the store has nothing for are left out."""
-    from compliance.store import models
+    models = setup.store_models()
 
     name = _existing(url, home)
     found: dict[SubjectPeriod, EarlierSubmission] = {}
@@ -378,7 +378,7 @@ def audit_history(profile: str, subjects: Iterable[tuple[str, str]], before: dt.
                   home: Path | None = None) -> dict[tuple[str, str], SubjectHistory]:
     """Each subject's (level, code) findings in the audits of `profile` of periods that ended before
     `before`: for each period the latest audit of it only, oldest period first."""
-    from compliance.store import models
+    models = setup.store_models()
 
     name = _existing(url, home)
     wanted = set(subjects)

@@ -18,6 +18,7 @@ from compliance.errors import ComplianceError
 from compliance.results.run import CheckResult
 from compliance.store.accounts import AccountInfo, Role
 from compliance.store.api import _errors, _existing, save_run
+from compliance.store.setup import store_models
 
 #: Identification fields the dashboard shows and filters by.
 PROFILE_FIELDS = ("institution_name", "province", "city", "grade", "type", "ownership")
@@ -172,7 +173,7 @@ def _upload_info(row: Any) -> UploadInfo:
 
 
 def _uploads(name: str) -> Any:
-    from compliance.store import models
+    models = store_models()
 
     return models.Upload.objects.using(name).select_related("user", "run", "submission", "superseded_by")
 
@@ -184,7 +185,7 @@ def record_upload(tenant: AccountInfo, username: str, new: NewUpload, url: str |
     from django.contrib.auth.models import User
     from django.db import transaction
 
-    from compliance.store import models
+    models = store_models()
 
     if tenant.role is not Role.HOSPITAL:
         raise NotFound("only a hospital user uploads its institution's workbooks")
@@ -245,7 +246,7 @@ def upload(tenant: AccountInfo, token: str, url: str | None = None, home: Path |
 def known_institutions(tenant: AccountInfo, url: str | None = None,
                        home: Path | None = None) -> dict[str, str]:
     """Institution code → name of every hospital `tenant` covers that has an account or ever sent a workbook."""
-    from compliance.store import models
+    models = store_models()
 
     name = _existing(url, home)
     found: dict[str, str] = {}
@@ -267,7 +268,7 @@ def dashboard(tenant: AccountInfo, period: str | None = None, filters: Mapping[s
               url: str | None = None, home: Path | None = None, gaps: int = 10) -> Dashboard:
     """The jurisdiction in one period (default: the latest with uploads): each hospital's current
     upload, who has sent nothing, and the largest gaps; `filters` (city, grade, ownership) narrow it."""
-    from compliance.store import models
+    models = store_models()
 
     name = _existing(url, home)
     with _errors(name):
@@ -309,7 +310,7 @@ class RuleTrend:
 
 def institution_trend(tenant: AccountInfo, institution: str, url: str | None = None,
                       home: Path | None = None) -> RuleTrend:
-    from compliance.store import models
+    models = store_models()
 
     if not tenant.covers(institution):
         raise NotFound(institution)
@@ -331,7 +332,7 @@ def institution_trend(tenant: AccountInfo, institution: str, url: str | None = N
 
 def log_event(username: str, action: str, outcome: str, target: str = "", address: str = "",
               details: Mapping[str, Any] | None = None, url: str | None = None, home: Path | None = None) -> None:
-    from compliance.store import models
+    models = store_models()
 
     name = _existing(url, home)
     with _errors(name):
@@ -343,7 +344,7 @@ def log_event(username: str, action: str, outcome: str, target: str = "", addres
 def events(tenant: AccountInfo, limit: int = 200, url: str | None = None,
            home: Path | None = None) -> tuple[EventInfo, ...]:
     """The latest access-log entries (administrators only; others get none)."""
-    from compliance.store import models
+    models = store_models()
 
     if tenant.role is not Role.ADMIN:
         return ()
@@ -364,7 +365,7 @@ def create_job(tenant: AccountInfo, username: str, profile: str, period: str, ur
                home: Path | None = None) -> JobInfo:
     from django.contrib.auth.models import User
 
-    from compliance.store import models
+    models = store_models()
 
     if tenant.role is not Role.SUPERVISOR:
         raise NotFound("only a supervisor starts an audit of its jurisdiction")
@@ -379,7 +380,7 @@ def create_job(tenant: AccountInfo, username: str, profile: str, period: str, ur
 
 def update_job(token: str, url: str | None = None, home: Path | None = None, **changes: Any) -> None:
     """Record a job's progress (the job runner's own call: it holds the token it was given)."""
-    from compliance.store import models
+    models = store_models()
 
     name = _existing(url, home)
     with _errors(name):
@@ -387,7 +388,7 @@ def update_job(token: str, url: str | None = None, home: Path | None = None, **c
 
 
 def _jobs(name: str, tenant: AccountInfo) -> Any:
-    from compliance.store import models
+    models = store_models()
 
     rows = models.AuditJob.objects.using(name).select_related("user")
     if tenant.role is Role.ADMIN:

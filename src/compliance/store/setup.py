@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import dj_database_url
@@ -93,6 +94,16 @@ def configure() -> None:
 
     settings.configure(**django_settings())
     django.setup()
+
+
+def store_models() -> ModuleType:
+    """The store's models, with Django set up first.  Imported first, they would set Django up
+    half-way through their own import, and the admin, which Django's setup imports, would find
+    them undefined (``compliance history`` as a process's first use of the store crashed so)."""
+    configure()
+    from compliance.store import models
+
+    return models
 
 
 def alias(url: str | None = None, home: Path | None = None) -> str:
