@@ -65,24 +65,23 @@ QUARTER = "2025Q4"
 PROFILE = "auto"
 
 
-def _rss_kib(pid: int) -> int:
+def _kib(path: str, field: str) -> int:
+    """A "Field:  N kB" line of a /proc file (0 when the process has gone)."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(field):
                 return int(line.split()[1])
     except OSError:
         pass
     return 0
+
+
+def _rss_kib(pid: int) -> int:
+    return _kib(f"/proc/{pid}/status", "VmRSS:")
 
 
 def _pss_kib(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+    return _kib(f"/proc/{pid}/smaps_rollup", "Pss:")
 
 
 def _tree(pid: int) -> list[int]:

@@ -271,13 +271,13 @@ def _page_setup(ws: StreamSheet, print_titles: bool) -> None:
     if frozen_columns:
         ws.sheet_properties.pageSetUpPr.fitToPage = False
         ws.page_setup.scale = MATRIX_PRINT_SCALE
-        ws.print_title_cols = f"A:{get_column_letter(frozen_columns)}"
+        ws.print_titles(columns=f"A:{get_column_letter(frozen_columns)}")
     else:
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
     if row > 1 and print_titles:
-        ws.print_title_rows = f"1:{row - 1}"
+        ws.print_titles(rows=f"1:{row - 1}")
 
 
 def _rule_link(rule_id: str, links: dict[str, str]) -> Link:

@@ -97,34 +97,15 @@ class StreamSheet:
         self._cells: dict[int, Cell] = {}
         self._heights: dict[int, float | None] = {}
 
-    # what passes straight through to the write-only sheet
-    @property
-    def title(self) -> str:
-        return str(self.ws.title)
+    # what passes straight through to the write-only sheet: its title, column widths, conditional
+    # formats, auto filter and page set-up (read, then changed in place)
+    _PASSED = frozenset({"title", "column_dimensions", "conditional_formatting", "auto_filter", "page_setup",
+                         "print_options", "sheet_properties"})
 
-    @property
-    def column_dimensions(self) -> Any:
-        return self.ws.column_dimensions
-
-    @property
-    def conditional_formatting(self) -> Any:
-        return self.ws.conditional_formatting
-
-    @property
-    def auto_filter(self) -> Any:
-        return self.ws.auto_filter
-
-    @property
-    def page_setup(self) -> Any:
-        return self.ws.page_setup
-
-    @property
-    def print_options(self) -> Any:
-        return self.ws.print_options
-
-    @property
-    def sheet_properties(self) -> Any:
-        return self.ws.sheet_properties
+    def __getattr__(self, name: str) -> Any:
+        if name in StreamSheet._PASSED:
+            return getattr(self.ws, name)
+        raise AttributeError(name)
 
     @property
     def freeze_panes(self) -> str | None:
@@ -135,21 +116,12 @@ class StreamSheet:
         self._before_first_row("frozen panes")
         self.ws.freeze_panes = value
 
-    @property
-    def print_title_rows(self) -> str | None:
-        return self.ws.print_title_rows  # type: ignore[no-any-return]
-
-    @print_title_rows.setter
-    def print_title_rows(self, value: str) -> None:
-        self.ws.print_title_rows = value
-
-    @property
-    def print_title_cols(self) -> str | None:
-        return self.ws.print_title_cols  # type: ignore[no-any-return]
-
-    @print_title_cols.setter
-    def print_title_cols(self, value: str) -> None:
-        self.ws.print_title_cols = value
+    def print_titles(self, rows: str | None = None, columns: str | None = None) -> None:
+        """Rows and columns repeated on every printed page (written with the workbook, at any time)."""
+        if rows:
+            self.ws.print_title_rows = rows
+        if columns:
+            self.ws.print_title_cols = columns
 
     def merge_cells(self, *, start_row: int, start_column: int, end_row: int, end_column: int) -> None:
         self.ws.merged_cells.add(CellRange(min_row=start_row, min_col=start_column, max_row=end_row,
