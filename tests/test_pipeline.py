@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 import openpyxl
+import orjson
 import pytest
 
 from compliance.cli.main import main
@@ -327,6 +328,18 @@ def test_the_json_written_in_pieces_is_the_document_json_dumps_writes(catalog, s
     empty = dataclasses.replace(sichuan, subjects=(), outcomes=())
     for result in (sichuan, empty):
         for lang in ("zh", "en"):
-            whole = json.dumps(result_to_json(result, lang), ensure_ascii=False, indent=2, allow_nan=False)
-            assert findings_json(result, lang) == whole
+            document = result_to_json(result, lang)
+            written = findings_json(result, lang)
+            assert written == orjson.dumps(document, option=orjson.OPT_INDENT_2).decode()
+            assert json.loads(written) == json.loads(json.dumps(document, ensure_ascii=False, allow_nan=False))
             assert len(list(json_chunks(result, lang))) > 10  # never one string
+
+
+def test_the_json_layout_is_the_standard_librarys_and_what_orjson_refuses_is_still_written() -> None:
+    from compliance.cli.output import _dumped
+
+    value = {"code": "中文\"", "n": [1, 2.5, 0.1, None, True], "empty": {}, "none": []}
+    assert _dumped(value, 0) == json.dumps(value, ensure_ascii=False, indent=2)
+    assert _dumped(value, 2) == json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n    ")
+    huge = {"observed": 2 ** 70, "small": 1e-05}  # orjson refuses integers past 64 bits
+    assert json.loads(_dumped(huge, 1)) == huge

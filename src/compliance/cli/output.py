@@ -16,6 +16,7 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 from tabulate import tabulate
 
 from compliance.results.findings import Finding
@@ -172,16 +173,25 @@ def result_to_json(result: CheckResult, lang: str = catalogue.DEFAULT_LANGUAGE) 
 
 
 def _dumped(value: Any, depth: int) -> str:
-    """`value` as ``json.dumps(..., indent=2)`` writes it `depth` levels down (strings never hold a
-    raw line break in JSON, so every line break is the layout's)."""
-    text = json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False)
-    return text.replace("\n", "\n" + "  " * depth)
+    """`value` as JSON indented by two spaces, `depth` levels down (strings never hold a raw line
+    break in JSON, so every line break is the layout's).
+
+    orjson writes the layout ``json.dumps(..., indent=2, ensure_ascii=False)`` writes, about ten
+    times faster (the standard library's indenting encoder is pure Python); it spells a small
+    float's exponent out (0.00001 for 1e-05), the same number.  What orjson refuses (an integer
+    past 64 bits) is written by the standard library, which refuses a non-finite float (never
+    here: :func:`plain` makes it null)."""
+    try:
+        text = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8")
+    except orjson.JSONEncodeError:
+        text = json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False)
+    return text.replace("\n", "\n" + "  " * depth) if depth else text
 
 
 def json_chunks(result: CheckResult, lang: str = catalogue.DEFAULT_LANGUAGE) -> Iterator[str]:
     """The result's JSON document in pieces, one list entry at a time, so that a country's findings
-    are never held as one document; joined, exactly what ``json.dumps(result_to_json(...), indent=2)``
-    writes."""
+    are never held as one document; joined, the document :func:`result_to_json` gives, indented by
+    two spaces."""
     parts = list(_json_parts(result, lang).items())
     nothing = object()
     yield "{"
