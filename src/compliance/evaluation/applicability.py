@@ -16,7 +16,7 @@ from compliance.ingest.submission import Submission
 from compliance.results.findings import Counted, Details, Finding
 from compliance.results.periods import Period
 from compliance.results.status import Benchmark, Reason, Status
-from compliance.rules.spec import Profile, Rule
+from compliance.rules.spec import HospitalFilter, Profile, Rule
 
 SCOPE_ATTRIBUTES = ("ownership", "grade", "type")
 
@@ -75,19 +75,29 @@ class CountedHospitals(NamedTuple):
     hospitals: tuple[Counted, ...]
 
 
-def counted_hospitals(rule: Rule, submission: Submission) -> CountedHospitals:
+def counted_hospitals(rule: Rule, submission: Submission,
+                      memo: dict[tuple[HospitalFilter, ...], CountedHospitals] | None = None) -> CountedHospitals:
     """The region's hospitals that `rule` counts (``applies_to.hospitals``), and why the others are
-    left out; a hospital that does not give an attribute the rule filters on is left out undecided."""
+    left out; a hospital that does not give an attribute the rule filters on is left out undecided.
+    `memo`: views of this same submission already made, by filter (a province's rules share a few)."""
     if not submission.members:
         return CountedHospitals(submission, ())
-    if not rule.applies.hospitals:
+    if memo is None:
+        return _counted_hospitals(rule.applies.hospitals, submission)
+    if rule.applies.hospitals not in memo:
+        memo[rule.applies.hospitals] = _counted_hospitals(rule.applies.hospitals, submission)
+    return memo[rule.applies.hospitals]
+
+
+def _counted_hospitals(filters: tuple[HospitalFilter, ...], submission: Submission) -> CountedHospitals:
+    if not filters:
         return CountedHospitals(submission, tuple(Counted(member.subject.code, member.subject.name, True)
                                                   for member in submission.members))
     kept = []
     verdicts = []
     for member in submission.members:
         subject = member.subject
-        left_out = next(((f.key, getattr(subject, f.key)) for f in rule.applies.hospitals
+        left_out = next(((f.key, getattr(subject, f.key)) for f in filters
                          if getattr(subject, f.key) not in f.values), None)
         if left_out is None:
             kept.append(member)

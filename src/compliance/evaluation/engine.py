@@ -27,6 +27,13 @@ How the known traps of durable-rules are handled:
 * The host is process-global and not proven thread-safe: one host per
   process, created lazily, without its background dispatch threads, and
   every call is serialised by a lock.
+* A session costs time in proportion to the size of its ruleset (its state
+  is created and deleted node by node): a ruleset of 300 criteria took
+  about 140 microseconds per fact in sessions of three facts, one of a
+  single criterion about 30.  Each criterion is therefore compiled into a
+  ruleset of its own (shared by every compilation that holds it), and
+  facts are asserted into the ruleset of their test, in sessions of their
+  own.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from durable.engine import Host, MessageNotHandledException, MessageObservedException
@@ -88,8 +96,17 @@ class Fact:
 
 @dataclass(frozen=True)
 class CompiledRules:
-    name: str
-    keys: frozenset[str]
+    """Compiled criteria: the durable-rules ruleset of each test key."""
+
+    rulesets: tuple[tuple[str, str], ...]  # (test key, ruleset name), in the order compiled
+
+    @property
+    def keys(self) -> frozenset[str]:
+        return frozenset(self.by_key)
+
+    @cached_property
+    def by_key(self) -> dict[str, str]:
+        return dict(self.rulesets)
 
 
 class _QuietHost(Host):
@@ -105,7 +122,7 @@ class _QuietHost(Host):
 
 _lock = threading.RLock()
 _host: _QuietHost | None = None
-_compiled: dict[str, CompiledRules] = {}
+_registered: set[str] = set()  # ruleset names the host holds
 _verdicts: dict[str, dict[str, Verdict]] = {}
 _session_counter = itertools.count(1)
 
@@ -144,39 +161,38 @@ def _conditions(test: Criterion) -> tuple[dict[str, Any], dict[str, Any]]:
     )
 
 
-def _definition(tests: Sequence[Criterion]) -> dict[str, Any]:
-    rules: dict[str, Any] = {}
-    for index, test in enumerate(tests):
-        met, not_met = _conditions(test)
-        is_test = {"test_key": test.key}
-        has_value = {"state": "value"}
-        rules[f"t{index}_met"] = {"all": [{"m": {"$and": [is_test, has_value, met]}}]}
-        rules[f"t{index}_not_met"] = {"all": [{"m": {"$and": [is_test, has_value, not_met]}}]}
-        rules[f"t{index}_missing"] = {"all": [{"m": {"$and": [is_test, {"state": "missing"}]}}]}
-    return rules
+def _definition(test: Criterion) -> dict[str, Any]:
+    met, not_met = _conditions(test)
+    is_test = {"test_key": test.key}
+    has_value = {"state": "value"}
+    return {
+        "t_met": {"all": [{"m": {"$and": [is_test, has_value, met]}}]},
+        "t_not_met": {"all": [{"m": {"$and": [is_test, has_value, not_met]}}]},
+        "t_missing": {"all": [{"m": {"$and": [is_test, {"state": "missing"}]}}]},
+    }
+
+
+def _ruleset(test: Criterion) -> str:
+    """The name of the ruleset of one criterion, registered with the host on first use."""
+    definition = _definition(test)
+    digest = hashlib.sha256(json.dumps(definition, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    name = f"compliance_{digest[:24]}"
+    if name not in _registered:
+        for rule_name, rule in definition.items():
+            rule["run"] = _record({"t_met": Verdict.MET, "t_not_met": Verdict.NOT_MET,
+                                   "t_missing": Verdict.MISSING}[rule_name])
+        _get_host().set_rulesets({name: definition})
+        _registered.add(name)
+    return name
 
 
 def compile_criteria(tests: Sequence[Criterion]) -> CompiledRules:
-    """Compile comparisons into one durable-rules ruleset (cached by content)."""
+    """Compile comparisons: one durable-rules ruleset per criterion (cached by content)."""
     keys = [test.key for test in tests]
     if len(set(keys)) != len(keys):
         raise EngineError("test keys must be unique within one compilation")
-    definition = _definition(tests)
-    digest = hashlib.sha256(json.dumps(definition, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-    name = f"compliance_{digest[:24]}"
     with _lock:
-        if name in _compiled:
-            return _compiled[name]
-        for rule_name, rule in definition.items():
-            verdict = {"met": Verdict.MET, "not_met": Verdict.NOT_MET, "missing": Verdict.MISSING}[
-                rule_name.split("_", 1)[1]
-            ]
-            rule["run"] = _record(verdict)
-        if definition:
-            _get_host().set_rulesets({name: definition})
-        compiled = CompiledRules(name=name, keys=frozenset(keys))
-        _compiled[name] = compiled
-        return compiled
+        return CompiledRules(tuple((test.key, _ruleset(test)) for test in tests))
 
 
 #: Facts asserted in one session at most.  durable-rules holds every fact of a session (about
@@ -189,13 +205,33 @@ MAX_FACTS_PER_SESSION = 4096
 
 def classify(compiled: CompiledRules, facts: Sequence[Fact]) -> list[Verdict]:
     """Classify every fact; facts for unknown tests come back UNMATCHED."""
-    verdicts: list[Verdict] = []
-    for start in range(0, len(facts), MAX_FACTS_PER_SESSION):
-        verdicts.extend(_classify_in_one_session(compiled, facts[start:start + MAX_FACTS_PER_SESSION]))
+    verdicts: list[Verdict] = [Verdict.UNMATCHED] * len(facts)
+    by_ruleset: dict[str, list[int]] = {}
+    rulesets = compiled.by_key
+    for index, fact in enumerate(facts):
+        name = rulesets.get(fact.test_key)
+        if name is None:
+            if fact.value is not None and _out_of_range(fact.value):
+                verdicts[index] = Verdict.OUT_OF_RANGE
+            continue
+        by_ruleset.setdefault(name, []).append(index)
+    for name, indexes in by_ruleset.items():
+        for start in range(0, len(indexes), MAX_FACTS_PER_SESSION):
+            chosen = indexes[start:start + MAX_FACTS_PER_SESSION]
+            for index, verdict in zip(chosen, _classify_in_one_session(name, [facts[i] for i in chosen])):
+                verdicts[index] = verdict
     return verdicts
 
 
-def _classify_in_one_session(compiled: CompiledRules, facts: Sequence[Fact]) -> list[Verdict]:
+def _out_of_range(value: float) -> bool:
+    try:
+        to_engine_number(value)
+    except EngineError:
+        return True
+    return False
+
+
+def _classify_in_one_session(ruleset: str, facts: Sequence[Fact]) -> list[Verdict]:
     with _lock:
         host = _get_host()
         sid = f"s{next(_session_counter)}"
@@ -213,10 +249,8 @@ def _classify_in_one_session(compiled: CompiledRules, facts: Sequence[Fact]) -> 
                         out_of_range.add(index)
                         continue
                     payload["state"] = "value"
-                if not compiled.keys:
-                    continue
                 try:
-                    host.assert_fact(compiled.name, payload)
+                    host.assert_fact(ruleset, payload)
                 except MessageNotHandledException:
                     pass
                 except MessageObservedException as exc:
@@ -228,20 +262,22 @@ def _classify_in_one_session(compiled: CompiledRules, facts: Sequence[Fact]) -> 
             ]
         finally:
             _verdicts.pop(sid, None)
-            if compiled.keys:
-                try:
-                    host.delete_state(compiled.name, sid)
-                except Exception:  # noqa: BLE001 - a session with no stored facts has no state
-                    pass
+            try:
+                host.delete_state(ruleset, sid)
+            except Exception:  # noqa: BLE001 - a session with no stored facts has no state
+                pass
 
 
 def live_fact_count(compiled: CompiledRules, session: str) -> int:
     """Facts durable-rules still holds for a session (0 once deleted); for tests."""
     with _lock:
-        try:
-            return len(_get_host().get_facts(compiled.name, session))
-        except Exception:  # noqa: BLE001 - durable raises when the session has no state
-            return 0
+        live = 0
+        for name in dict.fromkeys(name for _, name in compiled.rulesets):
+            try:
+                live += len(_get_host().get_facts(name, session))
+            except Exception:  # noqa: BLE001 - durable raises when the session has no state
+                pass
+        return live
 
 
 def last_session() -> str:

@@ -19,7 +19,7 @@ from compliance.ingest.submission import Submission
 from compliance.results.findings import Contributor, Counted, Details, Finding
 from compliance.results.status import Benchmark, Reason, Status
 from compliance.rules.kinds import KINDS, common
-from compliance.rules.spec import Catalog, Profile, Rule, Waiver
+from compliance.rules.spec import Catalog, HospitalFilter, Profile, Rule, Waiver
 
 WAIVABLE = (Status.FAIL, Status.WARN, Status.NOT_DUE)  # the statuses a waiver turns into waived
 
@@ -81,6 +81,7 @@ def _evaluate_rules(rules: Sequence[Rule], submission: Submission, profile: Prof
     ready: dict[str, Finding] = {}
     benchmarks: dict[str, tuple[Benchmark, ...]] = {}
     views: dict[str, CountedHospitals] = {}
+    memo: dict[tuple[HospitalFilter, ...], CountedHospitals] = {}
     for rule in rules:
         decided = decide(rule, submission, profile)
         if decided:
@@ -88,7 +89,7 @@ def _evaluate_rules(rules: Sequence[Rule], submission: Submission, profile: Prof
             continue
         if profile.benchmark:
             benchmarks[rule.id] = benchmark_bases(rule, submission)
-        counted = views[rule.id] = counted_hospitals(rule, submission)
+        counted = views[rule.id] = counted_hospitals(rule, submission, memo)
         prepared = KINDS[rule.kind].prepare(rule, counted.submission, context)
         if isinstance(prepared, Finding):
             ready[rule.id] = prepared
