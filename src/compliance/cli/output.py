@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 from tabulate import tabulate
 
-from compliance.results.findings import Finding
+from compliance.results.findings import Citation, Finding
 from compliance.results.identity import Cell, FileRef, RowRef, SubmissionRef
 from compliance.results.problems import DataProblem, FileOutcome
 from compliance.results.quantities import Quantity, Requirement
@@ -86,8 +86,16 @@ def row(source: RowRef | None) -> dict[str, Any] | None:
     return None if source is None else {"file": source.file, "sheet": source.sheet, "row": source.row}
 
 
-def finding(f: Finding, lang: str) -> dict[str, Any]:
+def finding(f: Finding, lang: str, citations: dict[Citation, Any] | None = None) -> dict[str, Any]:
+    """One finding; `citations`: citations already made plain in this document (a rule's findings
+    share one)."""
     amount = f.gap_amount
+    if citations is None:
+        citation = plain(f.citation)
+    elif f.citation in citations:
+        citation = citations[f.citation]
+    else:
+        citation = citations[f.citation] = plain(f.citation)
     return {
         "subject_id": f.subject_id,
         "subject_name": f.subject_name,
@@ -127,7 +135,7 @@ def finding(f: Finding, lang: str) -> dict[str, Any]:
         "hospitals": [{"code": h.code, "name": h.name, "counted": h.counted, "left_out_by": h.attribute or None,
                        "value": h.value} for h in f.hospitals],
         "benchmark": [basis.value for basis in f.benchmark],
-        "citation": plain(f.citation),
+        "citation": citation,
     }
 
 
@@ -155,13 +163,14 @@ def _json_parts(result: CheckResult, lang: str) -> dict[str, Any]:
     """The document's members, its long lists as iterators (built one entry at a time)."""
     run = result.run
     counts = result.problem_counts()
+    citations: dict[Citation, Any] = {}
     return {
         "format": FORMAT_VERSION,
         "run": {"id": run.id, "started": run.started.isoformat(), "catalog_digest": run.catalog_digest,
                 "profile": run.profile, "as_of": plain(run.as_of), "started_by": run.started_by},
         "profile": run.profile,
         "as_of": plain(run.as_of),
-        "findings": (finding(f, lang) for f in result.findings),
+        "findings": (finding(f, lang, citations) for f in result.findings),
         "files": (outcome(o, result, lang, counts) for o in result.outcomes),
         "data_problems": (problem(p, lang) for p in result.problems),
     }
