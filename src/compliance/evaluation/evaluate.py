@@ -17,6 +17,7 @@ from compliance.evaluation.applicability import (
 )
 from compliance.ingest.submission import Submission
 from compliance.results.findings import Contributor, Counted, Details, Finding
+from compliance.results.identity import Subject
 from compliance.results.status import Benchmark, Reason, Status
 from compliance.rules.kinds import KINDS, common
 from compliance.rules.spec import Catalog, HospitalFilter, Profile, Rule, Waiver
@@ -29,10 +30,9 @@ def compile_rules(rules: Iterable[Rule]) -> engine.CompiledRules:
     return engine.compile_criteria(criteria)
 
 
-def rules_for_subject(rules: Sequence[Rule], profile: Profile, submission: Submission) -> list[Rule]:
+def rules_for_subject(rules: Sequence[Rule], profile: Profile, subject: Subject) -> list[Rule]:
     """The profile's rules of the subject's level (and, for a profile by jurisdiction, of packs
     whose jurisdiction covers the subject)."""
-    subject = submission.subject
     chosen = [rule for rule in rules if rule.applies.level == subject.level]
     if profile.by_jurisdiction:
         chosen = [rule for rule in chosen if rule.jurisdiction.covers(subject.province, subject.city)]

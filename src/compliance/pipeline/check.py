@@ -10,10 +10,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from compliance.errors import ConfigError, StageError
-from compliance.evaluation.evaluate import evaluate_subject, rules_for_subject
+from compliance.evaluation.evaluate import evaluate_subject
 from compliance.evaluation.grouping import deduplicate, group_regions
 from compliance.evaluation.quality import check_quality
 from compliance.ingest.reader import require_defusedxml
+from compliance.ingest.schema import IDENTIFICATION_BY_CODE
 from compliance.ingest.submission import Submission
 from compliance.paths import Home, resolve_home
 from compliance.pipeline.context import WorkerContext, WorkerSetup
@@ -59,17 +60,13 @@ class EvaluationPayload:
 
 def evaluate_task(context: WorkerContext, payload: EvaluationPayload) -> tuple[Finding, ...]:
     """Every finding of one subject (a task of the evaluate stage)."""
-    catalog = context.catalog
     profile = payload.profile
-    rules = context.rules_for(profile)
-    compiled = context.compiled(tuple(rule.id for rule in rules))
-    chosen = rules_for_subject(rules, profile, payload.submission)
-    return tuple(evaluate_subject(catalog, profile, chosen, payload.submission, compiled, payload.as_of))
+    chosen = context.rules_for_subject(profile, payload.submission.subject)
+    return tuple(evaluate_subject(context.catalog, profile, chosen, payload.submission, context.compiled_for(profile),
+                                  payload.as_of))
 
 
 def _identification(submission: Submission) -> tuple[Identification, ...]:
-    from compliance.ingest.schema import IDENTIFICATION_BY_CODE
-
     return tuple(Identification(code, IDENTIFICATION_BY_CODE[code].name if code in IDENTIFICATION_BY_CODE else code,
                                 reading.value, reading.cell)
                  for code, reading in submission.identification.items())

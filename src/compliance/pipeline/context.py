@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from compliance.evaluation.engine import CompiledRules
     from compliance.ingest.reader import ReaderLayout
     from compliance.report.render import DocumentCaches
+    from compliance.results.identity import Subject
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,9 @@ class WorkerContext:
     setup: WorkerSetup
     _compiled: dict[tuple[str, ...], CompiledRules] = field(default_factory=dict, repr=False)
     _profile_rules: dict[Profile, tuple[Rule, ...]] = field(default_factory=dict, repr=False)
+    _profile_compiled: dict[Profile, CompiledRules] = field(default_factory=dict, repr=False)
+    _subject_rules: dict[tuple[Profile, str, str | None, str | None], tuple[Rule, ...]] = field(
+        default_factory=dict, repr=False)
 
     @property
     def catalog(self) -> Catalog:
@@ -61,6 +65,23 @@ class WorkerContext:
         if profile not in self._profile_rules:
             self._profile_rules[profile] = self.catalog.rules_for(profile)
         return self._profile_rules[profile]
+
+    def rules_for_subject(self, profile: Profile, subject: Subject) -> tuple[Rule, ...]:
+        """The rules of `profile` that judge `subject`'s level (and jurisdiction, for a profile by
+        jurisdiction): chosen once per context for each level and place."""
+        from compliance.evaluation.evaluate import rules_for_subject
+
+        place = (subject.province, subject.city) if profile.by_jurisdiction else (None, None)
+        key = (profile, subject.level, *place)
+        if key not in self._subject_rules:
+            self._subject_rules[key] = tuple(rules_for_subject(self.rules_for(profile), profile, subject))
+        return self._subject_rules[key]
+
+    def compiled_for(self, profile: Profile) -> CompiledRules:
+        """The engine's compiled criteria of `profile`'s rules."""
+        if profile not in self._profile_compiled:
+            self._profile_compiled[profile] = self.compiled(tuple(rule.id for rule in self.rules_for(profile)))
+        return self._profile_compiled[profile]
 
     def compiled(self, rule_ids: tuple[str, ...]) -> CompiledRules:
         """The engine's compiled criteria of these rules (compiled once per context)."""

@@ -52,7 +52,7 @@ class Details(Mapping[str, Any]):
 
     @classmethod
     def of(cls, **values: Any) -> Details:
-        return cls(tuple((key, value) for key, value in values.items() if value is not None))
+        return cls(tuple([(key, value) for key, value in values.items() if value is not None]))
 
     def __getitem__(self, key: str) -> Any:
         for name, value in self.pairs:
