@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from compliance.outputs.names import plain_stem, safe_component
 from compliance.pipeline.check import evaluate_submissions, get_profile
 from compliance.results.identity import Subject
-from compliance.results.periods import MAX_YEAR, MIN_YEAR, Period, parse_period
+from compliance.results.periods import MAX_YEAR, MIN_YEAR, Period, label_months, parse_period
 from compliance.wording import findings as worded
 from compliance.wording.dates import period_text
 
@@ -180,6 +180,20 @@ def test_any_accepted_text_is_whole_months_within_one_year(text: str) -> None:
     assert period.start.day == 1 and (period.end + dt.timedelta(days=1)).day == 1
     assert MIN_YEAR <= period.year <= MAX_YEAR and parse_period(period.label) == period
 
+
+
+CANONICAL_ALPHABET = "0123456789HQM-"
+
+
+@given(st.one_of(periods.map(lambda period: period.label), st.text(CANONICAL_ALPHABET, max_size=11),
+                 st.text(ALPHABET, max_size=12)))
+def test_label_months_reads_exactly_the_canonical_labels(text: str) -> None:
+    """The fast reading of a label agrees with parse_period: the months of a text that is its own
+    period's label, None for any other."""
+    period = parse_period(text)
+    expected = (period.year, period.first_month, period.last_month) if period and period.label == text else None
+    assert label_months(text) == expected
+    assert period_text(text, "zh") == (period_text(period, "zh") if expected else text)
 
 # ---------------------------------------------------------------- the same period last year
 

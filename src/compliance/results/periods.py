@@ -143,6 +143,34 @@ def parse_period(text: object) -> Period | None:
     return None
 
 
+_CANONICAL = re.compile(r"(\d{4})(?:H([12])|Q([1-4])|-(\d\d)|M(\d\d)-(\d\d))?")
+
+
+def label_months(label: str) -> tuple[int, int, int] | None:
+    """(year, first month, last month) of a canonical label (2024, 2024H1, 2024Q3, 2024-09,
+    2024M01-09); None for any other text, as for one that :func:`parse_period` reads but labels
+    otherwise.  Cheaper than building the period when only its months are wanted."""
+    match = _CANONICAL.fullmatch(label)
+    if match is None:
+        return None
+    year = int(match[1])
+    if match[2]:
+        first = 1 if match[2] == "1" else 7
+        last = first + 5
+    elif match[3]:
+        first = 3 * int(match[3]) - 2
+        last = first + 2
+    elif match[4]:
+        first = last = int(match[4])
+    elif match[5]:
+        first, last = int(match[5]), int(match[6])
+    else:
+        first, last = 1, 12
+    if not (MIN_YEAR <= year <= MAX_YEAR and 1 <= first <= last <= 12) or _label(year, first, last) != label:
+        return None
+    return year, first, last
+
+
 def _period(kind: str, match: re.Match[str]) -> Period | None:
     year = int(match.group(1))
     if not MIN_YEAR <= year <= MAX_YEAR:

@@ -5,28 +5,30 @@ from __future__ import annotations
 
 import datetime as dt
 
-from compliance.results.periods import Period, parse_period
+from compliance.results.periods import Period, label_months
 from compliance.wording.catalogue import text
 
 
 def period_text(period: Period | str, lang: str) -> str:
     """A period (or its canonical label: 2024, 2024H1, 2024Q3, 2024-09, 2024M01-09) as a reader
     writes it; a text that is no label is shown as it is."""
-    found = period if isinstance(period, Period) else parse_period(period)
-    if found is None or (isinstance(period, str) and found.label != period):
+    months = (period.year, period.first_month, period.last_month) if isinstance(period, Period) \
+        else label_months(period)
+    if months is None:
         return str(period)
-    year = f"{found.year:04d}"
-    if found.kind == "year":
+    number, first, last = months
+    year = f"{number:04d}"
+    if (first, last) == (1, 12):
         return text("period.year", lang, year=year)
-    if found.kind == "half":
-        return text(f"period.half{1 if found.first_month == 1 else 2}", lang, year=year)
-    if found.kind == "quarter":
-        return text("period.quarter", lang, year=year, quarter=(found.first_month + 2) // 3)
-    if found.kind == "month":
-        return text("period.month", lang, year=year, month=found.first_month, month2=f"{found.first_month:02d}")
-    return text("period.months", lang, year=year, first=found.first_month, last=found.last_month,
-                first_name=text(f"period.month_name.{found.first_month}", lang),
-                last_name=text(f"period.month_name.{found.last_month}", lang))
+    if (first, last) in ((1, 6), (7, 12)):
+        return text(f"period.half{1 if first == 1 else 2}", lang, year=year)
+    if first % 3 == 1 and last == first + 2:
+        return text("period.quarter", lang, year=year, quarter=(first + 2) // 3)
+    if first == last:
+        return text("period.month", lang, year=year, month=first, month2=f"{first:02d}")
+    return text("period.months", lang, year=year, first=first, last=last,
+                first_name=text(f"period.month_name.{first}", lang),
+                last_name=text(f"period.month_name.{last}", lang))
 
 
 def date_text(day: dt.date, lang: str) -> str:
