@@ -37,7 +37,7 @@ def test_missing_value_is_never_met() -> None:
 
 
 def test_fact_no_rule_matches_is_reported_not_raised() -> None:
-    # durable-rules raises MessageNotHandledException here; the engine turns it into UNMATCHED.
+    # durable-rules would raise MessageNotHandledException; a fact of no compiled test is UNMATCHED.
     compiled = engine.compile_criteria([Criterion("x", ">=", 0.0)])
     assert engine.classify(compiled, [Fact("not-a-test", 1.0), Fact("x", 1.0)]) == [Verdict.UNMATCHED, Verdict.MET]
 
@@ -47,6 +47,18 @@ def test_identical_facts_are_not_deduplicated() -> None:
     compiled = engine.compile_criteria([Criterion("x", ">=", 0.5)])
     assert engine.classify(compiled, [Fact("x", 0.4)] * 5) == [Verdict.NOT_MET] * 5
 
+
+def test_each_criterion_is_a_ruleset_of_its_own_shared_by_every_compilation_holding_it() -> None:
+    """A session costs in proportion to its ruleset's size, so facts go to their criterion's own
+    ruleset; interleaved facts of several criteria still come back in their order."""
+    both = engine.compile_criteria([Criterion("own-a", ">=", 1.0), Criterion("own-b", "<", 2.0)])
+    alone = engine.compile_criteria([Criterion("own-b", "<", 2.0)])
+    assert len({name for _, name in both.rulesets}) == 2
+    assert alone.by_key["own-b"] == both.by_key["own-b"]
+    facts = [Fact("own-a", 1.0), Fact("own-b", 1.0), Fact("own-a", 0.5), Fact("own-b", None), Fact("own-b", 3.0)]
+    assert engine.classify(both, facts) == [Verdict.MET, Verdict.MET, Verdict.NOT_MET, Verdict.MISSING,
+                                            Verdict.NOT_MET]
+    assert engine.live_fact_count(both, engine.last_session()) == 0
 
 def test_test_keys_named_id_and_sid_are_plain_values() -> None:
     compiled = engine.compile_criteria([Criterion("id", ">=", 1.0), Criterion("sid", "<=", 1.0)])

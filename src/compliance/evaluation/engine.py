@@ -38,6 +38,7 @@ How the known traps of durable-rules are handled:
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import hashlib
 import itertools
@@ -262,10 +263,8 @@ def _classify_in_one_session(ruleset: str, facts: Sequence[Fact]) -> list[Verdic
             ]
         finally:
             _verdicts.pop(sid, None)
-            try:
+            with contextlib.suppress(Exception):  # a session with no stored facts has no state
                 host.delete_state(ruleset, sid)
-            except Exception:  # noqa: BLE001 - a session with no stored facts has no state
-                pass
 
 
 def live_fact_count(compiled: CompiledRules, session: str) -> int:
@@ -273,10 +272,8 @@ def live_fact_count(compiled: CompiledRules, session: str) -> int:
     with _lock:
         live = 0
         for name in dict.fromkeys(name for _, name in compiled.rulesets):
-            try:
+            with contextlib.suppress(Exception):  # durable raises when the session has no state
                 live += len(_get_host().get_facts(name, session))
-            except Exception:  # noqa: BLE001 - durable raises when the session has no state
-                pass
         return live
 
 
