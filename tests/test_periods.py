@@ -15,7 +15,13 @@ from hypothesis import strategies as st
 from compliance.outputs.names import plain_stem, safe_component
 from compliance.pipeline.check import evaluate_submissions, get_profile
 from compliance.results.identity import Subject
-from compliance.results.periods import MAX_YEAR, MIN_YEAR, Period, label_months, parse_period
+from compliance.results.periods import (
+    MAX_YEAR,
+    MIN_YEAR,
+    Period,
+    label_months,
+    parse_period,
+)
 from compliance.wording import findings as worded
 from compliance.wording.dates import period_text
 

@@ -3,6 +3,8 @@ over (or reads from) the region's hospitals, for every bundled profile and for a
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from openpyxl import Workbook
 
@@ -162,3 +164,18 @@ def test_the_template_prints_compactly_through_libreoffice(catalog: Catalog, sof
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     indicator_page = next(page for page in text.split("\f") if "指标填报" in page)
     assert "本期数" in indicator_page and "填报说明" in indicator_page  # labels, inputs and guidance on one page
+
+
+def test_a_written_template_is_the_same_bytes_whenever_it_is_written(catalog: Catalog, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Regenerating the committed templates leaves them as they are: no member or property carries
+    the time of writing."""
+    import zipfile
+
+    from compliance.ingest.template import write_template
+
+    first = write_template(catalog, tmp_path / "a").read_bytes()
+    with zipfile.ZipFile(io.BytesIO(first)) as package:
+        assert {member.date_time for member in package.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        core = package.read("docProps/core.xml").decode()
+    assert core.count("1980-01-01T00:00:00Z") == 2  # created and modified
+    assert write_template(catalog, tmp_path / "b").read_bytes() == first

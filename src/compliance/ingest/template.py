@@ -8,7 +8,7 @@ an institution's or region's identification can be filled in beforehand (the por
 
 from __future__ import annotations
 
-import io
+import datetime as dt
 import math
 from collections.abc import Mapping
 from pathlib import Path
@@ -311,11 +311,17 @@ def template_name(level: str, profile: Profile | None = None) -> str:
     return f"{subject}-self-assessment{'-' + profile.name if profile else ''}.xlsx"
 
 
+#: The time a written template carries (document properties and zip members): the zip format's
+#: epoch, so that a template is a function of the rules and the same rules give the same bytes
+#: (regenerating the committed templates leaves them unchanged).
+TEMPLATE_TIME = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
+
+
 def write_template(catalog: Catalog, out_dir: Path, profile: Profile | None = None, level: str = "hospital",
                    identification: Mapping[str, str] | None = None) -> Path:
     """Write the blank workbook into `out_dir` (atomically, never through a symbolic link)."""
     from compliance.outputs import write_file
+    from compliance.report.excel import workbook_bytes
 
-    buffer = io.BytesIO()
-    build_template(catalog, profile, level, identification).save(buffer)
-    return write_file(Path(out_dir) / template_name(level, profile), buffer.getvalue()).path
+    data = workbook_bytes(build_template(catalog, profile, level, identification), TEMPLATE_TIME)
+    return write_file(Path(out_dir) / template_name(level, profile), data).path
