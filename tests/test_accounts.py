@@ -73,7 +73,7 @@ def test_a_taken_name_disable_and_new_password(url: str) -> None:
     accounts.set_password("alice", "another long password", url)
     assert accounts.authenticate("alice", PASSWORD, url) is None
     assert accounts.authenticate("alice", "another long password", url) is not None
-    with pytest.raises(ConfigError, match="no user 'bob'"):
+    with pytest.raises(ConfigError, match="no user 'bob'; see `compliance users list`"):
         accounts.set_password("bob", PASSWORD, url)
 
 

@@ -841,7 +841,7 @@ def test_audit_refuses_an_unknown_period(text_of_period: str, runner: CliRunner,
     result = runner.invoke(main, ["audit", "--profile", PROFILE, "--period", text_of_period, "--inbox", str(INBOX),
                                   "--out", str(tmp_path / "out")])
     assert result.exit_code == 2, result.output
-    assert "--period" in result.stderr and repr(text_of_period) in result.stderr
+    assert f"--period “{text_of_period}” 不是报告期" in result.stderr and "2025Q3" in result.stderr
     assert not (tmp_path / "out").exists()
 
 

@@ -63,7 +63,8 @@ def test_refused_file_exits_2_and_others_are_still_checked(runner, tmp_path: Pat
 def test_usage_errors_exit_2(runner) -> None:
     assert runner.invoke(main, [*HOME, "check"]).exit_code == ExitCode.USAGE_OR_INPUT_ERROR
     bad_profile = runner.invoke(main, [*HOME, "check", str(EXAMPLES / "hospital-compliant.xlsx"), "--profile", "nope"])
-    assert bad_profile.exit_code == ExitCode.USAGE_OR_INPUT_ERROR and "known profiles" in bad_profile.stderr
+    assert bad_profile.exit_code == ExitCode.USAGE_OR_INPUT_ERROR and "未知的检查方案“nope”" in bad_profile.stderr
+    assert "headline" in bad_profile.stderr and "--profile" in bad_profile.stderr  # the known ones, and the fix
     bad_date = runner.invoke(main, [*HOME, "check", str(EXAMPLES / "hospital-compliant.xlsx"), "--as-of", "tomorrow"])
     assert bad_date.exit_code == ExitCode.USAGE_OR_INPUT_ERROR and "YYYY-MM-DD" in bad_date.output
 

@@ -308,3 +308,43 @@ def test_a_number_beyond_range_is_worded_never_inf(lang: str) -> None:
             shown = q.quantity(Quantity(value, unit), lang)
             assert "inf" not in shown.lower() and "nan" not in shown.lower(), shown
     assert q.whole_percent(float("inf"), signed=True) == "+∞%"
+
+
+def _config_error_codes() -> set[str]:
+    """The codes the package raises ConfigError with (every string constant of the first argument)."""
+    import ast
+
+    codes = set()
+    for path in (ROOT / "src" / "compliance").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "ConfigError" and node.args:
+                codes |= {c.value for c in ast.walk(node.args[0]) if isinstance(c, ast.Constant)}
+    return codes
+
+
+def test_every_configuration_error_is_worded_in_both_languages_and_every_wording_is_raised() -> None:
+    from compliance.wording.catalogue import messages
+
+    raised = _config_error_codes()
+    assert len(raised) > 30
+    for lang in ("zh", "en"):
+        worded = {key.removeprefix("config.") for key in messages(lang) if key.startswith("config.")}
+        assert raised == worded, (lang, raised ^ worded)
+
+
+def test_a_configuration_error_is_told_in_the_commands_language_and_survives_a_pickle() -> None:
+    import pickle
+
+    from compliance.errors import ConfigError
+    from compliance.wording.errors import error_message
+
+    error = ConfigError("unknown_profile", name="provincial", known=("headline", "auto"))
+    assert error_message(error, "zh") == "错误：未知的检查方案“provincial”；现有方案：headline、auto。请用 --profile 指定其中之一"
+    assert str(error) == "unknown profile 'provincial'; known profiles: headline, auto. Name one of them with --profile"
+    copy = pickle.loads(pickle.dumps(error))
+    assert (copy.code, copy.values) == (error.code, error.values)
+    runner = CliRunner()
+    told = runner.invoke(main, ["check", "--profile", "nope", "--lang", "en", str(ROOT / "examples")])
+    assert told.exit_code == 2 and "Error: unknown profile 'nope'; known profiles:" in told.output
+    told = runner.invoke(main, ["check", "--profile", "nope", str(ROOT / "examples")])
+    assert told.exit_code == 2 and "错误：未知的检查方案“nope”；现有方案：" in told.output

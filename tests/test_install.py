@@ -182,4 +182,4 @@ def test_the_built_wheel_runs_from_any_folder(tmp_path: Path) -> None:
     assert custom.returncode == 1, custom.stderr
     assert json.loads(custom.stdout)["profile"] == "site"
     unknown = run("check", str(workbook), "--profile", "site", "--workers", "0")
-    assert unknown.returncode == 2 and "unknown profile 'site'" in unknown.stderr
+    assert unknown.returncode == 2 and "未知的检查方案“site”" in unknown.stderr

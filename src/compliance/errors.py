@@ -8,6 +8,7 @@ command line ends with (``exit_code``), mapped in one place: :func:`compliance.c
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from compliance.results.findings import Details
 from compliance.results.problems import Place
@@ -36,7 +37,27 @@ class RuleFileError(ComplianceError):
 
 
 class ConfigError(ComplianceError):
-    """Configuration or usage problem (unknown profile, missing rules folder...)."""
+    """A configuration or usage problem (an unknown profile, a missing rules folder …): ``code``
+    names it, and its sentence in each language is the catalogue's ``config.<code>``, filled from
+    ``values`` (:func:`compliance.wording.errors.config_message`); ``str()`` gives the English one,
+    for logs."""
+
+    def __init__(self, code: str, /, **values: Any) -> None:
+        self.code = code
+        self.values = Details.of(**values)
+        super().__init__(code)
+
+    def __str__(self) -> str:
+        from compliance.wording.errors import config_message
+
+        return config_message(self, "en")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _config_error, (self.code, self.values)
+
+
+def _config_error(code: str, values: Details) -> ConfigError:
+    return ConfigError(code, **dict(values))
 
 
 class ExpressionError(ComplianceError):

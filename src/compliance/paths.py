@@ -59,9 +59,7 @@ def bundled_home() -> Home:
     checkout = Path(str(package)).resolve().parents[1]  # src/compliance -> the repository root
     if (checkout / RULES).is_dir() and (checkout / "pyproject.toml").is_file():
         return Home(checkout / RULES, (checkout / CHECKS,), checkout, f"the source checkout ({checkout})")
-    raise ConfigError(f"the package has no bundled rules ({bundled / RULES} does not exist) and no home was "
-                      f"given; reinstall the package, or pass --home DIR (or set ${HOME_VARIABLE}) naming a "
-                      "folder with rules/ and checks/")
+    raise ConfigError("no_bundled_rules", folder=str(bundled / RULES), variable=HOME_VARIABLE)
 
 
 def resolve_home(home: Path | None = None) -> Home:
@@ -75,13 +73,11 @@ def resolve_home(home: Path | None = None) -> Home:
         return bundled_home()
     root = home.expanduser().resolve()
     if not root.is_dir():
-        raise ConfigError(f"home folder {root} (from {named_by}) does not exist; it should hold rules/ and/or "
-                          "checks/")
+        raise ConfigError("home_missing", home=str(root), named_by=named_by)
     if (root / RULES).is_dir():
         return Home(root / RULES, (root / CHECKS,), root, f"the home {root}")
     if (root / CHECKS).is_dir():
         bundled = bundled_home()
         return Home(bundled.rules, (*bundled.checks, root / CHECKS), root,
                     f"the profiles of the home {root}, with {bundled.description}")
-    raise ConfigError(f"home folder {root} (from {named_by}) has neither rules/ nor checks/; put the site's rule "
-                      "packs in rules/ and its profiles in checks/, or leave the home out to use the bundled ones")
+    raise ConfigError("home_empty", home=str(root), named_by=named_by)

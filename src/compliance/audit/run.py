@@ -56,8 +56,7 @@ def audit_period(text: str | None, today: dt.date) -> Period:
         return last_finished_quarter(today)
     period = parse_period(text)
     if period is None:
-        raise ConfigError(f"--period {text!r} is not a reporting period; write it as 2025Q3, 2025H1, 2025 or "
-                          "2025-09")
+        raise ConfigError("bad_period", text=str(text))
     return period
 
 
@@ -151,9 +150,9 @@ def run_audit(catalog: Catalog, request: AuditRequest, *, log: Log | None = None
                 f"{p.label} ({sum(o.subject.period == p for o in others)})" for p in periods)})
         if not batch.submissions:
             found = sorted({s.subject.period.label for s in others})
-            raise ConfigError(f"{request.inbox} holds no submission for {period.label} (it holds "
-                              f"{', '.join(found) or 'none that could be read'}); nothing was audited or saved. "
-                              "Name the period with --period, or put the period's workbooks in the inbox")
+            if not found:
+                raise ConfigError("inbox_nothing_readable", inbox=str(request.inbox), period=period.label)
+            raise ConfigError("inbox_without_period", inbox=str(request.inbox), period=period.label, found=tuple(found))
         identity = run_id(catalog, profile, period, request.as_of, batch)
         stored_run = api.stored_run(identity, request.store_url, request.home)
         started, started_by = stored_run if stored_run else (dt.datetime.now(dt.UTC), _started_by())

@@ -67,7 +67,7 @@ def audit(ctx: click.Context, profile: str, period: str | None, inbox: Path, out
     if not inbox.exists():
         from compliance.errors import ConfigError
 
-        raise ConfigError(f"--inbox {inbox} does not exist; name the folder (or .zip) holding the submissions")
+        raise ConfigError("inbox_missing", inbox=str(inbox))
     prepare_folder(out)
     log = LogFile(log_path or out / LOG_NAME)
     prefix = f"{chosen.name} {audited.label}"
@@ -123,9 +123,9 @@ def history(ctx: click.Context, subject: str, profile: str | None, output_format
     entries = [e for e in api.history(subject, home=ctx.find_root().obj["home_option"])
                if profile is None or e.profile == profile]
     if not entries:
-        raise ConfigError(f"the history store has no findings for {subject!r}"
-                          f"{' under profile ' + repr(profile) if profile else ''}; give an institution's or "
-                          "region's code as submitted (see `compliance audit`)")
+        if profile:
+            raise ConfigError("no_history_in_profile", subject=subject, profile=profile)
+        raise ConfigError("no_history", subject=subject)
     if output_format == "json":
         click.echo(json.dumps([{key: plain(value) for key, value in vars(e).items()} for e in entries],
                               ensure_ascii=False, indent=2, allow_nan=False))

@@ -33,11 +33,9 @@ def cluster(address: str | None) -> Iterator[Executor | None]:
 
         executor = DaskExecutor.connect(address)
     except ImportError as exc:
-        raise ConfigError('--scheduler needs Dask distributed: pip install "dask[distributed]"') from exc
+        raise ConfigError("dask_missing") from exc
     except (OSError, ValueError) as exc:
-        raise ConfigError(f"--scheduler {address}: no Dask scheduler answers there ({exc}); start one with "
-                          "`dask scheduler` and workers with `dask worker ADDRESS --nthreads 1`, or use local:N") \
-            from exc
+        raise ConfigError("scheduler_unreachable", address=address, detail=str(exc)) from exc
     try:
         yield executor
     finally:

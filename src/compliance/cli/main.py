@@ -224,7 +224,7 @@ def rules_show(ctx: click.Context, rule_id: str) -> None:
     try:
         rule = catalog.rule(rule_id)
     except KeyError:
-        raise ConfigError(f"unknown rule {rule_id!r}; see `compliance rules list`") from None
+        raise ConfigError("unknown_rule", rule=rule_id) from None
     lines = [
         f"id:           {rule.id}",
         f"title:        {rule.title}",
@@ -304,7 +304,7 @@ def rules_coverage(ctx: click.Context, output_format: str) -> None:
     catalog = _catalog(ctx)
     catalog_path = home.rules / CATALOG_FILE
     if not catalog_path.exists():
-        raise ConfigError(f"{catalog_path} not found; it holds the requirements catalog the packs are measured against")
+        raise ConfigError("requirements_catalog_missing", path=str(catalog_path))
     cases = home.rules.parent / "tests" / "cases"  # the per-rule cases, in a checkout (none are bundled)
     entries = coverage(catalog, read_catalog_ids(catalog_path), cases)
     share = share_encoded(entries)

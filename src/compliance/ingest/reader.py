@@ -46,7 +46,7 @@ def require_defusedxml() -> None:
     from openpyxl.xml import DEFUSEDXML
 
     if not DEFUSEDXML:
-        raise ConfigError("defusedxml is not active in openpyxl; install defusedxml before reading workbooks")
+        raise ConfigError("defusedxml_inactive")
 
 
 @dataclass(frozen=True)

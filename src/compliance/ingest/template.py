@@ -277,8 +277,8 @@ def build_template(catalog: Catalog, profile: Profile | None = None, level: str 
     filled = dict(identification or {})
     unknown = sorted(set(filled) - {spec.code for spec in fields})
     if unknown:
-        raise ConfigError(f"unknown identification field(s) {', '.join(unknown)} for a {level} template; known: "
-                          f"{', '.join(spec.code for spec in fields)}")
+        raise ConfigError("unknown_identification", fields=tuple(unknown), level=level,
+                          known=tuple(spec.code for spec in fields))
     chosen = catalog.rules_for(profile) if profile else catalog.rules
     rules = [r for r in chosen if r.applies.level == level]
     field_codes: list[str] = []

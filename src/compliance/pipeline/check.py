@@ -44,8 +44,7 @@ def get_profile(catalog: Catalog, name: str) -> Profile:
     try:
         return catalog.profiles[name]
     except KeyError:
-        known = ", ".join(sorted(catalog.profiles)) or "none"
-        raise ConfigError(f"unknown profile {name!r}; known profiles: {known}") from None
+        raise ConfigError("unknown_profile", name=name, known=tuple(sorted(catalog.profiles)) or ("–",)) from None
 
 
 @dataclass(frozen=True)

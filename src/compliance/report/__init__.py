@@ -135,7 +135,7 @@ def planned_outputs(result: CheckResult, pdf: str) -> tuple[list[PlannedOutput],
     """The files a run writes, named: the gap workbook, then each document of each subject
     (``<code>-<period>-inspection-report.pdf``; see :mod:`compliance.outputs.names`)."""
     if pdf not in PDF_CHOICES:
-        raise ConfigError(f"unknown PDF choice {pdf!r}: expected one of {', '.join(PDF_CHOICES)}")
+        raise ConfigError("unknown_pdf_choice", choice=pdf, known=tuple(PDF_CHOICES))
     stems = subject_stems([subject.subject for subject in result.subjects])
     planned = [PlannedOutput(GAP_WORKBOOK, "gap_workbook")]
     for document in PDF_CHOICES[pdf]:

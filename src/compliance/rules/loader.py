@@ -421,11 +421,10 @@ def load_catalog(rules_dir: Path, checks_dir: Path | Sequence[Path] | None = Non
     in order: a later folder's profile replaces an earlier one's of the same name), and the
     waivers in their ``waivers/`` subfolders (unless `waivers` is false)."""
     if not rules_dir.is_dir():
-        raise ConfigError(f"rules folder {rules_dir} does not exist; pass --home DIR (or set COMPLIANCE_HOME) "
-                          "naming a folder with rules/ and checks/, or leave both out to use the bundled rules")
+        raise ConfigError("rules_folder_missing", folder=str(rules_dir))
     packs = {path.stem: load_pack(path) for path in sorted(rules_dir.glob("*.yaml"))}
     if not packs:
-        raise ConfigError(f"no rule packs (*.yaml) in {rules_dir}")
+        raise ConfigError("no_rule_packs", folder=str(rules_dir))
     seen_rules: dict[str, str] = {}
     for pack in packs.values():
         for rule in pack.rules:

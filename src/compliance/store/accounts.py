@@ -71,24 +71,19 @@ def _binding(role: Role, institution: str | None, jurisdiction: str | None) -> t
     institution, jurisdiction = (institution or "").strip().upper(), (jurisdiction or "").strip()
     if role is Role.HOSPITAL:
         if not institution or jurisdiction:
-            raise ConfigError("a hospital user is bound to one institution: give --institution CODE (its 18-character "
-                              "unified social credit code) and no --jurisdiction")
+            raise ConfigError("hospital_user_binding")
         checked = check_institution_code(institution)
         if not checked.usable:
-            raise ConfigError(f"--institution {institution!r} is not a valid unified social credit code "
-                              f"({checked.problem}); write the institution's 18-character code as registered")
+            raise ConfigError("bad_institution_code", code=institution, problem=checked.problem)
         return checked.code, ""
     if role is Role.SUPERVISOR:
         if not jurisdiction or institution:
-            raise ConfigError("a supervisor is bound to one jurisdiction: give --jurisdiction CODE (a GB/T 2260 "
-                              "province, city or county code such as 510000, 230100) and no --institution")
+            raise ConfigError("supervisor_binding")
         if len(jurisdiction) != 6 or not jurisdiction.isdigit() or jurisdiction[:2] not in PROVINCES:
-            raise ConfigError(f"--jurisdiction {jurisdiction!r} is not a GB/T 2260 division code; write six digits "
-                              "whose first two are a province's, e.g. 510000 (Sichuan) or 230100 (Harbin)")
+            raise ConfigError("bad_jurisdiction", code=jurisdiction)
         return "", jurisdiction
     if institution or jurisdiction:
-        raise ConfigError("an administrator sees every institution and jurisdiction: give neither --institution "
-                          "nor --jurisdiction")
+        raise ConfigError("admin_binding")
     return "", ""
 
 
@@ -101,9 +96,9 @@ def _info(user: object) -> AccountInfo:
 
 def _check_password(password: str, username: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ConfigError(f"the password is too short: use at least {MIN_PASSWORD_LENGTH} characters")
+        raise ConfigError("password_too_short", minimum=MIN_PASSWORD_LENGTH)
     if username.lower() in password.lower():
-        raise ConfigError("the password contains the user name; choose another")
+        raise ConfigError("password_has_username")
 
 
 def add_user(username: str, password: str, role: Role | str, institution: str | None = None,
@@ -117,13 +112,13 @@ def add_user(username: str, password: str, role: Role | str, institution: str | 
     chosen = Role(role)
     username = username.strip()
     if not username or len(username) > 150 or any(ch.isspace() for ch in username):
-        raise ConfigError(f"{username!r} is not a user name: 1 to 150 characters without spaces")
+        raise ConfigError("bad_username", username=username)
     institution_code, jurisdiction_code = _binding(chosen, institution, jurisdiction)
     _check_password(password, username)
     name = _existing(url, home)
     with _errors(name), transaction.atomic(using=name):
         if User.objects.using(name).filter(username=username).exists():
-            raise ConfigError(f"the user {username!r} exists already; see `compliance users list`")
+            raise ConfigError("user_exists", username=username)
         user = User(username=username, is_staff=chosen is Role.ADMIN, is_superuser=chosen is Role.ADMIN)
         user.set_password(password)
         user.save(using=name)
@@ -149,7 +144,7 @@ def _user(name: str, username: str) -> object:
     user = User.objects.using(name).filter(username=username, compliance_account__isnull=False).select_related(
         "compliance_account").first()
     if user is None:
-        raise ConfigError(f"no user {username!r}; see `compliance users list`")
+        raise ConfigError("no_such_user", username=username)
     return user
 
 

@@ -129,8 +129,7 @@ def _existing(url: str | None, home: Path | None) -> str:
     name = _alias(url, home)
     vendor, where = setup.location(name)
     if vendor == "sqlite" and where != ":memory:" and not Path(where).is_file():
-        raise ConfigError(f"the history store ({vendor} {where}) does not exist yet; run `compliance db migrate` "
-                          "first")
+        raise ConfigError("store_missing", vendor=vendor, where=where)
     return name
 
 
@@ -144,9 +143,9 @@ def _errors(name: str) -> Iterator[None]:
     except Error as exc:
         vendor, where = setup.location(name)
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        hint = "" if "no such table" not in text and "does not exist" not in text else \
-            "; run `compliance db migrate` first"
-        raise ConfigError(f"the history store ({vendor} {where}) cannot be used: {text}{hint}") from exc
+        unmigrated = "no such table" in text or "does not exist" in text
+        raise ConfigError("store_unusable_unmigrated" if unmigrated else "store_unusable", vendor=vendor, where=where,
+                          detail=text) from exc
 
 
 def migrate(url: str | None = None, home: Path | None = None) -> StoreStatus:
@@ -187,8 +186,8 @@ def require_up_to_date(url: str | None = None, home: Path | None = None) -> Stor
     """The store's status; a ConfigError naming it when it does not exist or lacks a migration."""
     state = status(url, home)
     if not state.up_to_date:
-        raise ConfigError(f"the history store ({state.vendor} {state.location}) is not migrated "
-                          f"({', '.join(state.unapplied)} not applied); run `compliance db migrate` first")
+        raise ConfigError("store_not_migrated", vendor=state.vendor, where=state.location,
+                          unapplied=tuple(state.unapplied))
     return state
 
 

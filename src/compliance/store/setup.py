@@ -60,9 +60,9 @@ def parse(url: str) -> dict[str, Any]:
     try:
         config: dict[str, Any] = dj_database_url.parse(url)
     except (ValueError, KeyError) as exc:
-        raise ConfigError(f"the database URL {redacted(url)} is not one Django can use: {exc}") from exc
+        raise ConfigError("bad_database_url", url=redacted(url), detail=str(exc)) from exc
     if not config.get("ENGINE"):
-        raise ConfigError(f"the database URL {redacted(url)} names no database engine")
+        raise ConfigError("database_url_no_engine", url=redacted(url))
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # Several writers at once (the portal's threads, an audit beside them): each write transaction
         # takes the lock when it begins and waits for it, instead of failing at once on the upgrade

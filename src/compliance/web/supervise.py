@@ -176,13 +176,24 @@ def _check_region(folder: Path, tenant: Any, period: str) -> None:
     batch = read_batch([folder], portal().catalog(), executor=portal().pool)
     for outcome in batch.outcomes:
         if outcome.refusal is not None:
-            raise ConfigError(f"the region workbook {outcome.file.name} cannot be read ({outcome.refusal.code})")
+            raise ConfigError("region_workbook_unreadable", file=outcome.file.name, problem=outcome.refusal.code)
     for submission in batch.submissions:
         who = submission.subject
         if who.level != "region" or not tenant.covers(who.code) or who.period.label != period:
-            raise ConfigError(f"the region workbook is for {who.level} {who.code} ({who.period.label}), not a region "
-                              f"of jurisdiction {tenant.jurisdiction_code} for {period}")
+            raise ConfigError("region_workbook_not_ours", level=who.level, code=who.code, period=who.period.label,
+                              jurisdiction=tenant.jurisdiction_code, wanted=period)
 
+
+def _job_failure(exc: Exception) -> str:
+    """What the supervisor reads of a failed job: a configuration or usage mistake in the portal's
+    language (Chinese first, as it is stored once for every reader), another error of the tool as
+    its text, anything else by its type only (the log has the rest)."""
+    from compliance.wording.catalogue import DEFAULT_LANGUAGE
+    from compliance.wording.errors import config_message
+
+    if isinstance(exc, ConfigError):
+        return config_message(exc, DEFAULT_LANGUAGE)[:500]
+    return str(exc)[:500] if isinstance(exc, ComplianceError) else type(exc).__name__
 
 def _run_job(job: store.JobInfo, inputs: tuple[store.UploadInfo, ...], tenant: Any) -> None:
     from compliance.audit.run import AuditRequest, run_audit
@@ -214,8 +225,7 @@ def _run_job(job: store.JobInfo, inputs: tuple[store.UploadInfo, ...], tenant: A
         import logging
 
         logging.getLogger("compliance.web").exception("audit job %s failed", job.token)
-        store.update_job(job.token, url, state="failed", finished=dt.datetime.now(dt.UTC),
-                         message=str(exc)[:500] if isinstance(exc, ComplianceError) else type(exc).__name__)
+        store.update_job(job.token, url, state="failed", finished=dt.datetime.now(dt.UTC), message=_job_failure(exc))
     finally:
         shutil.rmtree(inbox, ignore_errors=True)
 

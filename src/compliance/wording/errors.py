@@ -1,14 +1,15 @@
-"""The command's own errors in the reader's language: an output that cannot be written, a stop by
-a signal, a defect of the tool.  Other errors (a rule file's, a usage mistake) keep their text."""
+"""The command's own errors in the reader's language: a configuration or usage mistake, an output
+that cannot be written, a stop by a signal, a defect of the tool.  A rule file's errors keep their
+text (file, line and problem, for the rule's author)."""
 
 from __future__ import annotations
 
 import signal
 from pathlib import Path
 
-from compliance.errors import ComplianceError, OutputError
+from compliance.errors import ComplianceError, ConfigError, OutputError
 from compliance.outputs.names import NameCollision
-from compliance.wording.catalogue import join, paren, text
+from compliance.wording.catalogue import join, level_label, paren, text
 
 
 def output_message(error: OutputError, lang: str) -> str:
@@ -23,8 +24,23 @@ def output_message(error: OutputError, lang: str) -> str:
                 fix=text(f"output.{error.code}.fix", lang, **values))
 
 
+def config_message(error: ConfigError, lang: str) -> str:
+    """What is wrong, what was expected or found, and how to fix it; a list of values joined as the
+    language joins them."""
+    values = {key: join([str(item) for item in value], lang) if isinstance(value, tuple) else value
+              for key, value in error.values.items()}
+    if "level" in values:
+        values["level"] = level_label(values["level"], lang)
+    return text(f"config.{error.code}", lang, **values)
+
+
 def error_message(error: ComplianceError, lang: str) -> str:
-    text_of_error = output_message(error, lang) if isinstance(error, OutputError) else str(error)
+    if isinstance(error, OutputError):
+        text_of_error = output_message(error, lang)
+    elif isinstance(error, ConfigError):
+        text_of_error = config_message(error, lang)
+    else:
+        text_of_error = str(error)
     return text("cli.error", lang, message=text_of_error)
 
 
