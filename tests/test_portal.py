@@ -4,6 +4,7 @@ supervisor's dashboard, waivers and audits, upload limits, security headers and 
 from __future__ import annotations
 
 import io
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,24 @@ def test_failed_logins_are_logged_and_then_locked_out(site: Any) -> None:
     # the right password does not open a locked account from that address either
     assert client.post("/login/", {"username": "h1", "password": PASSWORD}).status_code == 429
     assert ("h1", "login", "refused") in events(site)
+
+
+def test_an_operator_unlocks_a_locked_out_user(site: Any, runner: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`compliance users unlock` clears the failed logins: the user logs in at once, not after the
+    lockout's hours; an unknown user is told so."""
+    from compliance.cli.main import main
+
+    client = Client()
+    for _ in range(5):
+        client.post("/login/", {"username": "h1", "password": "wrong-password-x"})
+    assert client.post("/login/", {"username": "h1", "password": PASSWORD}).status_code == 429
+    monkeypatch.setenv("DATABASE_URL", site.config.store_url)
+    unlocked = runner.invoke(main, ["users", "unlock", "h1"])
+    assert unlocked.exit_code == 0 and "用户“h1”已解除锁定" in unlocked.stdout
+    assert int(re.search(r"清除了 (\d+) 次", unlocked.stdout)[1]) >= 5
+    login(client, "h1")
+    unknown = runner.invoke(main, ["users", "unlock", "nobody"])
+    assert unknown.exit_code == 2 and "没有用户“nobody”" in unknown.stderr
 
 
 def test_the_template_carries_the_institution_code(site: Any) -> None:

@@ -83,6 +83,18 @@ def users_disable(ctx: click.Context, username: str, enable: bool) -> None:
     click.echo(tabulate([_account_line(account)], headers=list(_ACCOUNT_HEADERS), disable_numparse=True))
 
 
+@users.command("unlock")
+@click.argument("username")
+@click.pass_context
+def users_unlock(ctx: click.Context, username: str) -> None:
+    """Let a user the portal locked out (too many failed logins) log in again at once."""
+    from compliance.store import accounts
+    from compliance.wording.catalogue import text
+
+    account, cleared = accounts.unlock(username, home=ctx.find_root().obj["home_option"])
+    click.echo(text("cli.users.unlocked", username=account.username, cleared=cleared))
+
+
 @users.command("set-password")
 @click.argument("username")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")

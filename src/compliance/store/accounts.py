@@ -168,6 +168,22 @@ def set_password(username: str, password: str, url: str | None = None, home: Pat
         return _info(user)
 
 
+def unlock(username: str, url: str | None = None, home: Path | None = None) -> tuple[AccountInfo, int]:
+    """Clear a user's failed logins (from every address), so a user the portal locked out after too
+    many can log in again before the lockout ends; the account, and how many failed logins were
+    cleared."""
+    from axes.models import AccessAttempt
+    from django.db.models import Sum
+
+    name = _existing(url, home)
+    with _errors(name):
+        user = _user(name, username)
+        attempts = AccessAttempt.objects.using(name).filter(username=username)
+        failures = attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+        attempts.delete()
+        return _info(user), failures
+
+
 def authenticate(username: str, password: str, url: str | None = None, home: Path | None = None) -> AccountInfo | None:
     """The account when `password` is the active user's, else None (the same answer for an unknown user)."""
     from django.contrib.auth.hashers import make_password
