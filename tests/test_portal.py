@@ -396,3 +396,38 @@ def test_a_new_portal_sweeps_what_a_stopped_one_left(tmp_path: Path, shared_pool
         (portal.uploads / orphan).write_bytes(b"half")
     Portal(portal.config, pool=shared_pool)
     assert [p.name for p in portal.uploads.rglob("*") if p.is_file()] == ["h1.xlsx"]
+
+
+def test_a_restarted_portal_removes_what_a_stopped_server_left(site: Any) -> None:
+    """A server killed mid-check leaves an upload's folders with no record, and its audit jobs
+    queued or running: the next start removes the folders (once older than any check) and fails the
+    jobs, saying why; what a record owns, and a folder still fresh, stay."""
+    import os
+
+    from compliance.store.accounts import AccountInfo
+    from compliance.web.portal import UNRECORDED_AFTER_SECONDS, Portal
+
+    client = login(Client(), "h1")
+    kept = upload(client, ("本院自评.xlsx", workbook_bytes(HARBIN_1))).url.strip("/").split("/")[-1]
+    stale = time.time() - UNRECORDED_AFTER_SECONDS - 60
+    left = [site.uploads / ("a" * 24), site.reports / ("a" * 24)]
+    for folder in left:
+        folder.mkdir()
+        (folder / "本院自评.xlsx").write_bytes(b"PK")
+        os.utime(folder, (stale, stale))
+    fresh = site.uploads / ("b" * 24)
+    fresh.mkdir()
+    supervisor = store.tenant_of(_user("sup", site))
+    assert isinstance(supervisor, AccountInfo)
+    running = store.create_job(supervisor, "sup", "harbin-city", "2024", url=site.config.store_url)
+    store.update_job(running.token, url=site.config.store_url, state="running")
+    (site.audits / running.token / "inbox").mkdir(parents=True)
+
+    restarted = Portal(site.config, pool=site.pool)
+
+    assert not any(folder.exists() for folder in left) and fresh.is_dir()
+    assert (restarted.uploads / kept).is_dir() and (restarted.reports / kept).is_dir()
+    failed = store.job(supervisor, running.token, url=site.config.store_url)
+    assert failed.state == "failed" and "服务器在本次审核完成前停止" in failed.message and failed.finished
+    assert not (site.audits / running.token).exists()
+    restarted.jobs.shutdown(wait=True)

@@ -387,6 +387,29 @@ def update_job(token: str, url: str | None = None, home: Path | None = None, **c
         models.AuditJob.objects.using(name).filter(token=token).update(**changes)
 
 
+def upload_tokens(url: str | None = None, home: Path | None = None) -> frozenset[str]:
+    """The token of every upload recorded, for the portal's start-up sweep (its folders that no
+    upload owns are what a stopped server left)."""
+    models = store_models()
+
+    name = _existing(url, home)
+    with _errors(name):
+        return frozenset(models.Upload.objects.using(name).values_list("token", flat=True))
+
+
+def fail_unfinished_jobs(message: str, url: str | None = None, home: Path | None = None) -> tuple[str, ...]:
+    """Mark failed, with `message`, the audit jobs a stopped server left queued or running (a job
+    runs in its server's process: a server that starts has none running); their tokens."""
+    models = store_models()
+
+    name = _existing(url, home)
+    with _errors(name):
+        rows = models.AuditJob.objects.using(name).filter(state__in=("queued", "running"))
+        tokens = tuple(rows.values_list("token", flat=True))
+        rows.update(state="failed", finished=dt.datetime.now(dt.UTC), message=message)
+        return tokens
+
+
 def _jobs(name: str, tenant: AccountInfo) -> Any:
     models = store_models()
 

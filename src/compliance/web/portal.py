@@ -29,6 +29,8 @@ from compliance.store import setup
 from compliance.web.settings import MAX_UPLOAD_BYTES
 
 FOLDERS = ("uploads", "reports", "audits", "checks/waivers", "logs")
+#: An upload's folders without a record, this old, were left by a stopped server (a check takes seconds).
+UNRECORDED_AFTER_SECONDS = 3600
 #: Profile of hospital uploads: every rule that applies to the hospital, by its jurisdiction.
 DEFAULT_PROFILE = "auto"
 
@@ -63,6 +65,7 @@ class Portal:
             (config.data / name).mkdir(parents=True, exist_ok=True, mode=0o700)
         self._sweep()
         self.store_alias = setup.alias(config.store_url)
+        self._sweep_unrecorded()
         self.pool = pool or SharedPool(config.workers)
         self.jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="compliance-audit")
         self._lock = threading.Lock()
@@ -75,6 +78,29 @@ class Portal:
         for path in (self.config.data / "uploads").iterdir():
             if path.is_file() and not path.is_symlink():
                 path.unlink(missing_ok=True)
+
+    def _sweep_unrecorded(self) -> None:
+        """Remove what a server stopped mid-check left: an upload's folders (the file as sent, its
+        reports) that no upload record owns, older than any check takes; and mark the audits it
+        was running failed, their folders removed (no job outlives its server's process)."""
+        import shutil
+        import time
+
+        from compliance.store import portal as store
+        from compliance.wording.catalogue import DEFAULT_LANGUAGE, text
+
+        url = self.config.store_url
+        recorded = store.upload_tokens(url)
+        settled = time.time() - UNRECORDED_AFTER_SECONDS
+        for parent in (self.uploads, self.reports):
+            for folder in parent.iterdir():
+                if folder.is_dir() and not folder.is_symlink() and folder.name not in recorded \
+                        and folder.stat().st_mtime < settled:
+                    shutil.rmtree(folder, ignore_errors=True)
+        for token in store.fail_unfinished_jobs(text("web.job.interrupted", DEFAULT_LANGUAGE), url):
+            folder = self.audits / token
+            if folder.is_dir() and not folder.is_symlink():
+                shutil.rmtree(folder, ignore_errors=True)
 
     @property
     def uploads(self) -> Path:
