@@ -207,4 +207,4 @@ def site(tmp_path: Path, shared_pool: Any) -> Any:
     portal = make_site(tmp_path, shared_pool)
     with serving(portal):
         yield portal
-    portal.jobs.shutdown(wait=True)
+    portal.release()

@@ -394,7 +394,8 @@ def test_a_new_portal_sweeps_what_a_stopped_one_left(tmp_path: Path, shared_pool
     kept.write_bytes(b"PK")
     for orphan in (".abc.part", "0123abcd.xlsx"):
         (portal.uploads / orphan).write_bytes(b"half")
-    Portal(portal.config, pool=shared_pool)
+    portal.release()  # the server stopped
+    Portal(portal.config, pool=shared_pool).release()
     assert [p.name for p in portal.uploads.rglob("*") if p.is_file()] == ["h1.xlsx"]
 
 
@@ -404,6 +405,7 @@ def test_a_restarted_portal_removes_what_a_stopped_server_left(site: Any) -> Non
     jobs, saying why; what a record owns, and a folder still fresh, stay."""
     import os
 
+    from compliance.errors import ConfigError
     from compliance.store.accounts import AccountInfo
     from compliance.web.portal import UNRECORDED_AFTER_SECONDS, Portal
 
@@ -423,6 +425,11 @@ def test_a_restarted_portal_removes_what_a_stopped_server_left(site: Any) -> Non
     store.update_job(running.token, url=site.config.store_url, state="running")
     (site.audits / running.token / "inbox").mkdir(parents=True)
 
+    with pytest.raises(ConfigError) as in_use:  # not while a server serves the folder
+        Portal(site.config, pool=site.pool)
+    assert in_use.value.code == "portal_data_in_use" and in_use.value.values["data"] == str(site.config.data)
+    assert (site.uploads / ("a" * 24)).is_dir()  # nothing was swept
+    site.release()  # the server stopped
     restarted = Portal(site.config, pool=site.pool)
 
     assert not any(folder.exists() for folder in left) and fresh.is_dir()
@@ -430,4 +437,4 @@ def test_a_restarted_portal_removes_what_a_stopped_server_left(site: Any) -> Non
     failed = store.job(supervisor, running.token, url=site.config.store_url)
     assert failed.state == "failed" and "服务器在本次审核完成前停止" in failed.message and failed.finished
     assert not (site.audits / running.token).exists()
-    restarted.jobs.shutdown(wait=True)
+    restarted.release()

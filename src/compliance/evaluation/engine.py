@@ -178,12 +178,13 @@ def _ruleset(test: Criterion) -> str:
     definition = _definition(test)
     digest = hashlib.sha256(json.dumps(definition, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     name = f"compliance_{digest[:24]}"
-    if name not in _registered:
-        for rule_name, rule in definition.items():
-            rule["run"] = _record({"t_met": Verdict.MET, "t_not_met": Verdict.NOT_MET,
-                                   "t_missing": Verdict.MISSING}[rule_name])
-        _get_host().set_rulesets({name: definition})
-        _registered.add(name)
+    with _lock:
+        if name not in _registered:
+            for rule_name, rule in definition.items():
+                rule["run"] = _record({"t_met": Verdict.MET, "t_not_met": Verdict.NOT_MET,
+                                       "t_missing": Verdict.MISSING}[rule_name])
+            _get_host().set_rulesets({name: definition})
+            _registered.add(name)
     return name
 
 

@@ -150,7 +150,7 @@ def label_months(label: str) -> tuple[int, int, int] | None:
     """(year, first month, last month) of a canonical label (2024, 2024H1, 2024Q3, 2024-09,
     2024M01-09); None for any other text, as for one that :func:`parse_period` reads but labels
     otherwise.  Cheaper than building the period when only its months are wanted."""
-    match = _CANONICAL.fullmatch(label)
+    match = _CANONICAL.fullmatch(label) if isinstance(label, str) else None
     if match is None:
         return None
     year = int(match[1])

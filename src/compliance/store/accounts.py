@@ -173,10 +173,11 @@ def unlock(username: str, url: str | None = None, home: Path | None = None) -> t
     many can log in again before the lockout ends; the account, and how many failed logins were
     cleared."""
     from axes.models import AccessAttempt
+    from django.db import transaction
     from django.db.models import Sum
 
     name = _existing(url, home)
-    with _errors(name):
+    with _errors(name), transaction.atomic(using=name):
         user = _user(name, username)
         attempts = AccessAttempt.objects.using(name).filter(username=username)
         failures = attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0

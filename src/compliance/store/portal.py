@@ -402,11 +402,13 @@ def fail_unfinished_jobs(message: str, url: str | None = None, home: Path | None
     runs in its server's process: a server that starts has none running); their tokens."""
     models = store_models()
 
+    from django.db import transaction
+
     name = _existing(url, home)
-    with _errors(name):
-        rows = models.AuditJob.objects.using(name).filter(state__in=("queued", "running"))
-        tokens = tuple(rows.values_list("token", flat=True))
-        rows.update(state="failed", finished=dt.datetime.now(dt.UTC), message=message)
+    with _errors(name), transaction.atomic(using=name):
+        rows = models.AuditJob.objects.using(name)
+        tokens = tuple(rows.filter(state__in=("queued", "running")).values_list("token", flat=True))
+        rows.filter(token__in=tokens).update(state="failed", finished=dt.datetime.now(dt.UTC), message=message)
         return tokens
 
 

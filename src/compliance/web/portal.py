@@ -10,10 +10,12 @@ for them, none of it served directly::
     <data>/checks/waivers/   waivers granted in the portal (portal.yaml), read with the home's
     <data>/logs/portal.log   errors with their tracebacks (users see a reference only)
     <data>/secret-key        the key that signs sessions (0600), made on first start
+    <data>/portal.lock       held by the serving process: one server per data folder
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import threading
@@ -21,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from compliance.errors import ConfigError
 from compliance.paths import resolve_home
 from compliance.pipeline.shared import SharedPool
 from compliance.rules.loader import load_catalog
@@ -58,11 +61,25 @@ def read_secret_key(data: Path) -> str:
     return path.read_text(encoding="ascii").strip()
 
 
+def _hold_data_folder(data: Path) -> int:
+    """Hold ``<data>/portal.lock`` for as long as the portal serves (the system lets go when the
+    process ends, however it ends): a second server on the same data folder would take the first's
+    unfinished uploads and audits for a stopped server's, and remove them."""
+    fd = os.open(data / "portal.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise ConfigError("portal_data_in_use", data=str(data)) from None
+    return fd
+
+
 class Portal:
     def __init__(self, config: PortalConfig, pool: SharedPool | None = None) -> None:
         self.config = config
         for name in FOLDERS:
             (config.data / name).mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._data_lock: int | None = _hold_data_folder(config.data)
         self._sweep()
         self.store_alias = setup.alias(config.store_url)
         self._sweep_unrecorded()
@@ -137,6 +154,13 @@ class Portal:
                 self._catalog = (state, load_catalog(home.rules, [*home.checks, self.checks]))
             return self._catalog[1]
 
-    def close(self) -> None:
+    def release(self) -> None:
+        """Stop taking work: the audits end, and the data folder is another server's to take."""
         self.jobs.shutdown(wait=True, cancel_futures=True)
+        if self._data_lock is not None:
+            os.close(self._data_lock)
+            self._data_lock = None
+
+    def close(self) -> None:
+        self.release()
         self.pool.close()
