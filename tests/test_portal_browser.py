@@ -92,6 +92,7 @@ def _text(driver: Any, css: str = "main") -> str:
     from selenium.common.exceptions import (
         NoSuchElementException,
         StaleElementReferenceException,
+        WebDriverException,
     )
     from selenium.webdriver.common.by import By
 
@@ -100,6 +101,11 @@ def _text(driver: Any, css: str = "main") -> str:
             return driver.find_element(By.CSS_SELECTOR, css).text or None
         except (NoSuchElementException, StaleElementReferenceException):
             return None
+        except WebDriverException as exc:
+            # Chromium's way of saying "stale" when the page is replaced between the find and the read
+            if "does not belong to the document" in str(exc):
+                return None
+            raise
 
     return _wait_for(read, f"the page's {css}")
 
