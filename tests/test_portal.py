@@ -438,3 +438,20 @@ def test_a_restarted_portal_removes_what_a_stopped_server_left(site: Any) -> Non
     assert failed.state == "failed" and "服务器在本次审核完成前停止" in failed.message and failed.finished
     assert not (site.audits / running.token).exists()
     restarted.release()
+
+
+def test_a_portal_lock_planted_as_a_symlink_is_refused(tmp_path: Path, shared_pool: Any) -> None:
+    """The data folder's lock file is never opened through a symbolic link someone planted."""
+    from compliance.errors import OutputError
+    from compliance.web.portal import Portal
+    from tests.portal_site import make_site
+
+    portal = make_site(tmp_path, shared_pool)
+    portal.release()
+    target = tmp_path / "elsewhere"
+    target.write_text("kept\n")
+    (portal.config.data / "portal.lock").unlink()
+    (portal.config.data / "portal.lock").symlink_to(target)
+    with pytest.raises(OutputError) as refused:
+        Portal(portal.config, pool=shared_pool)
+    assert refused.value.code == "output_is_symlink" and target.read_text() == "kept\n"

@@ -29,17 +29,23 @@ def lock_name(profile_stem: str, period: str) -> str:
     return f".{profile_stem}-{period}.audit-lock"
 
 
+def open_lock_file(path: Path, mode: int = 0o644) -> int:
+    """The lock file at `path`, made when missing, never through a symbolic link (OutputError
+    ``output_is_symlink``, or the error of any other failure to open it)."""
+    try:
+        return os.open(path, _OPEN, mode)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OutputError("output_is_symlink", path) from None
+        raise output_error(exc, path) from None
+
+
 @contextmanager
 def audit_lock(folder: Path, profile_stem: str, period: str, wait: float = 0.0) -> Iterator[Path]:
     """Hold the lock of `profile_stem` and `period` in `folder` for the block; when another run
     holds it, wait up to `wait` seconds for it, then refuse (OutputError ``audit_running``)."""
     path = folder / lock_name(profile_stem, period)
-    try:
-        fd = os.open(path, _OPEN, 0o644)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise OutputError("output_is_symlink", path) from None
-        raise output_error(exc, path) from None
+    fd = open_lock_file(path)
     try:
         deadline = time.monotonic() + max(0.0, wait)
         while True:

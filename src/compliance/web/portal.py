@@ -65,7 +65,9 @@ def _hold_data_folder(data: Path) -> int:
     """Hold ``<data>/portal.lock`` for as long as the portal serves (the system lets go when the
     process ends, however it ends): a second server on the same data folder would take the first's
     unfinished uploads and audits for a stopped server's, and remove them."""
-    fd = os.open(data / "portal.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    from compliance.audit.lock import open_lock_file
+
+    fd = open_lock_file(data / "portal.lock", 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
