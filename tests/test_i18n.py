@@ -348,3 +348,21 @@ def test_a_configuration_error_is_told_in_the_commands_language_and_survives_a_p
     assert told.exit_code == 2 and "Error: unknown profile 'nope'; known profiles:" in told.output
     told = runner.invoke(main, ["check", "--profile", "nope", str(ROOT / "examples")])
     assert told.exit_code == 2 and "错误：未知的检查方案“nope”；现有方案：" in told.output
+
+
+def test_a_configuration_error_about_a_refused_file_tells_the_files_problem(tmp_path: Path, catalog) -> None:
+    """The region workbook a supervisor sends that cannot be read: the sentence carries the file's
+    own data problem (where, expected, found, fix), never its bare code."""
+    from compliance.errors import ConfigError
+    from compliance.pipeline.read import read_batch
+    from compliance.wording.errors import config_message
+    from compliance.wording.problems import message
+
+    broken = tmp_path / "地区.xlsx"
+    broken.write_bytes(b"not a workbook")
+    [outcome] = read_batch([broken], catalog, workers=0).outcomes
+    error = ConfigError("region_workbook_unreadable", file=broken.name, problem=outcome.refusal)
+    for lang in ("zh", "en"):
+        told = config_message(error, lang)
+        assert broken.name in told and message(outcome.refusal, lang) in told
+        assert outcome.refusal.code not in told

@@ -176,7 +176,7 @@ def _check_region(folder: Path, tenant: Any, period: str) -> None:
     batch = read_batch([folder], portal().catalog(), executor=portal().pool)
     for outcome in batch.outcomes:
         if outcome.refusal is not None:
-            raise ConfigError("region_workbook_unreadable", file=outcome.file.name, problem=outcome.refusal.code)
+            raise ConfigError("region_workbook_unreadable", file=outcome.file.name, problem=outcome.refusal)
     for submission in batch.submissions:
         who = submission.subject
         if who.level != "region" or not tenant.covers(who.code) or who.period.label != period:

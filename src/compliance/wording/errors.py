@@ -9,6 +9,7 @@ from pathlib import Path
 
 from compliance.errors import ComplianceError, ConfigError, OutputError
 from compliance.outputs.names import NameCollision
+from compliance.results.problems import DataProblem
 from compliance.wording.catalogue import join, level_label, paren, text
 
 
@@ -26,8 +27,11 @@ def output_message(error: OutputError, lang: str) -> str:
 
 def config_message(error: ConfigError, lang: str) -> str:
     """What is wrong, what was expected or found, and how to fix it; a list of values joined as the
-    language joins them."""
-    values = {key: join([str(item) for item in value], lang) if isinstance(value, tuple) else value
+    language joins them, a data problem as its own sentence (where, expected, found, fix)."""
+    from compliance.wording import problems
+
+    values = {key: join([str(item) for item in value], lang) if isinstance(value, tuple)
+              else problems.message(value, lang) if isinstance(value, DataProblem) else value
               for key, value in error.values.items()}
     if "level" in values:
         values["level"] = level_label(values["level"], lang)
